@@ -1,0 +1,302 @@
+"""
+Bulk work and idempotent creates, shared by every platform's operators.
+
+- :func:`run_bulk` runs one coroutine per item over one async client with bounded
+  concurrency and returns a per-item :class:`ItemResult` (never raises for an item).
+- :class:`IdempotentCreate` creates one order so that a lost answer, a task retry or a whole
+  re-run never makes a second one: it looks the order up by the caller's own id before sending
+  again, and treats a "duplicate" answer as success only when the existing order matches.
+- :func:`finish_bulk` pushes the results to XCom *before* failing the task on any failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+from airflow_provider.common.errors import (
+    ApiError,
+    ConflictError,
+    DuplicateError,
+    NotFoundError,
+    outcome_unknown,
+)
+from airflow_provider.common.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+Outcome = Literal["created", "existed", "updated", "ok", "failed", "unknown", "skipped"]
+#: outcomes that count as a failure of the item
+FAILED_OUTCOMES = frozenset({"failed", "unknown"})
+
+
+class ItemResult(BaseModel):
+    """
+    What happened to one item of a bulk call (compact: ids, status, counts; no personal data).
+
+    :param key: the caller's own id of the item (``thirdOrderId``, ``soc``, ``orderNo``, ...).
+    :param outcome: created / existed / updated / ok / failed / unknown / skipped.
+    :param id: the platform's id of the object, when known.
+    :param status: the platform's status of the object, when known.
+    :param error: for failed/unknown items: ``{kind, message, code, http_status, trace_id}``.
+    :param data: a few more compact fields the platform operator adds.
+    """
+
+    key: str
+    outcome: Outcome
+    id: str | None = None
+    status: str | None = None
+    error: dict[str, Any] | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILED_OUTCOMES
+
+
+class BulkReport(BaseModel):
+    """Every item's result, in input order, and the counts per outcome."""
+
+    results: list[ItemResult]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(result.outcome for result in self.results))
+
+    @property
+    def failures(self) -> list[ItemResult]:
+        return [result for result in self.results if result.failed]
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "results": [result.model_dump(mode="json") for result in self.results],
+        }
+
+
+def error_dict(err: BaseException) -> dict[str, Any]:
+    if isinstance(err, ApiError):
+        return err.to_dict()
+    return {"kind": type(err).__name__, "message": str(err)}
+
+
+async def run_bulk(
+    items: Sequence[T],
+    work: Callable[[T], Awaitable[ItemResult]],
+    *,
+    key: Callable[[T], str],
+    concurrency: int = 16,
+    stop_when: Callable[[ItemResult], bool] | None = None,
+) -> BulkReport:
+    """
+    Run ``work`` for every item with at most ``concurrency`` in flight; results in input order.
+
+    An exception from ``work`` becomes a ``failed`` result naming the error. When ``stop_when``
+    is true for a result, items not yet started are reported ``skipped`` (e.g. credit ran out).
+    """
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    stopped = asyncio.Event()
+
+    async def one(item: T) -> ItemResult:
+        async with semaphore:
+            if stopped.is_set():
+                return ItemResult(
+                    key=key(item), outcome="skipped", error={"kind": "skipped", "message": "batch stopped"}
+                )
+            try:
+                result = await work(item)
+            except Exception as err:
+                log.warning("%s failed: %s", key(item), err)
+                result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
+            if stop_when is not None and stop_when(result):
+                stopped.set()
+            return result
+
+    results = await asyncio.gather(*(one(item) for item in items))
+    return BulkReport(results=list(results))
+
+
+@dataclass
+class Found(Generic[R]):
+    """An object found by the caller's id."""
+
+    value: R
+
+
+@dataclass
+class IdempotentCreate(Generic[T, R]):
+    """
+    Create one object at most once, keyed by the caller's own id.
+
+    :param create: sends the create once (the hook must not resend it on a lost answer).
+    :param lookup: finds the object by the caller's id; ``None`` = certainly absent. May raise
+        :class:`NotFoundError` for absent too.
+    :param describe: ``(platform id, status, compact data)`` of a created or found object.
+    :param matches: whether an existing object is the one the payload asks for.
+    :param policy: how long to keep looking when answers are lost.
+    """
+
+    create: Callable[[T], Awaitable[R]]
+    lookup: Callable[[T], Awaitable[R | None]]
+    describe: Callable[[R], tuple[str | None, str | None, dict[str, Any]]]
+    matches: Callable[[T, R], bool] = field(default=lambda _item, _existing: True)
+    policy: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_attempts=4, base_delay=0.5))
+
+    async def __call__(self, key: str, item: T) -> ItemResult:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                created = await self.create(item)
+            except DuplicateError as dup:
+                return await self._existing(key, item, dup)
+            except ApiError as err:
+                if not outcome_unknown(err):
+                    return ItemResult(key=key, outcome="failed", error=error_dict(err))
+                log.warning("%s: create answer lost (%s); looking it up before any retry", key, err)
+                found = await self._find(item)
+                if isinstance(found, Found):
+                    return self._result(key, "created", found.value)
+                if found is _UNKNOWN:
+                    return ItemResult(
+                        key=key,
+                        outcome="unknown",
+                        error={
+                            **error_dict(err),
+                            "message": f"create answer lost and lookup failed: {err.message}",
+                        },
+                    )
+                if attempt >= self.policy.max_attempts:
+                    return ItemResult(key=key, outcome="failed", error=error_dict(err))
+                await asyncio.sleep(self.policy.delay(attempt))
+                continue
+            return self._result(key, "created", created)
+
+    async def _existing(self, key: str, item: T, dup: DuplicateError) -> ItemResult:
+        found = await self._find(item)
+        if not isinstance(found, Found):
+            return ItemResult(
+                key=key,
+                outcome="unknown" if found is _UNKNOWN else "failed",
+                error={
+                    **dup.to_dict(),
+                    "message": f"duplicate answer but the order cannot be read back: {dup.message}",
+                },
+            )
+        if not self.matches(item, found.value):
+            conflict = ConflictError(
+                dup.platform,
+                f"{key} already exists with different contents; not treating it as this order",
+                code=dup.code,
+                trace_id=dup.trace_id,
+            )
+            return ItemResult(key=key, outcome="failed", error=conflict.to_dict())
+        return self._result(key, "existed", found.value)
+
+    async def _find(self, item: T) -> Found[R] | object | None:
+        """Look the item up, retrying transient faults: Found, None (absent) or _UNKNOWN."""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                value = await self.lookup(item)
+            except NotFoundError:
+                return None
+            except ApiError as err:
+                if not err.retryable:
+                    return _UNKNOWN
+                await asyncio.sleep(self.policy.delay(attempt, err.retry_after))
+                continue
+            return None if value is None else Found(value)
+        return _UNKNOWN
+
+    def _result(self, key: str, outcome: Outcome, value: R) -> ItemResult:
+        platform_id, status, data = self.describe(value)
+        return ItemResult(key=key, outcome=outcome, id=platform_id, status=status, data=data)
+
+
+_UNKNOWN = object()
+
+
+def normalize_items(value: Any, *, what: str = "orders") -> list[dict[str, Any]]:
+    """
+    One item or many, from a dict, a list, a JSON string or XCom, as a list of dicts.
+
+    Pydantic models are dumped by alias.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as err:
+            raise ValueError(f"{what}: a JSON string was given but it does not parse: {err}") from err
+    if isinstance(value, BaseModel):
+        value = [value]
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{what}: expected a dict or a list of dicts, got {type(value).__name__}")
+    items: list[dict[str, Any]] = []
+    for index, item in enumerate(value):
+        if isinstance(item, BaseModel):
+            item = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(item, dict):
+            raise ValueError(f"{what}[{index}]: expected a dict, got {type(item).__name__}")
+        items.append(dict(item))
+    if not items:
+        raise ValueError(f"{what}: the list is empty")
+    return items
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from sync code, even when a loop already runs in this thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def runner() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as err:
+            box["error"] = err
+
+    thread = threading.Thread(target=runner, name="fulfillment-bulk")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def finish_bulk(context: Context, report: BulkReport, *, action: str) -> dict[str, Any]:
+    """
+    Push the report to XCom, then fail the task naming every failed item (after all were tried).
+
+    The report goes to XCom first because a failed task pushes no return value and downstream
+    reports (trigger rule ``all_done``) need it.
+    """
+    payload = report.to_xcom()
+    log.info("%s: %s", action, ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())))
+    failures = report.failures
+    if not failures:
+        return payload
+    context["ti"].xcom_push(key="return_value", value=payload)
+    named = "; ".join(
+        f"{item.key} ({item.outcome}: {(item.error or {}).get('message', '')})" for item in failures[:20]
+    )
+    more = f" and {len(failures) - 20} more" if len(failures) > 20 else ""
+    from airflow.sdk.exceptions import AirflowException
+
+    raise AirflowException(f"{action}: {len(failures)} of {len(report.results)} failed: {named}{more}")

@@ -1,0 +1,105 @@
+"""Exponential backoff with full jitter, capped in attempts and in total time."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from airflow_provider.common.errors import ApiError, TransportError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """
+    When and how long to wait before sending a request again.
+
+    :param max_attempts: attempts in all, the first one included.
+    :param base_delay: seconds; attempt ``n`` waits a random time in ``[0, base * 2**n]``.
+    :param max_delay: cap of one wait, seconds.
+    :param max_total: no new attempt starts once this many seconds have passed.
+    """
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(0, ceiling)
+
+    def should_retry(self, err: BaseException, attempt: int, elapsed: float, *, idempotent: bool) -> bool:
+        """Whether to try again after ``err`` ended attempt ``attempt``."""
+        if attempt >= self.max_attempts or elapsed >= self.max_total:
+            return False
+        if not isinstance(err, ApiError) or not err.retryable:
+            return False
+        if idempotent:
+            return True
+        # A create may be sent again only when the server certainly did not act on it.
+        return err.kind == "rate_limit" or (isinstance(err, TransportError) and not err.sent)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, idempotent: bool = True) -> T:
+    """Run ``fn`` until it succeeds or ``policy`` says stop; the last error is raised."""
+    started = time.monotonic()
+    attempt = 1
+    while True:
+        try:
+            return fn()
+        except ApiError as err:
+            if not policy.should_retry(err, attempt, time.monotonic() - started, idempotent=idempotent):
+                raise
+            time.sleep(_bounded(policy, attempt, err, started))
+            attempt += 1
+
+
+async def acall_with_retry(
+    fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, idempotent: bool = True
+) -> T:
+    """Async twin of :func:`call_with_retry`."""
+    started = time.monotonic()
+    attempt = 1
+    while True:
+        try:
+            return await fn()
+        except ApiError as err:
+            if not policy.should_retry(err, attempt, time.monotonic() - started, idempotent=idempotent):
+                raise
+            await asyncio.sleep(_bounded(policy, attempt, err, started))
+            attempt += 1
+
+
+def _bounded(policy: RetryPolicy, attempt: int, err: ApiError, started: float) -> float:
+    remaining = max(0.0, policy.max_total - (time.monotonic() - started))
+    return min(policy.delay(attempt, err.retry_after), remaining)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,49 @@
+"""Order status classification shared by the sensors and the trigger (light: no Airflow imports)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where a set of orders stands: which succeeded, which failed, which are still pending."""
+
+    succeeded: dict[str, str]
+    failed: dict[str, str]
+    pending: dict[str, str | None]
+
+    @property
+    def done(self) -> bool:
+        return not self.pending and not self.failed
+
+    def failure_message(self) -> str:
+        named = ", ".join(f"{order_id} (status {status})" for order_id, status in sorted(self.failed.items()))
+        return f"{len(self.failed)} order(s) reached a failure status: {named}"
+
+
+def classify(
+    order_ids: Iterable[str], statuses: Mapping[str, str], success: set[str], failure: set[str]
+) -> Verdict:
+    """Sort orders by their last known status; statuses are sets, not thresholds."""
+    succeeded: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    pending: dict[str, str | None] = {}
+    for order_id in order_ids:
+        status = statuses.get(order_id)
+        if status in failure:
+            failed[order_id] = status
+        elif status in success:
+            succeeded[order_id] = status
+        else:
+            pending[order_id] = status
+    return Verdict(succeeded, failed, pending)
+
+
+def import_hook(path: str) -> Any:
+    """The hook class at dotted ``path``."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,109 @@
+"""The poll loop deferrable sensors hand to the triggerer: no worker slot is held meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider.common.status import classify, import_hook
+
+log = logging.getLogger(__name__)
+
+
+class StatusTrigger(BaseTrigger):
+    """
+    Poll order statuses until every order is in a success status or one is in a failure status.
+
+    The trigger knows no platform: it imports the hook class by path and calls its async
+    status method. Its kwargs are plain JSON (ids and status sets), never a token or secret.
+
+    :param hook_class_path: dotted path of the platform hook class.
+    :param conn_id: the Airflow connection id.
+    :param order_ids: the ids to wait for.
+    :param success_statuses: statuses that count as done.
+    :param failure_statuses: statuses that fail the wait at once.
+    :param poll_interval: seconds between polls.
+    :param status_method: name of the hook's async method ``(ids, **method_kwargs) -> {id: status}``.
+    :param method_kwargs: extra JSON arguments for that method.
+    :param known: statuses already seen by the sensor's first poke.
+    """
+
+    def __init__(
+        self,
+        hook_class_path: str,
+        conn_id: str,
+        order_ids: list[str],
+        success_statuses: list[str],
+        failure_statuses: list[str],
+        poll_interval: float = 60.0,
+        status_method: str = "afetch_statuses",
+        method_kwargs: dict[str, Any] | None = None,
+        known: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.hook_class_path = hook_class_path
+        self.conn_id = conn_id
+        self.order_ids = [str(order_id) for order_id in order_ids]
+        self.success_statuses = sorted({str(s) for s in success_statuses})
+        self.failure_statuses = sorted({str(s) for s in failure_statuses})
+        self.poll_interval = float(poll_interval)
+        self.status_method = status_method
+        self.method_kwargs = dict(method_kwargs or {})
+        self.known = {str(k): str(v) for k, v in (known or {}).items()}
+        self._hook: Any = None
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "hook_class_path": self.hook_class_path,
+                "conn_id": self.conn_id,
+                "order_ids": self.order_ids,
+                "success_statuses": self.success_statuses,
+                "failure_statuses": self.failure_statuses,
+                "poll_interval": self.poll_interval,
+                "status_method": self.status_method,
+                "method_kwargs": self.method_kwargs,
+                "known": self.known,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        hook = self._hook = import_hook(self.hook_class_path)(self.conn_id)
+        await hook.aload_connection()
+        fetch = getattr(hook, self.status_method)
+        statuses = dict(self.known)
+        success, failure = set(self.success_statuses), set(self.failure_statuses)
+        from airflow_provider.common.errors import ApiError
+
+        while True:
+            pending = [i for i in self.order_ids if statuses.get(i) not in success | failure]
+            try:
+                statuses.update(
+                    {str(k): str(v) for k, v in (await fetch(pending, **self.method_kwargs)).items()}
+                )
+            except ApiError as err:
+                if not err.retryable:
+                    yield TriggerEvent({"status": "error", "message": str(err), "statuses": statuses})
+                    return
+                log.warning("Status poll failed (%s); trying again in %.0f s", err, self.poll_interval)
+            verdict = classify(self.order_ids, statuses, success, failure)
+            if verdict.failed:
+                yield TriggerEvent(
+                    {"status": "failure", "message": verdict.failure_message(), "statuses": statuses}
+                )
+                return
+            if verdict.done:
+                yield TriggerEvent({"status": "success", "statuses": statuses})
+                return
+            log.info("%d of %d orders still pending", len(verdict.pending), len(self.order_ids))
+            await asyncio.sleep(self.poll_interval)
+
+    async def cleanup(self) -> None:
+        if self._hook is not None:
+            await self._hook.aclose()
+            self._hook.close()
