@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 PLATFORMS = ("hypersku", "supership", "chao8", "hishopping")
-_NAMES = {"hypersku": "HyperSKU", "supership": "SuperShip", "chao8": "超8 (Chao8)", "hishopping": "HiShopping"}
+_NAMES = {
+    "hypersku": "HyperSKU",
+    "supership": "SuperShip",
+    "chao8": "超8 (Chao8)",
+    "hishopping": "HiShopping",
+}
 _HOOKS = {
     "hypersku": "HyperSkuHook",
     "supership": "SuperShipHook",
@@ -33,12 +38,18 @@ def _secret(label: str, description: str) -> dict[str, Any]:
 
 
 def _number(label: str, description: str, minimum: float = 0) -> dict[str, Any]:
-    return {"label": label, "description": description, "schema": {"type": ["number", "null"], "minimum": minimum}}
+    return {
+        "label": label,
+        "description": description,
+        "schema": {"type": ["number", "null"], "minimum": minimum},
+    }
 
 
 _COMMON_FIELDS: dict[str, Any] = {
     "timeout": _number("Timeout (s)", "Read/write timeout of each call in seconds (default 30)."),
-    "max_concurrency": _number("Max concurrency", "Calls in flight at once for bulk operators (default 16).", 1),
+    "max_concurrency": _number(
+        "Max concurrency", "Calls in flight at once for bulk operators (default 16).", 1
+    ),
     "verify": {
         "label": "Verify TLS",
         "description": "Verify the server's TLS certificate (default true). A CA bundle path also works.",
@@ -60,20 +71,27 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
                 "description": "password: username + password token; oauth2: refresh token of an authorised app.",
                 "schema": {"type": ["string", "null"], "enum": ["password", "oauth2"], "default": "password"},
             },
-            "store_code": _text("Store code", "Your HyperSKU store code (needed to look orders up by thirdOrderId)."),
+            "store_code": _text(
+                "Store code", "Your HyperSKU store code (needed to look orders up by thirdOrderId)."
+            ),
             "api_key": _secret("API key", "Optional API key sent on the token call."),
             "client_id": _text("OAuth2 client id", "clientId of your registered app (oauth2 mode)."),
             "client_secret": _secret("OAuth2 client secret", "clientSecret of your app (oauth2 mode)."),
             "refresh_token": _secret(
                 "OAuth2 refresh token", "From `python -m airflow_provider.hypersku.oauth` (oauth2 mode)."
             ),
-            "token_ttl": _number("Token TTL (s)", "Lifetime to assume when the token carries no exp (default 3600)."),
+            "token_ttl": _number(
+                "Token TTL (s)", "Lifetime to assume when the token carries no exp (default 3600)."
+            ),
             **_COMMON_FIELDS,
         },
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port"],
             "relabeling": {"host": "Base URL", "login": "Username"},
-            "placeholders": {"host": "https://api.hypersku.com (empty = production)", "login": "API username"},
+            "placeholders": {
+                "host": "https://api.hypersku.com (empty = production)",
+                "login": "API username",
+            },
         },
     },
     "supership": {
@@ -90,13 +108,19 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
         },
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port"],
-            "relabeling": {"host": "Base URL", "login": "Shop e-mail", "password": "Password or access token"},
+            "relabeling": {
+                "host": "Base URL",
+                "login": "Shop e-mail",
+                "password": "Password or access token",
+            },
             "placeholders": {"host": "https://api.mysupership.vn (empty = production)"},
         },
     },
     "chao8": {
         "conn-fields": {
-            "token_ttl": _number("Token TTL (s)", "Used only when the token answer carries no TTL (default 28800)."),
+            "token_ttl": _number(
+                "Token TTL (s)", "Used only when the token answer carries no TTL (default 28800)."
+            ),
             **_COMMON_FIELDS,
         },
         "ui-field-behaviour": {
@@ -108,7 +132,9 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
     "hishopping": {
         "conn-fields": {
             "app_id": _text("App ID", "Open API App ID."),
-            "secret_key": _secret("Secret key", "Open API Secret Key (the dashboard's API Key): AES-256-GCM."),
+            "secret_key": _secret(
+                "Secret key", "Open API Secret Key (the dashboard's API Key): AES-256-GCM."
+            ),
             "sign_key": _secret("Sign key", "Open API Sign Key: HMAC-SHA256 signature."),
             **_COMMON_FIELDS,
         },
@@ -131,10 +157,12 @@ def get_provider_info() -> dict[str, Any]:
         "name": "Fulfillment (HyperSKU, SuperShip, 超8, HiShopping)",
         "description": "Hooks, operators, sensors and a sandbox for HyperSKU, SuperShip, 超8 and HiShopping.",
         "integrations": [
-            {"integration-name": _NAMES[p], "external-doc-url": _DOCS[p], "tags": ["service"]} for p in PLATFORMS
+            {"integration-name": _NAMES[p], "external-doc-url": _DOCS[p], "tags": ["service"]}
+            for p in PLATFORMS
         ],
         "hooks": [
-            {"integration-name": _NAMES[p], "python-modules": [f"airflow_provider.{p}.hooks"]} for p in PLATFORMS
+            {"integration-name": _NAMES[p], "python-modules": [f"airflow_provider.{p}.hooks"]}
+            for p in PLATFORMS
         ],
         "operators": [
             {"integration-name": _NAMES[p], "python-modules": [module]}

@@ -73,7 +73,13 @@ def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
         password: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> str:
-        payload = {"conn_type": conn_type, "host": host, "login": login, "password": password, "extra": extra or {}}
+        payload = {
+            "conn_type": conn_type,
+            "host": host,
+            "login": login,
+            "password": password,
+            "extra": extra or {},
+        }
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(payload))
         return conn_id
 

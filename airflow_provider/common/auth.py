@@ -127,7 +127,10 @@ def token_store_key(platform: str, host: str, login: str, secret: str) -> str:
 
 
 class TokenStore(Protocol):
-    """Where tokens live between processes: a string per key."""
+    """Where tokens live between processes: a string per key.
+
+    A store may say ``shared = False`` (process-local): refreshers then skip the lease.
+    """
 
     def get(self, key: str) -> str | None: ...
 
@@ -137,9 +140,13 @@ class TokenStore(Protocol):
 
 
 class MemoryTokenStore:
-    """Process memory only: what a process without a metadata DB or task context can share."""
+    """Process memory only: what a process without a metadata DB or task context can share.
 
-    def __init__(self) -> None:
+    :param shared: pretend other processes see it too (tests of the lease protocol).
+    """
+
+    def __init__(self, *, shared: bool = False) -> None:
+        self.shared = shared
         self._data: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -167,6 +174,11 @@ class VariableTokenStore:
     def __init__(self, fallback: TokenStore | None = None) -> None:
         self._fallback = fallback or _PROCESS_MEMORY
         self._db_usable: bool | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes see this store (else no lease is needed between refreshers)."""
+        return self._backend() != "memory"
 
     def _backend(self) -> str:
         if _in_task_context():
@@ -327,9 +339,10 @@ class TokenManager:
         TokenManager._local[self.key] = token
 
     def _refresh(self, stale: str | None) -> Token:
-        waited_for = self._wait_for_other_refresher(stale)
-        if waited_for is not None:
-            return waited_for
+        if getattr(self.store, "shared", True):
+            waited_for = self._wait_for_other_refresher(stale)
+            if waited_for is not None:
+                return waited_for
         try:
             token = self._fetch_respecting_rate_limit(stale)
         finally:

@@ -21,7 +21,8 @@ class RetryPolicy:
 
     :param max_attempts: attempts in all, the first one included.
     :param base_delay: seconds; attempt ``n`` waits a random time in ``[0, base * 2**n]``.
-    :param max_delay: cap of one wait, seconds.
+    :param max_delay: cap of one backoff wait, seconds (a server's ``Retry-After`` is honoured
+        in full, within ``max_total``).
     :param max_total: no new attempt starts once this many seconds have passed.
     """
 
@@ -33,7 +34,7 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         if retry_after is not None and retry_after >= 0:
-            return min(retry_after, self.max_delay)
+            return retry_after
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return random.uniform(0, ceiling)
 
@@ -60,9 +61,10 @@ def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, idempotent: boo
         try:
             return fn()
         except ApiError as err:
-            if not policy.should_retry(err, attempt, time.monotonic() - started, idempotent=idempotent):
+            delay = _next_delay(policy, attempt, err, started, idempotent)
+            if delay is None:
                 raise
-            time.sleep(_bounded(policy, attempt, err, started))
+            time.sleep(delay)
             attempt += 1
 
 
@@ -76,15 +78,29 @@ async def acall_with_retry(
         try:
             return await fn()
         except ApiError as err:
-            if not policy.should_retry(err, attempt, time.monotonic() - started, idempotent=idempotent):
+            delay = _next_delay(policy, attempt, err, started, idempotent)
+            if delay is None:
                 raise
-            await asyncio.sleep(_bounded(policy, attempt, err, started))
+            await asyncio.sleep(delay)
             attempt += 1
 
 
-def _bounded(policy: RetryPolicy, attempt: int, err: ApiError, started: float) -> float:
-    remaining = max(0.0, policy.max_total - (time.monotonic() - started))
-    return min(policy.delay(attempt, err.retry_after), remaining)
+def _next_delay(
+    policy: RetryPolicy, attempt: int, err: ApiError, started: float, idempotent: bool
+) -> float | None:
+    """Seconds to wait before the next attempt, or ``None`` to give up now.
+
+    A server's ``Retry-After`` is waited in full; when it reaches past the total time budget
+    there is no point in waiting only part of it, so the error is raised at once.
+    """
+    elapsed = time.monotonic() - started
+    if not policy.should_retry(err, attempt, elapsed, idempotent=idempotent):
+        return None
+    delay = policy.delay(attempt, err.retry_after)
+    remaining = policy.max_total - elapsed
+    if err.retry_after is not None and delay > remaining:
+        return None
+    return max(0.0, min(delay, remaining))
 
 
 def parse_retry_after(value: str | None) -> float | None:

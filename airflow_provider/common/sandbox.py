@@ -124,7 +124,8 @@ class TokenIssuer:
         self.issuer = issuer
         self.exp_in_ms = exp_in_ms
         self._key = secrets.token_bytes(32)
-        self._not_before = 0.0
+        self._live: set[str] = set()
+        self._revoked: set[str] = set()
         self._lock = threading.Lock()
         self.issued = 0
 
@@ -141,6 +142,7 @@ class TokenIssuer:
         }
         with self._lock:
             self.issued += 1
+            self._live.add(str(claims["jti"]))
         return _jwt_encode(claims, self._key)
 
     def check(self, token: str | None) -> dict[str, Any] | None:
@@ -152,13 +154,15 @@ class TokenIssuer:
             return None
         scale = 1000 if self.exp_in_ms else 1
         now = self.clock.now()
-        if claims["exp"] / scale <= now or claims["iat"] / scale < self._not_before:
+        if claims["exp"] / scale <= now or claims.get("jti") in self._revoked:
             return None
         return claims
 
     def revoke_all(self) -> None:
         """Every token issued so far is refused from now on (a token-expiry fault)."""
-        self._not_before = self.clock.now() + 0.001
+        with self._lock:
+            self._revoked |= self._live
+            self._live = set()
 
 
 def _b64(data: bytes) -> str:

@@ -27,7 +27,7 @@ class StatusSensor(BaseSensorOperator):
 
     Pushes ``{order id: status}`` of every order to XCom when done.
 
-    :param order_ids: one id or a list (templated; XCom works).
+    :param order_ids: one id, a list, or a bulk create operator's XCom report (templated).
     :param conn_id: the platform connection id.
     :param success_statuses: statuses that count as done (a set, not a threshold).
     :param failure_statuses: statuses that fail the task at once (no retries; ``soft_fail`` skips).
@@ -86,7 +86,22 @@ class StatusSensor(BaseSensorOperator):
         return import_hook(self.hook_class_path)(self.conn_id)
 
     def ids(self) -> list[str]:
+        """The order ids: one id, a list, a JSON list string, or a bulk operator's report.
+
+        From a report (``{"counts", "results"}``) the platform ids of created and existing
+        orders are taken, so ``order_ids=create_task.output`` works.
+        """
         value = self.order_ids
+        if isinstance(value, str) and value.strip().startswith(("[", "{")):
+            import json
+
+            value = json.loads(value)
+        if isinstance(value, dict) and "results" in value:
+            value = [
+                item["id"]
+                for item in value["results"]
+                if item.get("outcome") in ("created", "existed") and item.get("id") is not None
+            ]
         if isinstance(value, str | int):
             value = [value]
         ids = [str(order_id) for order_id in value or [] if str(order_id).strip()]

@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+
+import pytest
+
+from airflow_provider.common.auth import (
+    MemoryTokenStore,
+    Token,
+    TokenManager,
+    jwt_expiry,
+    token_store_key,
+)
+from airflow_provider.common.errors import RateLimitError
+
+
+def _jwt(claims: dict) -> str:
+    def enc(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+    return f"{enc({'alg': 'HS256'})}.{enc(claims)}.sig"
+
+
+def test_jwt_expiry_seconds_and_milliseconds() -> None:
+    assert jwt_expiry(_jwt({"exp": 1_700_000_000})) == 1_700_000_000
+    assert jwt_expiry(_jwt({"exp": 1_677_766_229_697})) == pytest.approx(1_677_766_229.697)
+    assert jwt_expiry("opaque-token") is None
+    assert jwt_expiry(_jwt({"sub": "x"})) is None
+
+
+def test_refresh_point_is_ten_percent_before_expiry() -> None:
+    token = Token.with_ttl("t", 3600)
+    assert token.expires_at == pytest.approx(token.fetched_at + 3600)
+    assert token.fetched_at + 3600 * 0.88 <= token.refresh_at <= token.fetched_at + 3600 * 0.9
+    assert token.usable()
+    assert not token.usable(now=token.refresh_at + 1)
+
+
+def test_store_key_depends_on_account_not_conn_id() -> None:
+    a = token_store_key("chao8", "https://h", "key", "secret")
+    assert a == token_store_key("chao8", "https://h", "key", "secret")
+    assert a != token_store_key("chao8", "https://h", "key", "secret2")
+    assert a != token_store_key("chao8", "https://other", "key", "secret")
+    assert "token" in a
+    assert "secret" not in a
+    import hashlib
+
+    assert hashlib.md5(b"secret").hexdigest() not in a
+
+
+def _counting_fetch(counter: list[int], ttl: float = 3600, delay: float = 0.0):
+    def fetch() -> Token:
+        time.sleep(delay)
+        counter.append(1)
+        return Token.with_ttl(f"token-{len(counter)}", ttl)
+
+    return fetch
+
+
+def test_many_managers_share_one_fetch() -> None:
+    store, calls = MemoryTokenStore(), []
+    values = {TokenManager("k", _counting_fetch(calls), store=store).get().value for _ in range(20)}
+    assert values == {"token-1"}
+    assert len(calls) == 1
+
+
+def test_threads_racing_on_an_empty_cache_fetch_once() -> None:
+    store, calls, seen = MemoryTokenStore(), [], []
+
+    def worker() -> None:
+        seen.append(TokenManager("k", _counting_fetch(calls, delay=0.05), store=store).get().value)
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert set(seen) == {"token-1"}
+
+
+def test_a_second_process_reuses_the_stored_token() -> None:
+    store, calls = MemoryTokenStore(), []
+    TokenManager("k", _counting_fetch(calls), store=store).get()
+    TokenManager.clear_process_cache()  # what a new process starts with
+    assert TokenManager("k", _counting_fetch(calls), store=store).get().value == "token-1"
+    assert len(calls) == 1
+
+
+def test_stale_token_is_refreshed_once() -> None:
+    store, calls = MemoryTokenStore(), []
+    manager = TokenManager("k", _counting_fetch(calls), store=store)
+    first = manager.get().value
+    second = manager.get(stale=first).value
+    assert (first, second) == ("token-1", "token-2")
+    assert Token.from_json(store.get("k")).value == "token-2"
+    # another worker that saw the old token refused picks up the new one without fetching
+    other = TokenManager("k", _counting_fetch(calls), store=store)
+    TokenManager.clear_process_cache()
+    assert other.get(stale=first).value == "token-2"
+    assert len(calls) == 2
+
+
+def test_expired_token_in_store_is_replaced() -> None:
+    store, calls = MemoryTokenStore(), []
+    store.set("k", Token(value="old", refresh_at=time.time() - 1).to_json())
+    assert TokenManager("k", _counting_fetch(calls), store=store).get().value == "token-1"
+
+
+def test_lease_holder_in_another_process_is_waited_for() -> None:
+    store, calls = MemoryTokenStore(shared=True), []
+    store.set("k_lease", json.dumps({"owner": "other-process", "until": time.time() + 5}))
+
+    def other_process_finishes() -> None:
+        time.sleep(0.3)
+        store.set("k", Token.with_ttl("from-other", 3600).to_json())
+        store.delete("k_lease")
+
+    threading.Thread(target=other_process_finishes).start()
+    assert TokenManager("k", _counting_fetch(calls), store=store).get().value == "from-other"
+    assert calls == []
+
+
+def test_rate_limited_token_call_waits_and_reads_the_store() -> None:
+    store, calls = MemoryTokenStore(), []
+
+    def fetch() -> Token:
+        calls.append(1)
+        # another worker won the race a moment ago
+        store.set("k", Token.with_ttl("winner", 3600).to_json())
+        raise RateLimitError("chao8", "token requested too often", code=21185002, retry_after=3)
+
+    slept: list[float] = []
+    manager = TokenManager("k", fetch, store=store, sleep=slept.append)
+    assert manager.get().value == "winner"
+    assert calls == [1]
+    assert slept  # it waited instead of calling again
+
+
+def test_masking_every_token_obtained() -> None:
+    masked: list[str] = []
+    manager = TokenManager(
+        "k",
+        lambda: Token.with_ttl("tok-123456", 60, extra={"refresh_token": "rt-abcdef"}),
+        store=MemoryTokenStore(),
+        mask=masked.append,
+    )
+    manager.get()
+    assert masked == ["tok-123456", "rt-abcdef"]
+
+
+def test_peek_never_fetches() -> None:
+    calls: list[int] = []
+    assert TokenManager("k", _counting_fetch(calls), store=MemoryTokenStore()).peek() is None
+    assert calls == []
+
+
+def test_two_refreshers_on_a_shared_store_agree_through_the_lease() -> None:
+    store, calls, seen = MemoryTokenStore(shared=True), [], []
+
+    def process() -> None:
+        TokenManager.clear_process_cache()
+        # a separate manager instance with its own lock stands for another process
+        manager = TokenManager("k", _counting_fetch(calls, delay=0.2), store=store)
+        manager._lock = threading.Lock()
+        seen.append(manager.get().value)
+
+    threads = [threading.Thread(target=process) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert set(seen) == {"token-1"}
+    assert store.get("k_lease") is None

@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from airflow_provider.common.errors import (
+    BadRequestError,
+    DuplicateError,
+    NotFoundError,
+    TransientError,
+    TransportError,
+)
+from airflow_provider.common.models import InputError, RequestModel, validate_all
+from airflow_provider.common.operators import (
+    BulkReport,
+    IdempotentCreate,
+    ItemResult,
+    finish_bulk,
+    normalize_items,
+    run_bulk,
+    run_sync,
+)
+from airflow_provider.common.retry import RetryPolicy
+
+FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.001)
+
+
+class FakeRemote:
+    """Orders keyed by the caller's id; scripted faults on create."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.create_calls = 0
+        self.faults: list[Exception] = []
+        self.lookup_faults: list[Exception] = []
+
+    async def create(self, item: dict[str, Any]) -> dict[str, Any]:
+        self.create_calls += 1
+        fault = self.faults.pop(0) if self.faults else None
+        if isinstance(fault, TransportError) and fault.sent:
+            # the order is committed, then the answer is lost
+            self.orders.setdefault(item["id"], {**item, "pid": f"P-{item['id']}"})
+            raise fault
+        if fault is not None:
+            raise fault
+        if item["id"] in self.orders:
+            raise DuplicateError("demo", f"order {item['id']} exists", code=409)
+        self.orders[item["id"]] = {**item, "pid": f"P-{item['id']}"}
+        return self.orders[item["id"]]
+
+    async def lookup(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        if self.lookup_faults:
+            raise self.lookup_faults.pop(0)
+        return self.orders.get(item["id"])
+
+
+def creator(remote: FakeRemote) -> IdempotentCreate:
+    return IdempotentCreate(
+        create=remote.create,
+        lookup=remote.lookup,
+        describe=lambda o: (o["pid"], "new", {"qty": o["qty"]}),
+        matches=lambda item, existing: item["qty"] == existing["qty"],
+        policy=FAST,
+    )
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_created() -> None:
+    remote = FakeRemote()
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert (result.outcome, result.id, result.data) == ("created", "P-A", {"qty": 1})
+
+
+def test_rerun_of_the_same_order_is_existed_not_a_second_order() -> None:
+    remote = FakeRemote()
+    run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert result.outcome == "existed"
+    assert len(remote.orders) == 1
+
+
+def test_duplicate_with_different_contents_is_a_conflict() -> None:
+    remote = FakeRemote()
+    run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)("A", {"id": "A", "qty": 5}))
+    assert result.outcome == "failed"
+    assert result.error["kind"] == "conflict"
+    assert remote.orders["A"]["qty"] == 1
+
+
+def test_lost_answer_is_looked_up_and_never_sent_twice() -> None:
+    remote = FakeRemote()
+    remote.faults = [TransportError("demo", "connection reset", sent=True)]
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert result.outcome == "created"
+    assert result.id == "P-A"
+    assert remote.create_calls == 1
+
+
+def test_lost_answer_of_an_uncommitted_order_is_sent_again() -> None:
+    remote = FakeRemote()
+    remote.faults = [TransientError("demo", "502", http_status=502)]
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert result.outcome == "created"
+    assert remote.create_calls == 2
+
+
+def test_lost_answer_with_failing_lookup_is_unknown_not_recreated() -> None:
+    remote = FakeRemote()
+    remote.faults = [TransportError("demo", "reset", sent=True)]
+    remote.lookup_faults = [BadRequestError("demo", "lookup forbidden")]
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert result.outcome == "unknown"
+    assert remote.create_calls == 1
+
+
+def test_lookup_raising_not_found_means_absent() -> None:
+    remote = FakeRemote()
+    remote.faults = [TransientError("demo", "500", http_status=500)]
+    remote.lookup_faults = [NotFoundError("demo", "no order")]
+    assert run(creator(remote)("A", {"id": "A", "qty": 1})).outcome == "created"
+    assert remote.create_calls == 2
+
+
+def test_business_error_fails_the_item_only() -> None:
+    remote = FakeRemote()
+    remote.faults = [BadRequestError("demo", "sku offline", code=500)]
+    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    assert result.outcome == "failed"
+    assert result.error["message"] == "sku offline"
+    assert remote.create_calls == 1
+
+
+def test_run_bulk_bounds_concurrency_and_keeps_order() -> None:
+    in_flight, peak = 0, 0
+
+    async def work(n: int) -> ItemResult:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        if n == 7:
+            raise RuntimeError("boom")
+        return ItemResult(key=str(n), outcome="created")
+
+    report = run(run_bulk(list(range(40)), work, key=str, concurrency=5))
+    assert peak == 5
+    assert [r.key for r in report.results] == [str(n) for n in range(40)]
+    assert report.counts == {"created": 39, "failed": 1}
+    assert report.failures[0].error == {"kind": "RuntimeError", "message": "boom"}
+
+
+def test_run_bulk_stop_when_skips_the_rest() -> None:
+    async def work(n: int) -> ItemResult:
+        if n == 2:
+            return ItemResult(key=str(n), outcome="failed", error={"kind": "insufficient_credit"})
+        return ItemResult(key=str(n), outcome="created")
+
+    report = run(
+        run_bulk(
+            list(range(6)),
+            work,
+            key=str,
+            concurrency=1,
+            stop_when=lambda r: (r.error or {}).get("kind") == "insufficient_credit",
+        )
+    )
+    assert [r.outcome for r in report.results] == [
+        "created",
+        "created",
+        "failed",
+        "skipped",
+        "skipped",
+        "skipped",
+    ]
+
+
+class FakeTI:
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def test_finish_bulk_pushes_before_failing_and_names_failures() -> None:
+    from airflow.sdk.exceptions import AirflowException
+
+    ti = FakeTI()
+    report = BulkReport(
+        results=[
+            ItemResult(key="A", outcome="created", id="1"),
+            ItemResult(key="B", outcome="failed", error={"message": "sku offline"}),
+            ItemResult(key="C", outcome="unknown", error={"message": "answer lost"}),
+        ]
+    )
+    with pytest.raises(AirflowException, match=r"2 of 3 failed: B \(failed: sku offline\); C \(unknown"):
+        finish_bulk({"ti": ti}, report, action="create orders")
+    assert ti.pushed["return_value"]["counts"] == {"created": 1, "failed": 1, "unknown": 1}
+
+
+def test_finish_bulk_returns_the_report_when_all_succeed() -> None:
+    ti = FakeTI()
+    report = BulkReport(results=[ItemResult(key="A", outcome="existed", id="1")])
+    assert finish_bulk({"ti": ti}, report, action="x")["results"][0]["outcome"] == "existed"
+    assert ti.pushed == {}
+
+
+def test_normalize_items() -> None:
+    assert normalize_items({"a": 1}) == [{"a": 1}]
+    assert normalize_items('[{"a": 1}, {"a": 2}]') == [{"a": 1}, {"a": 2}]
+    with pytest.raises(ValueError, match="empty"):
+        normalize_items([])
+    with pytest.raises(ValueError, match=r"orders\[1\]: expected a dict"):
+        normalize_items([{"a": 1}, 3])
+
+
+class Line(RequestModel):
+    order_id: str
+    qty: int
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.qty <= 0:
+            raise ValueError("qty must be positive")
+
+
+def test_validate_all_names_every_order_and_field() -> None:
+    with pytest.raises(InputError) as info:
+        validate_all(
+            Line,
+            [{"order_id": "A", "qty": 1}, {"order_id": "B"}, {"order_id": "C", "qty": "x", "typo": 1}],
+            id_field="order_id",
+        )
+    text = str(info.value)
+    assert "order B: qty: Field required" in text
+    assert "order C: qty:" in text
+    assert "order C: typo: Extra inputs are not permitted" in text
+    assert "nothing was sent" in text
+
+
+def test_run_sync_works_inside_a_running_loop() -> None:
+    async def inner() -> int:
+        await asyncio.sleep(0)
+        return 42
+
+    async def outer() -> int:
+        return run_sync(inner())
+
+    assert run_sync(inner()) == 42
+    assert asyncio.run(outer()) == 42
