@@ -45,9 +45,13 @@ class Page(BaseModel, Generic[T]):
 
     @property
     def is_last(self) -> bool:
-        if not self.items or len(self.items) < self.size:
+        """No page follows: judged by ``total`` when the server gives it (a server may cap the
+        page size below what was asked), else by a short or empty page."""
+        if not self.items:
             return True
-        return self.total is not None and self.page * self.size >= self.total
+        if self.total is not None:
+            return (self.page - 1) * self.size + len(self.items) >= self.total
+        return len(self.items) < self.size
 
 
 class InputError(ValueError):

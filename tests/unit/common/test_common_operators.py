@@ -254,3 +254,13 @@ def test_run_sync_works_inside_a_running_loop() -> None:
 
     assert run_sync(inner()) == 42
     assert asyncio.run(outer()) == 42
+
+
+def test_page_is_last_prefers_total_over_a_short_page() -> None:
+    from airflow_provider.common.models import Page
+
+    assert not Page(items=[1, 2], total=10, page=1, size=5).is_last  # server capped the page at 2
+    assert Page(items=[1, 2], total=7, page=2, size=5).is_last
+    assert Page(items=[1, 2], page=1, size=5).is_last
+    assert not Page(items=[1, 2, 3, 4, 5], page=1, size=5).is_last
+    assert Page(items=[], total=10, page=3, size=5).is_last

@@ -1,0 +1,1 @@
+"""HiShopping: Temu goods bought against prepaid credit (web API with JWT, signed and encrypted open API)."""

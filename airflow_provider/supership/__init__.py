@@ -1,0 +1,1 @@
+"""SuperShip (Vietnamese last-mile delivery): hook, operators, sensor and sandbox."""

@@ -1,0 +1,770 @@
+"""
+SuperShip partner API hook: authentication, the envelope, and one typed method per endpoint.
+
+Two ways to authenticate (connection extra ``auth_mode``):
+
+- ``token``: the connection's password is a personal access token copied from the SuperShip
+  dashboard; it is sent as is (``Authorization: Bearer <token>``) and never refreshed. A 401 then
+  means the token was revoked or replaced: a :class:`~airflow_provider.common.errors.ConfigurationError`.
+- ``password``: ``POST /v1/partner/auth/login`` with the shop e-mail (login), password and the
+  extras ``client_id``, ``client_secret``, ``partner``. The token is shared through the token
+  store until ``expires_in`` (minus 10 %); a 401 logs in again once. The ``refresh_token`` of the
+  answer is kept with the token, but no documented endpoint takes it.
+
+Envelope: ``{"status": "Success", "message", "results"}`` or ``{"status": "Error", "message",
+"errors"}``, the latter also with HTTP 200. No code table is published, so errors are classified
+by HTTP status: 401 auth, 400/422 bad input (never retried), 404 not found, 429/5xx retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from airflow_provider.common.auth import Token
+from airflow_provider.common.errors import (
+    ApiError,
+    AuthError,
+    BadRequestError,
+    ConfigurationError,
+    DuplicateError,
+    NotFoundError,
+    RateLimitError,
+    ResponseError,
+    TransientError,
+)
+from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.operators import run_sync
+from airflow_provider.common.retry import parse_retry_after
+from airflow_provider.supership import areas as place_names
+from airflow_provider.supership.models import (
+    LABEL_SIZES,
+    CancelRequest,
+    CancelResult,
+    Commune,
+    CreatedOrder,
+    District,
+    FeeQuote,
+    FeeQuoteRequest,
+    LabelToken,
+    LabelTokenRequest,
+    LoginRequest,
+    LoginResult,
+    OrderCreateRequest,
+    OrderInfo,
+    OrderStatus,
+    Province,
+    Warehouse,
+    WarehouseCreateRequest,
+    WarehouseUpdate,
+    WarehouseUpdateRequest,
+    Webhook,
+    WebhookCreateRequest,
+)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+LookupBy = Literal["code", "soc"]
+AuthMode = Literal["token", "password"]
+
+#: the print page of shipping labels (a browser page; the token in its query is a credential)
+PRINT_URL = "https://khachhang.supership.vn/orders/awb"
+
+_UNAUTHENTICATED = ("unauthenticated", "unauthorized")
+_NOT_FOUND = ("not found", "không tìm thấy", "không tồn tại", "khong tim thay")
+_EXISTS = ("taken", "exist", "tồn tại", "trùng", "duplicate")
+_ABSENT = ("không tồn tại", "not exist", "does not exist", "doesn't exist", "không tìm thấy", "not found")
+
+
+@dataclass
+class PlaceCheck:
+    """
+    The outcome of checking one address's place names against the areas API.
+
+    :param names: field -> the place name SuperShip lists (canonical spelling).
+    :param problems: ``(field, message)`` for each name SuperShip does not know, with suggestions.
+    :param codes: field -> the area code of each matched place.
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    codes: dict[str, str] = field(default_factory=dict)
+
+
+class SuperShipHook(ApiHook):
+    """
+    Talk to the SuperShip partner API (``https://api.mysupership.vn/v1/partner``).
+
+    Connection: ``password`` holds the personal access token (extra ``auth_mode: token``), or
+    ``login`` = shop e-mail, ``password`` = password and extras ``client_id``,
+    ``client_secret``, ``partner`` (``auth_mode: password``). ``host`` is empty for production
+    or the base URL of another deployment (the sandbox). Optional extras: ``timeout``,
+    ``verify``, ``proxy``, ``max_concurrency``, ``endpoints`` (path overrides), ``print_url``
+    (label print page).
+
+    Area lists (provinces, districts, communes) are cached for the life of the hook.
+
+    :param supership_conn_id: the Airflow connection id.
+    """
+
+    conn_name_attr = "supership_conn_id"
+    default_conn_name = "supership_default"
+    conn_type = "supership"
+    hook_name = "SuperShip"
+
+    platform: ClassVar[str] = "supership"
+    default_base_url: ClassVar[str] = "https://api.mysupership.vn"
+    endpoints: ClassVar[Mapping[str, str]] = {
+        "login": "/v1/partner/auth/login",
+        "provinces": "/v1/partner/areas/province",
+        "districts": "/v1/partner/areas/district",
+        "communes": "/v1/partner/areas/commune",
+        "price": "/v1/partner/orders/price",
+        "create_order": "/v1/partner/orders/add",
+        "order_info": "/v1/partner/orders/info",
+        "statuses": "/v1/partner/orders/status",
+        "cancel": "/v1/partner/orders/cancel",
+        "label_token": "/v1/partner/orders/token",
+        "label": "/v1/partner/orders/label",
+        "warehouses": "/v1/partner/warehouses",
+        "create_warehouse": "/v1/partner/warehouses/create",
+        "update_warehouse": "/v1/partner/warehouses/update",
+        "webhooks": "/v1/partner/webhooks",
+        "create_webhook": "/v1/partner/webhooks/create",
+    }
+    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner")
+    default_token_ttl: ClassVar[float] = 86400.0
+
+    def __init__(self, supership_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(supership_conn_id, **kwargs)
+        self._provinces: list[Province] | None = None
+        self._districts: dict[str, list[District]] = {}
+        self._communes: dict[str, list[Commune]] = {}
+
+    # ----------------------------------------------------------------- auth
+    @property
+    def auth_mode(self) -> AuthMode:
+        """``token`` (personal access token) or ``password`` (password grant)."""
+        mode = str(self.extra.get("auth_mode") or "").strip().lower()
+        if not mode:
+            conn = self.connection
+            return "password" if self.extra.get("client_id") and conn.login else "token"
+        if mode not in ("token", "password"):
+            raise ConfigurationError(
+                self.platform, f"connection extra auth_mode must be 'token' or 'password', not {mode!r}"
+            )
+        return "token" if mode == "token" else "password"
+
+    def _personal_token(self) -> str:
+        token = (self.connection.password or "").strip()
+        if not token:
+            raise ConfigurationError(
+                self.platform,
+                "auth_mode 'token' needs the personal access token in the connection's password field "
+                "(SuperShip dashboard: Settings > API)",
+            )
+        return token
+
+    def token_credentials(self) -> tuple[str, str]:
+        """The account: the personal token itself, or client id + e-mail with the password."""
+        if self.auth_mode == "token":
+            return "personal-access-token", self._personal_token()
+        conn = self.connection
+        return f"{self.extra.get('client_id') or ''}|{conn.login or ''}", conn.password or ""
+
+    def get_token(self) -> str:
+        """The personal access token as is, or a shared password-grant token (logging in when needed)."""
+        if self.auth_mode == "token":
+            return self._personal_token()
+        return super().get_token()
+
+    async def aget_token(self) -> str:
+        if self.auth_mode == "token":
+            return self._personal_token()
+        return await super().aget_token()
+
+    def login_request(self) -> LoginRequest:
+        """The password-grant body from the connection; names every missing field."""
+        conn, extra = self.connection, self.extra
+        values = {
+            "client_id": extra.get("client_id"),
+            "client_secret": extra.get("client_secret"),
+            "username": conn.login,
+            "password": conn.password,
+            "partner": extra.get("partner"),
+        }
+        where = {
+            "client_id": "extra client_id",
+            "client_secret": "extra client_secret",
+            "username": "login (shop e-mail)",
+            "password": "password",
+            "partner": "extra partner",
+        }
+        missing = [where[name] for name, value in values.items() if not str(value or "").strip()]
+        if missing:
+            raise ConfigurationError(
+                self.platform, f"auth_mode 'password' needs the connection's {', '.join(missing)}"
+            )
+        return LoginRequest.model_validate({k: str(v).strip() for k, v in values.items()})
+
+    def fetch_token(self) -> Token:
+        """Log in (password grant); in token mode the personal token is returned without a call."""
+        if self.auth_mode == "token":
+            return Token(value=self._personal_token())
+        body = self.login_request().dump()
+        try:
+            data = self.request("POST", self.endpoint("login"), json=body, auth=False, idempotent=True)
+        except (AuthError, BadRequestError, NotFoundError) as err:
+            raise ConfigurationError(
+                self.platform,
+                f"login refused ({err.message}): check the connection's e-mail, password, "
+                "client_id, client_secret and partner",
+                http_status=err.http_status,
+                trace_id=err.trace_id,
+            ) from err
+        try:
+            result = LoginResult.model_validate(data)
+        except ValidationError as err:
+            raise ResponseError(self.platform, "login answer carries no access_token") from err
+        extra = {"refresh_token": result.refresh_token} if result.refresh_token else {}
+        ttl = float(result.expires_in) if result.expires_in else self.default_token_ttl
+        return Token.with_ttl(result.access_token, ttl, extra=extra)
+
+    def auth_headers(self, token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    def prepare(
+        self, method: str, path: str, json: Any, params: Mapping[str, Any] | None, headers: dict[str, str]
+    ) -> dict[str, Any]:
+        """Every request sends ``Accept`` and ``Content-Type: application/json``."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json", **headers}
+        return super().prepare(method, path, json, params, headers)
+
+    # ----------------------------------------------------------------- envelope
+    def triage_status(self, response: httpx.Response) -> None:
+        """429 and 5xx are retried; the vendor's message is kept in the error."""
+        status = response.status_code
+        if status != 429 and status < 500:
+            return
+        message = _body_message(response)
+        suffix = f": {message}" if message else ""
+        if status == 429:
+            raise RateLimitError(
+                self.platform,
+                f"rate limited (HTTP 429){suffix}",
+                http_status=429,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                trace_id=_trace_id(response),
+            )
+        raise TransientError(
+            self.platform,
+            f"server error (HTTP {status}){suffix}",
+            http_status=status,
+            trace_id=_trace_id(response),
+        )
+
+    def check_response(self, response: httpx.Response) -> Any:
+        """``results`` of a Success envelope, else the matching :class:`ApiError`."""
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            if 200 <= status < 300:
+                if body is None:
+                    raise ResponseError(
+                        self.platform,
+                        f"answer is not JSON ({response.headers.get('content-type', 'no content type')})",
+                        http_status=status,
+                    )
+                return body
+            raise self.error_for(status, f"HTTP {status}", None, response)
+        verdict = str(body.get("status", "")).strip().lower()
+        if 200 <= status < 300 and verdict != "error":
+            return body.get("results") if "status" in body else body.get("results", body)
+        message = str(body.get("message") or "").strip() or f"HTTP {status}"
+        raise self.error_for(status, message, body.get("errors"), response)
+
+    def error_for(self, status: int, message: str, errors: Any, response: httpx.Response) -> ApiError:
+        """The error kind of an Error answer, by HTTP status (SuperShip publishes no code table)."""
+        detail = _errors_text(errors)
+        text = f"{message} ({detail})" if detail and detail not in message else message
+        kwargs: dict[str, Any] = {"http_status": status, "trace_id": _trace_id(response), "details": errors}
+        lowered = f"{message} {detail}".lower()
+        if status == 401 or (status < 300 and any(w in message.lower() for w in _UNAUTHENTICATED)):
+            if self.auth_mode == "token":
+                return ConfigurationError(
+                    self.platform,
+                    f"the personal access token was refused ({text}): replace it in the connection's "
+                    "password field with a current token from the SuperShip dashboard (Settings > API)",
+                    **kwargs,
+                )
+            return AuthError(self.platform, text, **kwargs)
+        if status == 403:
+            return ConfigurationError(self.platform, f"access denied: {text}", **kwargs)
+        if status != 404 and _soc_exists(message, errors):
+            return DuplicateError(self.platform, text, **kwargs)
+        if status == 404 or (status < 300 and any(w in lowered for w in _NOT_FOUND)):
+            return NotFoundError(self.platform, text, **kwargs)
+        if status == 429:
+            return RateLimitError(self.platform, text, **kwargs)
+        if status >= 500:
+            return TransientError(self.platform, text, **kwargs)
+        return BadRequestError(self.platform, text, **kwargs)
+
+    def probe(self) -> str:
+        warehouses = self.get_warehouses()
+        return f"{len(warehouses)} warehouse(s) visible"
+
+    # ----------------------------------------------------------------- areas
+    def get_provinces(self) -> list[Province]:
+        """Provinces/cities SuperShip serves (cached for the life of the hook)."""
+        if self._provinces is None:
+            self._provinces = _many(Province, self.request("GET", self.endpoint("provinces")))
+        return self._provinces
+
+    async def aget_provinces(self) -> list[Province]:
+        if self._provinces is None:
+            self._provinces = _many(Province, await self.arequest("GET", self.endpoint("provinces")))
+        return self._provinces
+
+    def get_districts(self, province_code: str) -> list[District]:
+        """Districts of a province, by the province's CODE (``79``); cached."""
+        code = str(province_code)
+        if code not in self._districts:
+            data = self.request("GET", self.endpoint("districts"), params={"province": code})
+            self._districts[code] = _many(District, data)
+        return self._districts[code]
+
+    async def aget_districts(self, province_code: str) -> list[District]:
+        code = str(province_code)
+        if code not in self._districts:
+            data = await self.arequest("GET", self.endpoint("districts"), params={"province": code})
+            self._districts[code] = _many(District, data)
+        return self._districts[code]
+
+    def get_communes(self, district_code: str) -> list[Commune]:
+        """Communes/wards of a district, by the district's CODE (``767``); cached."""
+        code = str(district_code)
+        if code not in self._communes:
+            data = self.request("GET", self.endpoint("communes"), params={"district": code})
+            self._communes[code] = _many(Commune, data)
+        return self._communes[code]
+
+    async def aget_communes(self, district_code: str) -> list[Commune]:
+        code = str(district_code)
+        if code not in self._communes:
+            data = await self.arequest("GET", self.endpoint("communes"), params={"district": code})
+            self._communes[code] = _many(Commune, data)
+        return self._communes[code]
+
+    def check_place(
+        self,
+        province: str | None,
+        district: str | None,
+        commune: str | None = None,
+        *,
+        fields: tuple[str, str, str] = ("province", "district", "commune"),
+        resolve: bool = False,
+        check_commune: bool = True,
+    ) -> PlaceCheck:
+        """
+        Check place NAMES against the areas API, province -> district -> commune.
+
+        A name matches when it is SuperShip's name or that name without its prefix
+        (``Hồ Chí Minh``); otherwise the problem names the field and suggests the closest names
+        (accent-insensitive: ``Ho Chi Minh`` -> ``Thành phố Hồ Chí Minh``).
+
+        :param fields: the field names used in problems (``pickup_province``, ...).
+        :param resolve: also accept a unique accent-insensitive match and report its spelling.
+        :param check_commune: whether to check the commune (fee quotes have none).
+        """
+        check = PlaceCheck()
+        found = self._match_area(province, self.get_provinces(), fields[0], "province", None, resolve, check)
+        if found is None:
+            return check
+        district_found = self._match_area(
+            district, self.get_districts(found.code), fields[1], "district", found.name, resolve, check
+        )
+        if district_found is None or not check_commune:
+            return check
+        self._match_area(
+            commune,
+            self.get_communes(district_found.code),
+            fields[2],
+            "commune",
+            district_found.name,
+            resolve,
+            check,
+        )
+        return check
+
+    def _match_area(
+        self,
+        name: str | None,
+        candidates: Sequence[Province | District | Commune],
+        field_name: str,
+        level: str,
+        parent: str | None,
+        resolve: bool,
+        check: PlaceCheck,
+    ) -> Province | District | Commune | None:
+        where = f" in {parent!r}" if parent else ""
+        if not name or not str(name).strip():
+            check.problems.append((field_name, f"a {level} name is required"))
+            return None
+        names = [area.name for area in candidates]
+        hit = place_names.find(name, names) or (place_names.find_folded(name, names) if resolve else None)
+        if hit is not None:
+            area = candidates[names.index(hit)]
+            check.names[field_name] = area.name
+            check.codes[field_name] = area.code
+            return area
+        by_code = [area for area in candidates if area.code == str(name).strip()]
+        if by_code:
+            check.problems.append(
+                (
+                    field_name,
+                    f"{name!r} is a {level} code; SuperShip takes names: did you mean {by_code[0].name!r}?",
+                )
+            )
+            return None
+        hint = place_names.did_you_mean(place_names.suggest(name, names))
+        if not candidates:
+            hint = f"SuperShip lists no {level} there"
+        elif not hint:
+            hint = f"no close match among the {len(candidates)} {level} names SuperShip lists{where}"
+        check.problems.append((field_name, f"unknown {level} {name!r}{where}; {hint}"))
+        return None
+
+    # ----------------------------------------------------------------- fee quote
+    def get_fee_quotes(
+        self, quote: FeeQuoteRequest | Mapping[str, Any], *, method: Literal["GET", "POST"] = "GET"
+    ) -> list[FeeQuote]:
+        """
+        Price of a parcel between two districts (``GET /v1/partner/orders/price``).
+
+        :param quote: sender/receiver province and district NAMES, ``weight`` (g), ``value`` (VND).
+        :param method: ``POST`` sends the query and the same JSON body, as SuperShip's PHP SDK does.
+        """
+        params = _model(FeeQuoteRequest, quote).dump()
+        data = self.request(
+            method,
+            self.endpoint("price"),
+            params=params,
+            json=params if method == "POST" else None,
+            idempotent=True,
+        )
+        return _many(FeeQuote, data)
+
+    async def aget_fee_quotes(
+        self, quote: FeeQuoteRequest | Mapping[str, Any], *, method: Literal["GET", "POST"] = "GET"
+    ) -> list[FeeQuote]:
+        params = _model(FeeQuoteRequest, quote).dump()
+        data = await self.arequest(
+            method,
+            self.endpoint("price"),
+            params=params,
+            json=params if method == "POST" else None,
+            idempotent=True,
+        )
+        return _many(FeeQuote, data)
+
+    # ----------------------------------------------------------------- orders
+    def create_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> CreatedOrder:
+        """
+        Create one order (``POST /v1/partner/orders/add``), sent once: a lost answer raises
+        TransportError/TransientError and the caller looks the order up by ``soc`` before any retry.
+        """
+        body = _model(OrderCreateRequest, order).dump()
+        try:
+            data = self.request("POST", self.endpoint("create_order"), json=body, idempotent=False)
+        except BadRequestError as err:
+            raise _as_duplicate(err) from err
+        return _one(CreatedOrder, data, self.platform)
+
+    async def acreate_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> CreatedOrder:
+        body = _model(OrderCreateRequest, order).dump()
+        try:
+            data = await self.arequest("POST", self.endpoint("create_order"), json=body, idempotent=False)
+        except BadRequestError as err:
+            raise _as_duplicate(err) from err
+        return _one(CreatedOrder, data, self.platform)
+
+    def get_order(self, code: str, *, lookup_by: LookupBy = "code") -> OrderInfo:
+        """
+        One order with its journeys (``GET /v1/partner/orders/info``).
+
+        :param code: SuperShip's order code, or your ``soc`` with ``lookup_by="soc"`` (``type=2``).
+        :raises NotFoundError: no such order.
+        """
+        try:
+            data = self.request("GET", self.endpoint("order_info"), params=_info_params(code, lookup_by))
+        except NotFoundError as err:
+            raise _not_found(err, code, lookup_by) from err
+        return _one(OrderInfo, data, self.platform)
+
+    async def aget_order(self, code: str, *, lookup_by: LookupBy = "code") -> OrderInfo:
+        try:
+            data = await self.arequest(
+                "GET", self.endpoint("order_info"), params=_info_params(code, lookup_by)
+            )
+        except NotFoundError as err:
+            raise _not_found(err, code, lookup_by) from err
+        return _one(OrderInfo, data, self.platform)
+
+    def find_order_by_soc(self, soc: str) -> OrderInfo | None:
+        """The order with your own code ``soc`` (info ``type=2``), ``None`` when there is none."""
+        try:
+            return self.get_order(soc, lookup_by="soc")
+        except NotFoundError:
+            return None
+
+    async def afind_order_by_soc(self, soc: str) -> OrderInfo | None:
+        try:
+            return await self.aget_order(soc, lookup_by="soc")
+        except NotFoundError:
+            return None
+
+    def get_order_statuses(self) -> list[OrderStatus]:
+        """The status table (``GET /v1/partner/orders/status``)."""
+        return _many(OrderStatus, self.request("GET", self.endpoint("statuses")))
+
+    async def aget_order_statuses(self) -> list[OrderStatus]:
+        return _many(OrderStatus, await self.arequest("GET", self.endpoint("statuses")))
+
+    def cancel_order(self, code: str) -> CancelResult:
+        """Cancel an order by SuperShip code (``POST /v1/partner/orders/cancel``); safe to resend."""
+        body = CancelRequest(code=code).dump()
+        data = self.request("POST", self.endpoint("cancel"), json=body, idempotent=True)
+        return _one(CancelResult, data, self.platform)
+
+    async def acancel_order(self, code: str) -> CancelResult:
+        body = CancelRequest(code=code).dump()
+        data = await self.arequest("POST", self.endpoint("cancel"), json=body, idempotent=True)
+        return _one(CancelResult, data, self.platform)
+
+    def create_label_token(self, codes: Iterable[str]) -> str:
+        """
+        A print token for the labels of ``codes`` (``POST /v1/partner/orders/token``).
+
+        The token opens the print page without any other credential: keep it out of logs.
+        """
+        body = LabelTokenRequest(code=list(codes)).dump()
+        data = self.request("POST", self.endpoint("label_token"), json=body, idempotent=True)
+        return _one(LabelToken, data, self.platform).token
+
+    async def acreate_label_token(self, codes: Iterable[str]) -> str:
+        body = LabelTokenRequest(code=list(codes)).dump()
+        data = await self.arequest("POST", self.endpoint("label_token"), json=body, idempotent=True)
+        return _one(LabelToken, data, self.platform).token
+
+    def print_url(self, token: str, size: str = "A5") -> str:
+        """
+        The label print page: ``https://khachhang.supership.vn/orders/awb?token=..&size=A5``.
+
+        The URL carries the print token: it may go to XCom, never to logs. A connection extra
+        ``print_url`` replaces the page address (e.g. the sandbox's ``/orders/awb``).
+        """
+        size = _label_size(size)
+        base = str(self.extra.get("print_url") or PRINT_URL)
+        return f"{base}?{urlencode({'token': token, 'size': size})}"
+
+    def label_url(self, token: str, size: str = "A5") -> str:
+        """The API's own print address (``GET /v1/partner/orders/label?token=..&size=..``, PHP SDK)."""
+        size = _label_size(size)
+        return f"{self.settings.base_url}{self.endpoint('label')}?{urlencode({'token': token, 'size': size})}"
+
+    # ----------------------------------------------------------------- warehouses
+    def get_warehouses(self) -> list[Warehouse]:
+        """Pickup warehouses of the account (``GET /v1/partner/warehouses``)."""
+        return _many(Warehouse, self.request("GET", self.endpoint("warehouses")))
+
+    async def aget_warehouses(self) -> list[Warehouse]:
+        return _many(Warehouse, await self.arequest("GET", self.endpoint("warehouses")))
+
+    def create_warehouse(self, warehouse: WarehouseCreateRequest | Mapping[str, Any]) -> Warehouse:
+        """Create a pickup warehouse (``POST /v1/partner/warehouses/create``); places are names."""
+        body = _model(WarehouseCreateRequest, warehouse).dump()
+        data = self.request("POST", self.endpoint("create_warehouse"), json=body, idempotent=False)
+        return _one(Warehouse, data, self.platform)
+
+    async def acreate_warehouse(self, warehouse: WarehouseCreateRequest | Mapping[str, Any]) -> Warehouse:
+        body = _model(WarehouseCreateRequest, warehouse).dump()
+        data = await self.arequest("POST", self.endpoint("create_warehouse"), json=body, idempotent=False)
+        return _one(Warehouse, data, self.platform)
+
+    def update_warehouse(self, update: WarehouseUpdateRequest | Mapping[str, Any]) -> WarehouseUpdate:
+        """Rename a warehouse or change its contact (``POST /v1/partner/warehouses/update``)."""
+        body = _model(WarehouseUpdateRequest, update).dump()
+        data = self.request("POST", self.endpoint("update_warehouse"), json=body, idempotent=True)
+        return _one(WarehouseUpdate, data, self.platform)
+
+    async def aupdate_warehouse(self, update: WarehouseUpdateRequest | Mapping[str, Any]) -> WarehouseUpdate:
+        body = _model(WarehouseUpdateRequest, update).dump()
+        data = await self.arequest("POST", self.endpoint("update_warehouse"), json=body, idempotent=True)
+        return _one(WarehouseUpdate, data, self.platform)
+
+    # ----------------------------------------------------------------- webhooks
+    def get_webhook(self) -> Webhook | None:
+        """The registered webhook (``GET /v1/partner/webhooks``), ``None`` when there is none."""
+        return _webhook(self.request("GET", self.endpoint("webhooks")))
+
+    async def aget_webhook(self) -> Webhook | None:
+        return _webhook(await self.arequest("GET", self.endpoint("webhooks")))
+
+    def register_webhook(self, url: str) -> Webhook:
+        """Register (or replace) the webhook URL (``POST /v1/partner/webhooks/create``)."""
+        body = WebhookCreateRequest(url=url).dump()
+        data = self.request("POST", self.endpoint("create_webhook"), json=body, idempotent=True)
+        return _webhook(data) or Webhook(url=url)
+
+    async def aregister_webhook(self, url: str) -> Webhook:
+        body = WebhookCreateRequest(url=url).dump()
+        data = await self.arequest("POST", self.endpoint("create_webhook"), json=body, idempotent=True)
+        return _webhook(data) or Webhook(url=url)
+
+    # ----------------------------------------------------------------- statuses for sensors
+    async def afetch_orders(
+        self, ids: Sequence[str], *, lookup_by: LookupBy = "code"
+    ) -> dict[str, OrderInfo]:
+        """Order infos of many orders, ``max_concurrency`` calls at a time (no batched endpoint)."""
+        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+
+        async def one(order_id: str) -> tuple[str, OrderInfo]:
+            async with semaphore:
+                return order_id, await self.aget_order(order_id, lookup_by=lookup_by)
+
+        return dict(await asyncio.gather(*(one(str(i)) for i in dict.fromkeys(ids))))
+
+    async def afetch_statuses(self, ids: Sequence[str], lookup_by: LookupBy = "code") -> dict[str, str]:
+        """``{id: status code}`` of many orders (info per order, bounded concurrency)."""
+        infos = await self.afetch_orders(ids, lookup_by=lookup_by)
+        return {order_id: info.status for order_id, info in infos.items()}
+
+    def fetch_statuses(self, ids: Sequence[str], lookup_by: LookupBy = "code") -> dict[str, str]:
+        """Sync twin of :meth:`afetch_statuses` (one event loop per call, its client closed after)."""
+
+        async def run() -> dict[str, str]:
+            try:
+                return await self.afetch_statuses(ids, lookup_by=lookup_by)
+            finally:
+                await self.aclose()
+
+        return run_sync(run())
+
+
+# --------------------------------------------------------------------------- helpers
+def _model(model: type[ModelT], value: ModelT | Mapping[str, Any]) -> ModelT:
+    return value if isinstance(value, model) else model.model_validate(value)
+
+
+def _many(model: type[ModelT], data: Any) -> list[ModelT]:
+    if data is None:
+        return []
+    if isinstance(data, Mapping):
+        data = [data]
+    return [model.model_validate(item) for item in data]
+
+
+def _one(model: type[ModelT], data: Any, platform: str) -> ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ResponseError(
+            platform, f"unexpected {model.__name__} answer: {err.error_count()} problem(s)"
+        ) from err
+
+
+def _webhook(data: Any) -> Webhook | None:
+    if isinstance(data, list):
+        data = data[0] if data else None
+    if not isinstance(data, Mapping) or not data.get("url"):
+        return None
+    return Webhook.model_validate(data)
+
+
+def _info_params(code: str, lookup_by: LookupBy) -> dict[str, str]:
+    if lookup_by not in ("code", "soc"):
+        raise ValueError(f"lookup_by must be 'code' or 'soc', not {lookup_by!r}")
+    return {"code": str(code), "type": "2" if lookup_by == "soc" else "1"}
+
+
+def _not_found(err: NotFoundError, code: str, lookup_by: LookupBy) -> NotFoundError:
+    what = "soc" if lookup_by == "soc" else "order code"
+    return NotFoundError(
+        err.platform,
+        f"no order with {what} {code!r} ({err.message})",
+        http_status=err.http_status,
+        trace_id=err.trace_id,
+    )
+
+
+def _as_duplicate(err: BadRequestError) -> BadRequestError | DuplicateError:
+    """A refused create whose message says the order already exists is a duplicate (by soc)."""
+    if isinstance(err, DuplicateError):
+        return err
+    text = f"{err.message} {_errors_text(err.details)}".lower()
+    if any(word in text for word in _EXISTS) and not any(word in text for word in _ABSENT):
+        return DuplicateError(
+            err.platform, err.message, http_status=err.http_status, trace_id=err.trace_id, details=err.details
+        )
+    return err
+
+
+def _label_size(size: str) -> str:
+    value = str(size).strip().upper()
+    if value not in LABEL_SIZES:
+        raise ValueError(f"label size {size!r} is not one of {', '.join(LABEL_SIZES)}")
+    return value
+
+
+def _trace_id(response: httpx.Response) -> str | None:
+    return response.headers.get("x-request-id") or response.headers.get("x-trace-id")
+
+
+def _body_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, Mapping):
+        return str(body.get("message") or body.get("error") or "")[:300]
+    return ""
+
+
+def _errors_text(errors: Any) -> str:
+    """``errors`` as one line: a string, or ``field: message`` pairs of a Laravel-style object."""
+    if not errors:
+        return ""
+    if isinstance(errors, str):
+        return errors
+    if isinstance(errors, Mapping):
+        parts = []
+        for name, messages in errors.items():
+            text = "; ".join(map(str, messages)) if isinstance(messages, list | tuple) else str(messages)
+            parts.append(f"{name}: {text}")
+        return "; ".join(parts)
+    if isinstance(errors, list | tuple):
+        return "; ".join(map(str, errors))
+    return str(errors)
+
+
+def _soc_exists(message: str, errors: Any) -> bool:
+    """Whether an Error answer says the ``soc`` is already used (the wording is not documented)."""
+    texts: list[str] = []
+    if isinstance(errors, Mapping) and "soc" in errors:
+        value = errors["soc"]
+        texts += [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
+    if "soc" in message.lower():
+        texts.append(message)
+    return any(
+        any(word in text.lower() for word in _EXISTS) and not any(word in text.lower() for word in _ABSENT)
+        for text in texts
+    )

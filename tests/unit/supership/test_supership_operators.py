@@ -1,0 +1,383 @@
+"""SuperShip operators against an in-memory fake API (httpx.MockTransport, no sockets)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+import pytest
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+from airflow_provider.common.auth import MemoryTokenStore
+from airflow_provider.common.retry import RetryPolicy
+from airflow_provider.supership import operators as ops
+from airflow_provider.supership.hooks import SuperShipHook
+
+PAT = "pat-unit-token"
+
+
+def ok(results: Any) -> httpx.Response:
+    return httpx.Response(200, json={"status": "Success", "message": "", "results": results})
+
+
+def err(status: int, message: str, errors: Any = None) -> httpx.Response:
+    return httpx.Response(status, json={"status": "Error", "message": message, "errors": errors or message})
+
+
+AREAS = {
+    "79": ("Thành phố Hồ Chí Minh", {"770": ("Quận 3", ["Phường 6", "Phường 7"])}),
+    "01": ("Thành phố Hà Nội", {"001": ("Quận Ba Đình", ["Phường Ngọc Khánh"])}),
+}
+
+
+class FakeApi:
+    """A stateful SuperShip: areas, one warehouse, orders by soc, scripted failures."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.lose_next_create = False
+        self.cancelled: set[str] = set()
+
+    def posts(self, path: str) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == "POST" and r.url.path == path]
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path, params = request.url.path, request.url.params
+        if path == "/v1/partner/areas/province":
+            return ok([{"code": c, "name": n} for c, (n, _d) in AREAS.items()])
+        if path == "/v1/partner/areas/district":
+            districts = AREAS[params["province"]][1]
+            return ok([{"code": c, "name": n} for c, (n, _w) in districts.items()])
+        if path == "/v1/partner/areas/commune":
+            for _p, (_n, districts) in AREAS.items():
+                if params["district"] in districts:
+                    wards = districts[params["district"]][1]
+                    return ok([{"code": str(i), "name": w} for i, w in enumerate(wards)])
+        if path == "/v1/partner/warehouses":
+            return ok([{"code": "W1", "name": "Kho", "status": "1"}, {"code": "W9", "status": "2"}])
+        if path == "/v1/partner/orders/add":
+            body = json.loads(request.content)
+            if body["soc"] in self.orders:
+                return err(
+                    422, "Mã đơn riêng (soc) đã tồn tại.", {"soc": ["The soc has already been taken."]}
+                )
+            code = f"SGNS983262SG.81000{len(self.orders):04d}"
+            self.orders[body["soc"]] = {**body, "code": code}
+            if self.lose_next_create:
+                self.lose_next_create = False
+                raise httpx.ReadError("connection reset after commit")
+            return ok(self._created(self.orders[body["soc"]]))
+        if path == "/v1/partner/orders/info":
+            order = self._find(params["code"], params["type"])
+            if order is None:
+                return err(404, "Không tìm thấy đơn hàng.")
+            return ok(self._info(order))
+        if path == "/v1/partner/orders/cancel":
+            code = json.loads(request.content)["code"]
+            if code in self.cancelled:
+                return err(422, "Đơn hàng đã được hủy trước đó.")
+            if code == "PICKED-UP":
+                return err(422, "Đơn hàng đang ở trạng thái Đã Lấy Hàng, không thể hủy.")
+            self.cancelled.add(code)
+            return ok({"code": code, "soc": "S", "status": "0", "status_name": "Hủy"})
+        if path == "/v1/partner/orders/token":
+            return ok({"token": "print-token-123"})
+        return httpx.Response(404, json={"message": "no route"})
+
+    def _find(self, code: str, kind: str) -> dict[str, Any] | None:
+        if code == "PICKED-UP":
+            return {"code": code, "soc": "S", "amount": 1, "value": 1, "phone": "0900000000", "status": "4"}
+        if code in self.cancelled:
+            return {"code": code, "soc": "S", "amount": 1, "value": 1, "phone": "0900000000", "status": "0"}
+        if kind == "2":
+            return self.orders.get(code)
+        return next((o for o in self.orders.values() if o["code"] == code), None)
+
+    @staticmethod
+    def _created(order: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "code": order["code"],
+            "shortcode": order["code"][-9:],
+            "soc": order["soc"],
+            "amount": order["amount"],
+            "collection": order["amount"],
+            "value": order["value"],
+            "fee": 22000,
+            "insurance": 0,
+            "status": "2",
+            "status_name": "Chờ Lấy Hàng",
+        }
+
+    @staticmethod
+    def _info(order: dict[str, Any]) -> dict[str, Any]:
+        phone = order["phone"]
+        return {
+            "code": order["code"],
+            "soc": order["soc"],
+            "status": order.get("status", "2"),
+            "status_name": "x",
+            "receiver": {"name": "N", "phone": f"{phone[:3]}****{phone[-3:]}"},
+            "amount": order["amount"],
+            "value": order["value"],
+            "fee": {"shipment": 22000, "insurance": 0, "return": 0},
+            "collection": order["amount"],
+            "collected": 0,
+            "journeys": [
+                {"time": "2024-01-01T08:00:00+07:00", "status": "Chờ Lấy Hàng", "note": "Duyệt Đơn hàng"}
+            ],
+        }
+
+
+class FakeTI:
+    def __init__(self) -> None:
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+@pytest.fixture
+def api(make_conn: Any, monkeypatch: pytest.MonkeyPatch) -> FakeApi:
+    fake = FakeApi()
+    make_conn(
+        "supership_default",
+        "supership",
+        host="https://api.example.vn",
+        password=PAT,
+        extra={"auth_mode": "token"},
+    )
+
+    def hook(conn_id: str) -> SuperShipHook:
+        return SuperShipHook(
+            conn_id,
+            transport=httpx.MockTransport(fake),
+            token_store=MemoryTokenStore(),
+            retry_policy=RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01),
+        )
+
+    monkeypatch.setattr(ops, "_hook", hook)
+    return fake
+
+
+def order(soc: str | None = "S-1", **overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "pickup_code": "W1",
+        "name": "Trương Thế Ngọc",
+        "phone": "0945900350",
+        "address": "35 Trương Định",
+        "province": "Thành phố Hồ Chí Minh",
+        "district": "Quận 3",
+        "commune": "Phường 6",
+        "amount": "220000",
+        "value": 450000,
+        "weight": "200",
+        "service": "1",
+        "config": "1",
+        "payer": "1",
+        "product_type": "1",
+        "product": "Áo thun",
+    }
+    if soc is not None:
+        base["soc"] = soc
+    base.update(overrides)
+    return base
+
+
+def context() -> dict[str, Any]:
+    return {"ti": FakeTI(), "run_id": "manual__2024-01-01"}
+
+
+def create(**kwargs: Any) -> ops.SuperShipCreateOrdersOperator:
+    return ops.SuperShipCreateOrdersOperator(task_id="create", **kwargs)
+
+
+def test_bad_input_fails_naming_order_and_field_before_any_request(api: FakeApi) -> None:
+    orders = [order("S-1", phone="12345"), order("S-2", amount=-1), order("S-3", value=None), order("S-4")]
+    with pytest.raises(AirflowFailException) as info:
+        create(orders=orders).execute(context())
+    message = str(info.value)
+    assert "order S-1: phone" in message
+    assert "order S-2: amount" in message
+    assert "order S-3: value" in message
+    assert "S-4" not in message
+    assert api.requests == []
+
+
+def test_unknown_place_names_fail_with_a_suggestion_before_any_create(api: FakeApi) -> None:
+    with pytest.raises(AirflowFailException) as info:
+        create(
+            orders=[
+                order("S-1", province="Ho Chi Minh"),
+                order("S-2", commune="Phường 66"),
+                order("S-3", pickup_code="W9"),
+            ]
+        ).execute(context())
+    message = str(info.value)
+    assert (
+        "order S-1: province: unknown province 'Ho Chi Minh'; did you mean 'Thành phố Hồ Chí Minh'?"
+        in message
+    )
+    assert "order S-2: commune: unknown commune 'Phường 66' in 'Quận 3'" in message
+    assert "order S-3: pickup_code: warehouse 'W9' is stopped" in message
+    assert {r.method for r in api.requests} == {"GET"}
+    assert api.posts("/v1/partner/orders/add") == []
+
+
+def test_resolve_place_names_sends_supership_spelling(api: FakeApi) -> None:
+    result = create(
+        orders=order("S-1", province="Ho Chi Minh", district="quan 3"), resolve_place_names=True
+    ).execute(context())
+    assert result["counts"] == {"created": 1}
+    body = json.loads(api.posts("/v1/partner/orders/add")[0].content)
+    assert body["province"] == "Thành phố Hồ Chí Minh"
+    assert body["district"] == "Quận 3"
+
+
+def test_creates_with_compact_cod_results(api: FakeApi) -> None:
+    result = create(orders=[order("S-1"), order("S-2", amount=0)]).execute(context())
+    assert result["counts"] == {"created": 2}
+    first = result["results"][0]
+    assert first["key"] == "S-1"
+    assert first["outcome"] == "created"
+    assert first["status"] == "2"
+    assert first["id"].startswith("SGNS983262SG.")
+    assert first["data"] == {
+        "soc": "S-1",
+        "status_name": "Chờ Lấy Hàng",
+        "shortcode": first["id"][-9:],
+        "amount": 220000,
+        "collection": 220000,
+        "value": 450000,
+        "fee": 22000,
+        "insurance": 0,
+    }
+    assert "0945900350" not in json.dumps(result)
+
+
+def test_derived_socs_are_deterministic_and_independent_of_number_spelling(api: FakeApi) -> None:
+    first = create(orders=[order(None)]).execute(context())
+    again = create(orders=[order(None, amount=220000, weight=200)]).execute(context())
+    soc = first["results"][0]["key"]
+    assert soc.startswith("AF-")
+    assert len(soc) == 19
+    assert again["results"][0]["key"] == soc
+    assert again["counts"] == {"existed": 1}
+    assert len(api.orders) == 1
+
+
+def test_require_soc_and_repeated_socs_in_a_batch(api: FakeApi) -> None:
+    with pytest.raises(AirflowFailException, match=r"order #0: soc: required"):
+        create(orders=[order(None)], require_soc=True).execute(context())
+    with pytest.raises(
+        AirflowFailException, match=r"order S-1: soc: used by 2 orders of this batch \(#0, #1\)"
+    ):
+        create(orders=[order("S-1"), order("S-1", amount=5)]).execute(context())
+    assert api.requests == []
+
+
+def test_lost_answer_is_looked_up_by_soc_instead_of_sent_again(api: FakeApi) -> None:
+    api.lose_next_create = True
+    result = create(orders=order("S-LOST")).execute(context())
+    assert result["counts"] == {"created": 1}
+    assert len(api.posts("/v1/partner/orders/add")) == 1
+    lookups = [r for r in api.requests if r.url.path == "/v1/partner/orders/info"]
+    assert lookups
+    assert dict(lookups[0].url.params) == {"code": "S-LOST", "type": "2"}
+    assert result["results"][0]["data"]["collected"] == 0
+
+
+def test_an_existing_soc_is_success_only_when_it_matches(api: FakeApi) -> None:
+    create(orders=order("S-1")).execute(context())
+    same = create(orders=order("S-1", phone="094 590 0350")).execute(context())
+    assert same["counts"] == {"existed": 1}
+    ctx = context()
+    with pytest.raises(AirflowException, match=r"S-1 \(failed: S-1 already exists with different contents"):
+        create(orders=[order("S-1", amount=999000), order("S-3")]).execute(ctx)
+    pushed = ctx["ti"].xcom["return_value"]
+    assert pushed["counts"] == {"failed": 1, "created": 1}
+    assert pushed["results"][0]["error"]["kind"] == "conflict"
+
+
+def test_cancel_treats_already_cancelled_as_success(api: FakeApi) -> None:
+    cancel = ops.SuperShipCancelOrderOperator(task_id="cancel", codes=["C-1", "C-2"])
+    first = cancel.execute(context())
+    assert first["counts"] == {"updated": 2}
+    again = cancel.execute(context())
+    assert again["counts"] == {"ok": 2}
+    assert again["results"][0]["data"]["already_cancelled"] is True
+    assert again["results"][0]["status"] == "0"
+
+
+def test_cancel_after_pickup_fails_with_the_current_status(api: FakeApi) -> None:
+    ctx = context()
+    with pytest.raises(AirflowException, match="PICKED-UP"):
+        ops.SuperShipCancelOrderOperator(task_id="cancel", codes="PICKED-UP").execute(ctx)
+    result = ctx["ti"].xcom["return_value"]["results"][0]
+    assert result["outcome"] == "failed"
+    assert result["status"] == "4"
+    assert "không thể hủy" in result["error"]["message"]
+
+
+def test_label_url_goes_to_xcom_never_to_the_log(api: FakeApi, caplog: pytest.LogCaptureFixture) -> None:
+    report = {
+        "results": [
+            {"key": "S-1", "outcome": "created", "id": "C-1"},
+            {"key": "S-2", "outcome": "failed", "id": None},
+        ]
+    }
+    with caplog.at_level(logging.DEBUG):
+        result = ops.SuperShipLabelOperator(task_id="label", codes=report, size="k80").execute(context())
+    assert result == {
+        "url": "https://khachhang.supership.vn/orders/awb?token=print-token-123&size=K80",
+        "size": "K80",
+        "count": 1,
+        "codes": ["C-1"],
+    }
+    assert json.loads(api.posts("/v1/partner/orders/token")[0].content) == {"code": ["C-1"]}
+    assert "print-token-123" not in caplog.text
+    with pytest.raises(AirflowFailException, match="size 'A4'"):
+        ops.SuperShipLabelOperator(task_id="label", codes="C-1", size="A4").execute(context())
+
+
+def test_tracking_is_compact_in_xcom_and_full_in_the_file(api: FakeApi, tmp_path: Any) -> None:
+    created = create(orders=[order("S-1"), order("S-2")]).execute(context())
+    track = ops.SuperShipGetTrackingOperator(
+        task_id="track", codes=created, output_path=str(tmp_path / "tracking")
+    )
+    result = track.execute(context())
+    assert result["counts"] == {"ok": 2}
+    data = result["results"][0]["data"]
+    assert data["amount"] == 220000
+    assert data["collected"] == 0
+    assert data["fee"] == 22000
+    assert data["last_event"] == {
+        "time": "2024-01-01T08:00:00+07:00",
+        "status": "Chờ Lấy Hàng",
+        "note": "Duyệt Đơn hàng",
+    }
+    assert result["path"].endswith("supership-tracking-track-manual__2024-01-01.json")
+    document = json.loads(
+        (tmp_path / "tracking" / "supership-tracking-track-manual__2024-01-01.json").read_text()
+    )
+    assert set(document["orders"]) == {r["id"] for r in created["results"]}
+    assert document["orders"][created["results"][0]["id"]]["journeys"][0]["note"] == "Duyệt Đơn hàng"
+
+
+def test_fee_quotes_check_places_then_price(api: FakeApi) -> None:
+    quote = {
+        "sender_province": "Ha Noi",
+        "sender_district": "Ba Đình",
+        "receiver_province": "Hồ Chí Minh",
+        "receiver_district": "Quận 3",
+        "weight": 500,
+    }
+    with pytest.raises(
+        AirflowFailException,
+        match="order #0: sender_province: unknown province 'Ha Noi'; did you mean 'Thành phố Hà Nội'",
+    ):
+        ops.SuperShipFeeQuoteOperator(task_id="quote", quotes=quote).execute(context())
+    assert {r.url.path for r in api.requests} <= {"/v1/partner/areas/province", "/v1/partner/areas/district"}
