@@ -212,6 +212,7 @@ class ApiHook(BaseHook):
             extra = self.extra
             self._retry_policy = RetryPolicy(
                 max_attempts=int(extra.get("max_attempts", 5)),
+                base_delay=float(extra.get("retry_base_delay", 0.5)),
                 max_total=float(extra.get("retry_max_seconds", 120)),
             )
         return self._retry_policy
@@ -481,10 +482,18 @@ class ApiHook(BaseHook):
         """
         return "credentials accepted"
 
+    def needs_token(self) -> bool:
+        """Whether this connection authenticates with a token (a platform may decide per connection)."""
+        return self.uses_token
+
+    def status_label(self, status: str) -> str:
+        """How a status reads in messages (platforms add the vendor's status name)."""
+        return status
+
     def test_connection(self) -> tuple[bool, str]:
         """Check the credentials with a read-only call; never writes the shared token store."""
         try:
-            if self.uses_token:
+            if self.needs_token():
                 existing = self.token_manager.peek()
                 token = existing if existing is not None else self.fetch_token()
                 TokenManager._local[self.token_manager.key] = token

@@ -280,14 +280,16 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     return box["value"]  # type: ignore[no-any-return]
 
 
-def finish_bulk(context: Context, report: BulkReport, *, action: str) -> dict[str, Any]:
+def finish_bulk(
+    context: Context, report: BulkReport, *, action: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """
     Push the report to XCom, then fail the task naming every failed item (after all were tried).
 
     The report goes to XCom first because a failed task pushes no return value and downstream
-    reports (trigger rule ``all_done``) need it.
+    reports (trigger rule ``all_done``) need it. ``extra`` adds top-level keys (a file path...).
     """
-    payload = report.to_xcom()
+    payload = {**report.to_xcom(), **(extra or {})}
     log.info("%s: %s", action, ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())))
     failures = report.failures
     if not failures:

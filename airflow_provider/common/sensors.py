@@ -117,7 +117,7 @@ class StatusSensor(BaseSensorOperator):
         self._statuses.update({str(k): str(v) for k, v in fetched.items()})
         verdict = classify(ids, self._statuses, success, failure)
         if verdict.failed:
-            raise AirflowFailException(verdict.failure_message())
+            raise AirflowFailException(verdict.failure_message(getattr(self.hook, "status_label", None)))
         if verdict.pending:
             self.log.info(
                 "%d of %d orders pending: %s",

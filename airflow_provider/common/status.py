@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,12 @@ class Verdict:
     def done(self) -> bool:
         return not self.pending and not self.failed
 
-    def failure_message(self) -> str:
-        named = ", ".join(f"{order_id} (status {status})" for order_id, status in sorted(self.failed.items()))
+    def failure_message(self, label: Callable[[str], str] | None = None) -> str:
+        """Names every failed order with its status (``label`` turns a code into a name)."""
+        label = label or (lambda status: status)
+        named = ", ".join(
+            f"{order_id} (status {label(status)})" for order_id, status in sorted(self.failed.items())
+        )
         return f"{len(self.failed)} order(s) reached a failure status: {named}"
 
 

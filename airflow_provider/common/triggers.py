@@ -94,7 +94,11 @@ class StatusTrigger(BaseTrigger):
             verdict = classify(self.order_ids, statuses, success, failure)
             if verdict.failed:
                 yield TriggerEvent(
-                    {"status": "failure", "message": verdict.failure_message(), "statuses": statuses}
+                    {
+                        "status": "failure",
+                        "message": verdict.failure_message(getattr(hook, "status_label", None)),
+                        "statuses": statuses,
+                    }
                 )
                 return
             if verdict.done:

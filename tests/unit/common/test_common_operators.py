@@ -264,3 +264,13 @@ def test_page_is_last_prefers_total_over_a_short_page() -> None:
     assert Page(items=[1, 2], page=1, size=5).is_last
     assert not Page(items=[1, 2, 3, 4, 5], page=1, size=5).is_last
     assert Page(items=[], total=10, page=3, size=5).is_last
+
+
+def test_finish_bulk_extra_keys_reach_xcom_even_on_failure() -> None:
+    from airflow.sdk.exceptions import AirflowException
+
+    ti = FakeTI()
+    report = BulkReport(results=[ItemResult(key="A", outcome="failed", error={"message": "x"})])
+    with pytest.raises(AirflowException):
+        finish_bulk({"ti": ti}, report, action="track", extra={"path": "/tmp/tracking.json"})
+    assert ti.pushed["return_value"]["path"] == "/tmp/tracking.json"

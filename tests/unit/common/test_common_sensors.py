@@ -179,3 +179,21 @@ def test_order_ids_from_a_bulk_report_or_a_json_string() -> None:
     assert sensor(order_ids=report).ids() == ["101", "102"]
     assert sensor(order_ids='["7", "8", "7"]').ids() == ["7", "8"]
     assert sensor(order_ids=9).ids() == ["9"]
+
+
+def test_failure_messages_use_the_hooks_status_names() -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    class NamedHook(ScriptedHook):
+        def status_label(self, status: str) -> str:
+            return {"6": "6 Order Closed"}.get(status, status)
+
+    class NamedSensor(DemoSensor):
+        hook_class_path = f"{__name__}.NamedHook"
+
+    globals()["NamedHook"] = NamedHook
+    STATUSES.update({"A": ["6"]})
+    with pytest.raises(AirflowFailException, match=r"A \(status 6 Order Closed\)"):
+        NamedSensor(task_id="w", conn_id="c", order_ids="A", deferrable=False, poke_interval=0.01).execute({})
+    event = _run_trigger(StatusTrigger(NamedSensor.hook_class_path, "c", ["A"], ["4"], ["6"], 0.01))
+    assert "A (status 6 Order Closed)" in event["message"]

@@ -1,0 +1,1 @@
+"""All four platform simulators together: ``python -m airflow_provider.sandbox``."""

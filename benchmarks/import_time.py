@@ -1,0 +1,66 @@
+"""Import cost of the provider on top of ``import airflow.sdk`` (what every DAG parse pays).
+
+Each measurement is a fresh interpreter: ``airflow.sdk`` is imported first, then the timer runs
+around ``import airflow_provider`` and every operator and sensor module. The median of several
+runs is printed, with the slowest of our own modules from ``python -X importtime``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+PLATFORMS = ("hypersku", "supership", "chao8", "hishopping")
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = ["airflow_provider"] + [
+    f"airflow_provider.{p}.{kind}"
+    for p in PLATFORMS
+    for kind in ("operators", "sensors")
+    if (ROOT / "airflow_provider" / p / f"{kind}.py").exists()
+]
+BUDGET_MS = 50.0
+RUNS = 7
+
+TIMED = """
+import time, importlib, airflow.sdk
+t = time.perf_counter()
+for name in {modules!r}:
+    importlib.import_module(name)
+print((time.perf_counter() - t) * 1000)
+"""
+
+
+def measure() -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", TIMED.format(modules=MODULES)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def own_modules_importtime() -> list[tuple[int, str]]:
+    code = "import airflow.sdk\n" + "".join(f"import {m}\n" for m in MODULES)
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    rows = []
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or "airflow_provider" not in line:
+            continue
+        _self_us, cumulative_us, name = line.removeprefix("import time:").split("|")
+        rows.append((int(cumulative_us), name.strip()))
+    return sorted(rows, reverse=True)[:8]
+
+
+def main() -> None:
+    samples = sorted(measure() for _ in range(RUNS))
+    median = statistics.median(samples)
+    print(f"modules measured: {len(MODULES)} ({', '.join(MODULES)})")
+    print(f"import cost on top of airflow.sdk: median {median:.1f} ms (min {samples[0]:.1f}, max {samples[-1]:.1f}, {RUNS} runs)")
+    print(f"budget {BUDGET_MS:.0f} ms -> {'OK' if median <= BUDGET_MS else 'OVER BUDGET'} ({median / BUDGET_MS:.0%} of budget)")
+    print("largest cumulative import times of our modules (-X importtime, us):")
+    for cumulative, name in own_modules_importtime():
+        print(f"  {cumulative:>8}  {name}")
+
+
+if __name__ == "__main__":
+    main()
