@@ -83,6 +83,11 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
             "token_ttl": _number(
                 "Token TTL (s)", "Lifetime to assume when the token carries no exp (default 3600)."
             ),
+            "auth_header_prefix": {
+                "label": "Authorization prefix",
+                "description": "Empty (default): the raw token, as HyperSKU's clients send it; or 'Bearer'.",
+                "schema": {"type": ["string", "null"], "enum": ["", "Bearer"], "default": ""},
+            },
             **_COMMON_FIELDS,
         },
         "ui-field-behaviour": {

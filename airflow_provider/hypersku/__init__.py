@@ -1,0 +1,1 @@
+"""HyperSKU: sourcing and fulfilment orders, stock and international logistics."""

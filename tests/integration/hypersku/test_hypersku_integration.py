@@ -1,0 +1,296 @@
+"""HyperSKU against its sandbox on loopback: tokens, faults, idempotent creates, operators, sensor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+
+from airflow_provider.common.auth import MemoryTokenStore, Token, TokenManager
+from airflow_provider.common.retry import RetryPolicy
+from airflow_provider.common.triggers import StatusTrigger
+from airflow_provider.hypersku import actions, oauth
+from airflow_provider.hypersku.hooks import HyperSkuHook
+from airflow_provider.hypersku.operators import (
+    HyperSkuCreateOrdersOperator,
+    HyperSkuGetTrackingOperator,
+    HyperSkuListProductsOperator,
+)
+from airflow_provider.hypersku.sandbox import (
+    LIFECYCLE_SECONDS,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_EXAMPLE_ORDER,
+    SANDBOX_PASSWORD,
+    SANDBOX_REDIRECT_URI,
+    SANDBOX_STORE_CODE,
+    SANDBOX_USERNAME,
+    HyperSkuBackend,
+    create_app,
+)
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+
+pytestmark = pytest.mark.integration
+
+CREATE = "/api/customer/admin/orders/create"
+FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
+
+
+class TI:
+    def __init__(self) -> None:
+        self.xcom: dict[str, Any] = {}
+        self.dag_id, self.task_id, self.map_index = "hypersku_it", "task", -1
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+def context() -> dict[str, Any]:
+    return {"ti": TI(), "run_id": "it_run"}
+
+
+@pytest.fixture
+def backend() -> HyperSkuBackend:
+    sandbox = HyperSkuBackend(failure_share=0)
+    sandbox.faults.retry_after = 0.05
+    return sandbox
+
+
+@pytest.fixture
+def url(backend: HyperSkuBackend, serve_app: Callable[[Any], str]) -> str:
+    return serve_app(create_app(backend))
+
+
+@pytest.fixture
+def conn_id(url: str, make_conn: Callable[..., str]) -> str:
+    return make_conn(
+        "hypersku_default",
+        "hypersku",
+        host=url,
+        login=SANDBOX_USERNAME,
+        password=SANDBOX_PASSWORD,
+        extra={"store_code": SANDBOX_STORE_CODE, "max_concurrency": 4},
+    )
+
+
+def orders(*thirds: str) -> list[dict[str, Any]]:
+    return [{**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": third} for third in thirds]
+
+
+def test_one_token_call_for_many_requests(backend: HyperSkuBackend, conn_id: str) -> None:
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders(*(f"R-{i}" for i in range(12)))).execute(
+        context()
+    )
+    assert result["counts"] == {"created": 12}
+    hook = HyperSkuHook()
+    assert len(hook.fetch_statuses(result["order_ids"])) == 12
+    assert len(hook.list_products(limit=2)) == 5
+    assert backend.token_calls == 1
+    assert backend.requests["/api/auth/admin/token"] == 1
+
+
+def test_expired_token_mid_run_is_refreshed_once(
+    backend: HyperSkuBackend, conn_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    primed = actions.prime_token
+
+    def prime_then_expire(hook: HyperSkuHook) -> None:
+        primed(hook)
+        backend.expire_tokens()  # every create of the batch now meets 40101 at once
+
+    monkeypatch.setattr(actions, "prime_token", prime_then_expire)
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders(*(f"E-{i}" for i in range(8)))).execute(
+        context()
+    )
+    assert result["counts"] == {"created": 8}
+    assert backend.token_calls == 2  # concurrent refusals share one refresh
+    assert len(backend.store.table("orders")) == 8
+    hook = HyperSkuHook()
+    backend.expire_tokens()
+    assert len(hook.get_country_codes()) == 20
+    assert backend.token_calls == 3
+
+
+def test_rate_limit_burst_is_ridden_out(backend: HyperSkuBackend, conn_id: str) -> None:
+    backend.faults.script("rate_limit", 3)
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("B-1", "B-2")).execute(context())
+    assert result["counts"] == {"created": 2}
+    assert len(backend.store.table("orders")) == 2
+    assert backend.requests[CREATE] == 5  # 3 refused with 429, then both accepted
+
+
+def test_server_errors_on_reads_are_retried(backend: HyperSkuBackend, conn_id: str) -> None:
+    backend.faults.script("error", 2, path_contains="getProductInfo")
+    backend.faults.script("drop", 1, path_contains="getProductInfo")
+    hook = HyperSkuHook(retry_policy=FAST)
+    assert len(hook.list_products()) == 5
+    assert backend.requests["/api/customer/admin/product/getProductInfo"] == 4
+
+
+def test_lost_create_answer_makes_no_duplicate(backend: HyperSkuBackend, conn_id: str) -> None:
+    backend.faults.script("lose_answer", 1, path_contains=CREATE)
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(context())
+    assert result["counts"] == {"created": 2}
+    assert len(backend.store.table("orders")) == 2
+    assert backend.requests[CREATE] == 2  # the lost one was found by thirdOrderId, not sent again
+    assert backend.requests["/api/customer/admin/orders/getOrdersByExternalOrderId"] == 1
+    lost = backend.order_by_third("LOST-1") or backend.order_by_third("LOST-2")
+    assert lost is not None
+    assert lost["orderId"] in result["order_ids"]
+    rerun = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(context())
+    assert rerun["counts"] == {"existed": 2}
+    assert len(backend.store.table("orders")) == 2
+
+
+def test_dropped_create_is_sent_again_only_after_lookup(backend: HyperSkuBackend, conn_id: str) -> None:
+    backend.faults.script("drop", 1, path_contains=CREATE)
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("DROP-1")).execute(context())
+    assert result["counts"] == {"created": 1}
+    assert backend.requests[CREATE] == 2
+    assert backend.requests["/api/customer/admin/orders/getOrdersByExternalOrderId"] == 1
+    assert len(backend.store.table("orders")) == 1
+
+
+def test_bad_input_sends_nothing(backend: HyperSkuBackend, conn_id: str) -> None:
+    bad = orders("OK-1", "BAD-1")
+    bad[1]["skuItems"] = [{"skuId": "SKU1001-BLK", "num": 0}]
+    with pytest.raises(AirflowFailException, match=r"order BAD-1: skuItems\.0\.num"):
+        HyperSkuCreateOrdersOperator(task_id="c", orders=bad).execute(context())
+    assert not backend.requests
+    assert backend.token_calls == 0
+
+
+def test_create_wait_track_end_to_end(backend: HyperSkuBackend, conn_id: str, tmp_path: Path) -> None:
+    products = HyperSkuListProductsOperator(task_id="p").execute(context())
+    created = HyperSkuCreateOrdersOperator(
+        task_id="c",
+        orders=[
+            {
+                **{k: v for k, v in SANDBOX_EXAMPLE_ORDER.items() if k != "logisticsId"},
+                "thirdOrderId": f"E2E-{sku}",
+                "skuItems": [{"skuId": sku, "num": 1}],
+            }
+            for sku in products["sku_ids"][:3]
+        ],
+        logistics="cheapest",
+    ).execute(context())
+    assert created["counts"] == {"created": 3}
+    sensor = HyperSkuOrderStatusSensor(task_id="w", order_ids=created, poke_interval=0.05, timeout=20)
+    backend.clock.set_speed(20_000)  # 900 sandbox seconds to shipping pass in ~0.05 s
+    statuses = sensor.execute(context())
+    assert set(statuses) == set(created["order_ids"])
+    assert set(statuses.values()) <= {"4", "5"}
+    backend.clock.set_speed(1)
+    backend.clock.advance(LIFECYCLE_SECONDS)
+    tracked = HyperSkuGetTrackingOperator(
+        task_id="t", store_order_ids=created, output_path=str(tmp_path)
+    ).execute(context())
+    assert tracked["counts"] == {"ok": 3}
+    histories = json.loads(Path(tracked["file"]).read_text())
+    assert all(h["tracks"][0]["eventThing"] == "Delivered" for h in histories.values())
+
+
+def test_deferrable_sensor_through_the_trigger(backend: HyperSkuBackend, conn_id: str) -> None:
+    from airflow.sdk.serde import deserialize, serialize
+
+    created = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("D-1", "D-CANCEL-2")).execute(context())
+    sensor = HyperSkuOrderStatusSensor(
+        task_id="w", order_ids=created["order_ids"], deferrable=True, poke_interval=0.05
+    )
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute(context())
+    _classpath, kwargs = deferred.value.trigger.serialize()
+    trigger = StatusTrigger(**deserialize(serialize(kwargs)))
+
+    async def wait() -> Any:
+        events = trigger.run()
+        backend.clock.advance(LIFECYCLE_SECONDS)
+        try:
+            return await asyncio.wait_for(events.__anext__(), 10)
+        finally:
+            await trigger.cleanup()
+
+    event = asyncio.run(wait())
+    assert event.payload["status"] == "failure"
+    closed_id = created["order_ids"][1]
+    assert event.payload["statuses"][closed_id] == "6"
+    with pytest.raises(AirflowFailException, match=closed_id):
+        sensor.execute_complete(context(), event.payload)
+
+
+def test_oauth2_authorise_exchange_and_rotate_across_processes(
+    backend: HyperSkuBackend, url: str, make_conn: Callable[..., str]
+) -> None:
+    with httpx.Client(base_url=url) as browser:
+        page = browser.get(
+            "/application/auth",
+            params={
+                "clientId": SANDBOX_CLIENT_ID,
+                "scope": "oms",
+                "redirectUri": SANDBOX_REDIRECT_URI,
+                "state": "x",
+            },
+        )
+    code = oauth.code_from(page.headers["location"], "x")
+    vo = oauth.exchange_code(code, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, base_url=url)
+    assert vo.refresh_token
+    make_conn(
+        "hypersku_oauth",
+        "hypersku",
+        host=url,
+        extra={
+            "auth_mode": "oauth2",
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+            "refresh_token": vo.refresh_token,
+            "store_code": SANDBOX_STORE_CODE,
+        },
+    )
+    store = MemoryTokenStore()
+    first = HyperSkuHook("hypersku_oauth", token_store=store)
+    assert first.test_connection()[0]
+    rotated = Token.from_json(store.get(first.token_manager.key))
+    assert rotated is not None
+    assert rotated.extra["refresh_token"] != vo.refresh_token
+    for round_ in range(2):  # later processes: token expired, only the store survives
+        TokenManager.clear_process_cache()
+        backend.expire_tokens()
+        later = HyperSkuHook("hypersku_oauth", token_store=store)
+        created = later.create_order({**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": f"OAUTH-{round_}"})
+        assert created.order_base_info.store_order_id == f"OAUTH-{round_}"
+    assert backend.token_calls == 4  # exchange + three refreshes, each with the newest refresh token
+
+
+def test_token_shared_through_airflow_variables(
+    backend: HyperSkuBackend, conn_id: str, variables_store: None
+) -> None:
+    from airflow.models import Variable
+
+    HyperSkuHook().get_country_codes()
+    TokenManager.clear_process_cache()  # another worker: nothing in memory
+    HyperSkuHook().get_country_codes()
+    assert backend.token_calls == 1
+    key = HyperSkuHook().token_manager.key
+    stored = Token.from_json(Variable.get(key))
+    assert stored is not None
+    assert "token" in key
+    assert stored.expires_at is not None
+
+
+@pytest.mark.parametrize("auth_mode", ["password", "oauth2"])
+def test_sandbox_connection_reaches_the_sandbox(
+    backend: HyperSkuBackend, url: str, monkeypatch: pytest.MonkeyPatch, auth_mode: str
+) -> None:
+    from airflow_provider.hypersku.sandbox import sandbox_connection
+
+    monkeypatch.setenv("AIRFLOW_CONN_HYPERSKU_SBX", json.dumps(sandbox_connection(url, auth_mode=auth_mode)))
+    ok, message = HyperSkuHook("hypersku_sbx").test_connection()
+    assert ok, message
+    found = HyperSkuHook("hypersku_sbx").find_order("none-yet")
+    assert found is None

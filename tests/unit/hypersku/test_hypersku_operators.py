@@ -1,0 +1,353 @@
+"""HyperSKU operators end to end against the sandbox app, in process (no sockets)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from test_hypersku_support import AppTransport, fake_context, sandbox_hook
+
+from airflow_provider.hypersku.hooks import HyperSkuHook
+from airflow_provider.hypersku.operators import (
+    HyperSkuCancelOrderOperator,
+    HyperSkuCreateOrdersOperator,
+    HyperSkuGetInventoryOperator,
+    HyperSkuGetTrackingOperator,
+    HyperSkuListOrdersOperator,
+    HyperSkuListProductsOperator,
+    HyperSkuUpdateOrderAddressOperator,
+)
+from airflow_provider.hypersku.sandbox import (
+    LIFECYCLE_SECONDS,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_EXAMPLE_ORDER,
+    SANDBOX_REFRESH_TOKEN,
+    SHIPPED_AFTER,
+    HyperSkuBackend,
+    create_app,
+)
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def backend() -> HyperSkuBackend:
+    return HyperSkuBackend(failure_share=0)
+
+
+@pytest.fixture
+def transport(backend: HyperSkuBackend) -> Iterator[AppTransport]:
+    app_transport = AppTransport(create_app(backend))
+    yield app_transport
+    app_transport.shutdown()
+
+
+@pytest.fixture(params=["password", "oauth2"])
+def hook_factory(
+    request: pytest.FixtureRequest, make_conn: Callable[..., str], transport: AppTransport
+) -> Callable[[], HyperSkuHook]:
+    """A fresh hook on the sandbox, in both auth modes."""
+    extra: dict[str, Any] = {}
+    if request.param == "oauth2":
+        extra = {
+            "auth_mode": "oauth2",
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+            "refresh_token": SANDBOX_REFRESH_TOKEN,
+        }
+    return lambda: sandbox_hook(make_conn, transport, extra=extra)
+
+
+def run(operator: Any, hook: HyperSkuHook) -> tuple[Any, dict[str, Any]]:
+    operator.__dict__["hook"] = hook
+    context = fake_context()
+    result = operator.execute(context)
+    return result, context["ti"].xcom
+
+
+def order(third: str, **changes: Any) -> dict[str, Any]:
+    return {**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": third, **changes}
+
+
+# ----------------------------------------------------------------------------- create
+def test_create_orders_then_rerun_finds_them(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    op = HyperSkuCreateOrdersOperator(task_id="create", orders=[order("A-1"), order("A-2")])
+    result, _ = run(op, hook_factory())
+    assert result["counts"] == {"created": 2}
+    assert [r["key"] for r in result["results"]] == ["A-1", "A-2"]
+    assert all(r["status"] == "8" and r["data"]["storeOrderId"] == r["key"] for r in result["results"])
+    assert result["order_ids"] == [r["id"] for r in result["results"]]
+    assert result["third_order_ids"] == ["A-1", "A-2"]
+    again, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="create", orders=[order("A-1"), order("A-2")]), hook_factory()
+    )
+    assert again["counts"] == {"existed": 2}
+    assert again["order_ids"] == result["order_ids"]
+    assert len(backend.store.table("orders")) == 2
+    assert backend.token_calls == 1  # the second run reuses the first run's token
+
+
+def test_a_different_order_under_a_used_id_is_a_conflict(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("B-1")), hook_factory())
+    changed = order("B-1", skuItems=[{"skuId": "SKU1002-BLU", "num": 3}])
+    op = HyperSkuCreateOrdersOperator(task_id="c", orders=[changed, order("B-2")])
+    op.__dict__["hook"] = hook_factory()
+    context = fake_context()
+    with pytest.raises(AirflowException, match="B-1") as caught:
+        op.execute(context)
+    assert "1 of 2 failed" in str(caught.value)
+    pushed = context["ti"].xcom["return_value"]  # pushed before failing
+    outcomes = {r["key"]: (r["outcome"], (r["error"] or {}).get("kind")) for r in pushed["results"]}
+    assert outcomes == {"B-1": ("failed", "conflict"), "B-2": ("created", None)}
+    assert len(backend.store.table("orders")) == 2
+
+
+def test_bad_input_fails_before_any_request(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    bad = order("C-1", shippingAddress={**SANDBOX_EXAMPLE_ORDER["shippingAddress"], "countryCode": "XX"})
+    op = HyperSkuCreateOrdersOperator(task_id="c", orders=[order("C-0"), bad])
+    with pytest.raises(AirflowFailException, match=r"order C-1: shippingAddress\.countryCode"):
+        run(op, hook_factory())
+    assert not backend.requests
+    with pytest.raises(ValueError, match="logistics"):
+        HyperSkuCreateOrdersOperator(task_id="x", orders=[], logistics="slowest")
+
+
+@pytest.mark.parametrize(("strategy", "expected"), [("cheapest", "1001"), ("fastest", "1003")])
+def test_logistics_choice_per_country(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], strategy: str, expected: str
+) -> None:
+    no_channel = {k: v for k, v in SANDBOX_EXAMPLE_ORDER.items() if k != "logisticsId"}
+    orders = [{**no_channel, "thirdOrderId": f"L-{i}"} for i in range(3)]
+    orders.append(order("L-fixed", logisticsId="1002"))
+    result, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=orders, logistics=strategy), hook_factory()
+    )
+    assert result["counts"] == {"created": 4}
+    chosen = {r["key"]: r["data"].get("logisticsId") for r in result["results"]}
+    assert chosen == {"L-0": expected, "L-1": expected, "L-2": expected, "L-fixed": None}
+    assert (
+        backend.requests["/api/customer/admin/logistics/getLogisticsInfo-Sku"] == 1
+    )  # one ask per country + SKUs
+    stored = {o["thirdOrderId"]: o["channel"]["logisticsId"] for o in backend.store.values("orders")}
+    assert stored["L-0"] == expected
+    assert stored["L-fixed"] == "1002"
+
+
+def test_missing_logistics_without_strategy_is_bad_input(hook_factory: Callable[[], HyperSkuHook]) -> None:
+    no_channel = {k: v for k, v in order("D-1").items() if k != "logisticsId"}
+    with pytest.raises(AirflowFailException, match="order D-1: logisticsId"):
+        run(HyperSkuCreateOrdersOperator(task_id="c", orders=no_channel), hook_factory())
+
+
+def test_orders_from_xcom_json_string(hook_factory: Callable[[], HyperSkuHook]) -> None:
+    result, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=json.dumps([order("J-1")])), hook_factory()
+    )
+    assert result["counts"] == {"created": 1}
+
+
+# ----------------------------------------------------------------------------- cancel / update
+def test_cancel_is_idempotent(backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]) -> None:
+    created, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("X-1"), order("X-2")]), hook_factory()
+    )
+    first, _ = run(
+        HyperSkuCancelOrderOperator(task_id="x", order_ids=created["order_ids"][0]), hook_factory()
+    )
+    assert [(r["outcome"], r["status"]) for r in first["results"]] == [("updated", "6")]
+    second, _ = run(HyperSkuCancelOrderOperator(task_id="x", order_ids=created), hook_factory())
+    outcomes = [(r["outcome"], r["status"]) for r in second["results"]]
+    assert outcomes == [("ok", "6"), ("updated", "6")]
+    assert backend.requests["/api/customer/admin/orders/cancelOrder"] == 2
+
+
+def test_cancel_of_a_shipped_order_fails_with_the_report(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    created, _ = run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("S-1")), hook_factory())
+    backend.clock.advance(SHIPPED_AFTER + 1)
+    op = HyperSkuCancelOrderOperator(task_id="x", order_ids=created["order_ids"])
+    op.__dict__["hook"] = hook_factory()
+    context = fake_context()
+    with pytest.raises(AirflowException, match="cannot be cancelled"):
+        op.execute(context)
+    (item,) = context["ti"].xcom["return_value"]["results"]
+    assert item["outcome"] == "failed"
+    assert item["status"] == "4"
+
+
+def test_update_address_one_and_many(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    created, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("U-1"), order("U-2")]), hook_factory()
+    )
+    one, two = created["order_ids"]
+    address = {
+        **SANDBOX_EXAMPLE_ORDER["shippingAddress"],
+        "countryCode": "gb",
+        "city": "London",
+        "zipCode": "SW1A 1AA",
+    }
+    result, _ = run(
+        HyperSkuUpdateOrderAddressOperator(task_id="u", order_id=one, shipping_address=address),
+        hook_factory(),
+    )
+    assert result["results"] == [
+        {
+            "key": one,
+            "outcome": "updated",
+            "id": one,
+            "status": None,
+            "error": None,
+            "data": {"countryCode": "GB"},
+        }
+    ]
+    assert backend.store.get("orders", one)["address"]["city"] == "London"
+    many, _ = run(
+        HyperSkuUpdateOrderAddressOperator(
+            task_id="u",
+            updates=[
+                {"orderId": one, "shippingAddress": address},
+                {"orderId": two, "shippingAddress": address},
+            ],
+        ),
+        hook_factory(),
+    )
+    assert many["counts"] == {"updated": 2}
+
+
+def test_update_address_validates_before_sending(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    address = {**SANDBOX_EXAMPLE_ORDER["shippingAddress"]}
+    del address["phone"]
+    with pytest.raises(AirflowFailException, match=r"order 42: shippingAddress\.phone"):
+        run(
+            HyperSkuUpdateOrderAddressOperator(task_id="u", order_id="42", shipping_address=address),
+            hook_factory(),
+        )
+    assert not backend.requests
+    with pytest.raises(ValueError, match="order_id and shipping_address"):
+        HyperSkuUpdateOrderAddressOperator(task_id="u", order_id="42")
+
+
+# ----------------------------------------------------------------------------- tracking
+def test_tracking_to_xcom_compactly(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    created, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("T-1"), order("T-2")]), hook_factory()
+    )
+    backend.clock.advance(LIFECYCLE_SECONDS + 1)
+    result, _ = run(
+        HyperSkuGetTrackingOperator(task_id="t", store_order_ids=created, events_in_xcom=2), hook_factory()
+    )
+    assert result["counts"] == {"ok": 2}
+    assert result["file"] is None
+    first = result["results"][0]
+    assert first["status"] == "tracked"
+    assert first["data"]["eventCount"] == 6
+    assert first["data"]["lastEvent"]["event"] == "Delivered"
+    assert [e["event"] for e in first["data"]["events"]] == ["Out for delivery", "Delivered"]
+    assert first["data"]["carrier"] == "4PX"
+    assert first["data"]["trackingNumber"].startswith("HSK")
+
+
+def test_tracking_to_a_file(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], tmp_path: Path
+) -> None:
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("F-1"), order("F-2")]), hook_factory())
+    backend.clock.advance(SHIPPED_AFTER + 1)
+    op = HyperSkuGetTrackingOperator(
+        task_id="t", store_order_ids=["F-1", "F-2"], output_path=str(tmp_path / "track")
+    )
+    result, _ = run(op, hook_factory())
+    assert "events" not in result["results"][0]["data"]
+    written = json.loads(Path(result["file"]).read_text())
+    assert set(written) == {"F-1", "F-2"}
+    assert written["F-1"]["tracks"][0]["eventThing"] == "Shipment information received"
+    assert Path(result["file"]).name == "hypersku_tracking_dag_task_manual__2024-01-01T00_00_00_00_00.json"
+
+
+def test_tracking_before_shipping_and_unknown_orders(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("N-1")), hook_factory())
+    op = HyperSkuGetTrackingOperator(task_id="t", store_order_ids="N-1,NOPE")
+    op.__dict__["hook"] = hook_factory()
+    context = fake_context()
+    with pytest.raises(AirflowException, match="NOPE"):
+        op.execute(context)
+    results = {r["key"]: r for r in context["ti"].xcom["return_value"]["results"]}
+    assert results["N-1"]["status"] == "no_tracking"
+    assert results["NOPE"]["outcome"] == "failed"
+
+
+# ----------------------------------------------------------------------------- reads
+def test_list_products(hook_factory: Callable[[], HyperSkuHook], tmp_path: Path) -> None:
+    result, _ = run(HyperSkuListProductsOperator(task_id="p", page_size=2), hook_factory())
+    assert result["count"] == 5
+    assert "SKU1003-L-BLK" in result["sku_ids"]
+    tee = next(p for p in result["products"] if p["productId"] == "P1003")
+    assert tee["skus"][0] == {
+        "skuId": "SKU1003-M-WHT",
+        "price": "4.20",
+        "attributes": "Size: M, Color: White",
+    }
+    private, _ = run(
+        HyperSkuListProductsOperator(task_id="p", private=True, output_path=str(tmp_path)), hook_factory()
+    )
+    assert private["count"] == 2
+    assert "products" not in private
+    assert len(json.loads(Path(private["file"]).read_text())) == 2
+
+
+@pytest.mark.parametrize("source", ["customer", "inventory"])
+def test_get_inventory(hook_factory: Callable[[], HyperSkuHook], source: str) -> None:
+    result, _ = run(HyperSkuGetInventoryOperator(task_id="i", source=source), hook_factory())
+    assert result["available"] == {"SKU9001-NAT": 120, "SKU9002-RED": 40, "SKU1001-BLK": 300}
+    some, _ = run(
+        HyperSkuGetInventoryOperator(task_id="i", source=source, sku_ids=["SKU9002-RED"]), hook_factory()
+    )
+    assert some["rows"] == [
+        {"skuId": "SKU9002-RED", "available": 40, "locked": 0, "warehouseName": "Shenzhen Warehouse"}
+    ]
+
+
+def test_list_orders_by_status_and_time(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("O-1"), order("O-2")]), hook_factory())
+    result, _ = run(HyperSkuListOrdersOperator(task_id="o", status=8), hook_factory())
+    assert result["count"] == 2
+    assert {o["storeOrderId"] for o in result["orders"]} == {"O-1", "O-2"}
+    backend.clock.advance(5)  # times are sent to the second
+    later = backend.clock.datetime().isoformat()
+    none, _ = run(HyperSkuListOrdersOperator(task_id="o", start_time=later), hook_factory())
+    assert none["count"] == 0
+
+
+def test_templated_fields_and_light_imports() -> None:
+    assert HyperSkuCreateOrdersOperator.template_fields == ("orders",)
+    assert "output_path" in HyperSkuGetTrackingOperator.template_fields
+    code = (
+        "import sys, airflow_provider.hypersku.operators, airflow_provider.hypersku.sensors; "
+        "heavy = [m for m in ('airflow_provider.hypersku.hooks', 'airflow_provider.hypersku.models', "
+        "'fastapi', 'airflow.providers.http.hooks.http', 'requests') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
