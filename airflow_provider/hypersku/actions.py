@@ -185,6 +185,51 @@ class LogisticsChooser:
         return choice
 
 
+async def quote_orders(
+    hook: HyperSkuHook, orders: Sequence[OrdersInfoDto], *, strategy: str, concurrency: int = 16
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """
+    Choose a channel for every order (one ``getLogisticsSku`` call per destination and SKU set).
+
+    :returns: the orders with ``logisticsId`` set (orders that already had one are kept as they
+        are), and one quote row per destination: ``{countryCode, logisticsId, logisticsName,
+        freight, currency, deliveryDays, orders}``.
+    """
+    chooser = LogisticsChooser(hook, strategy)
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(order: OrdersInfoDto) -> tuple[OrdersInfoDto, LogisticsReponseDto | None]:
+        if order.logistics_id is not None:
+            return order, None
+        async with semaphore:
+            choice = await chooser.choose(order)
+        return order.model_copy(update={"logistics_id": choice.logistics_id}), choice
+
+    try:
+        chosen = await asyncio.gather(*(one(order) for order in orders))
+    finally:
+        await hook.aclose()
+    quotes: dict[tuple[str, str], dict[str, Any]] = {}
+    for order, choice in chosen:
+        if choice is None:
+            continue
+        country = order.shipping_address.country_code
+        row = quotes.setdefault(
+            (country, str(choice.logistics_id)),
+            {
+                "countryCode": country,
+                "logisticsId": choice.logistics_id,
+                "logisticsName": choice.logistics_name,
+                "freight": None if choice.freight is None else str(choice.freight),
+                "currency": choice.currency,
+                "deliveryDays": choice.delivery_days,
+                "orders": 0,
+            },
+        )
+        row["orders"] += 1
+    return [order.dump() for order, _ in chosen], list(quotes.values())
+
+
 # ----------------------------------------------------------------------------- create
 def describe_order(value: OrderBaseInfo | OrderResult) -> tuple[str | None, str | None, dict[str, Any]]:
     """Compact XCom form of a created or found order (ids, status, amount; no personal data)."""

@@ -127,6 +127,64 @@ class HyperSkuCreateOrdersOperator(HyperSkuBaseOperator):
         return finish_bulk(context, report, action="HyperSKU create orders")
 
 
+class HyperSkuLogisticsQuoteOperator(HyperSkuBaseOperator):
+    """
+    Quote shipping per destination with ``getLogisticsSku`` and pick a channel for every order.
+
+    Orders that have no ``logisticsId`` get the cheapest (or fastest) channel that carries their
+    SKUs to their country; HyperSKU is asked once per destination and SKU set. Orders are
+    validated first, as for creation.
+
+    Pushes to XCom ``{"orders": [the orders with logisticsId set], "quotes": [{countryCode,
+    logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``: feed ``orders`` to
+    :class:`HyperSkuCreateOrdersOperator`.
+
+    :param orders: one order or a list (``OrdersInfoDto`` fields; templated, XCom works).
+    :param strategy: ``"cheapest"`` (then fastest) or ``"fastest"`` (then cheapest).
+    :param hypersku_conn_id: the HyperSKU connection id.
+    :param max_concurrency: quote calls in flight at once.
+    """
+
+    template_fields: Sequence[str] = ("orders",)
+
+    def __init__(self, *, orders: Any, strategy: str = "cheapest", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if strategy not in ("cheapest", "fastest"):
+            raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
+        self.orders = orders
+        self.strategy = strategy
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider.common.operators import run_sync
+        from airflow_provider.hypersku import actions
+
+        try:
+            orders = actions.validate_orders(self.orders, need_logistics=False)
+        except ValueError as err:
+            raise self.invalid(err) from err
+        hook = self.hook
+        try:
+            with self.fail_fast():
+                actions.prime_token(hook)
+                quoted, quotes = run_sync(
+                    actions.quote_orders(hook, orders, strategy=self.strategy, concurrency=self.concurrency())
+                )
+        finally:
+            hook.close()
+        for quote in quotes:
+            self.log.info(
+                "%s: %s %s (%s %s, %s days) for %d order(s)",
+                quote["countryCode"],
+                quote["logisticsId"],
+                quote["logisticsName"],
+                quote["freight"],
+                quote["currency"] or "",
+                quote["deliveryDays"],
+                quote["orders"],
+            )
+        return {"orders": quoted, "quotes": quotes}
+
+
 class HyperSkuCancelOrderOperator(HyperSkuBaseOperator):
     """
     Cancel HyperSKU orders; an order already closed or refunding counts as cancelled.

@@ -351,3 +351,34 @@ def test_templated_fields_and_light_imports() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# ----------------------------------------------------------------------------- logistics quote
+def test_logistics_quote_asks_once_per_destination_and_feeds_create(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuLogisticsQuoteOperator
+
+    de_address = {
+        **SANDBOX_EXAMPLE_ORDER["shippingAddress"],
+        "countryCode": "DE",
+        "province": "BE",
+        "city": "Berlin",
+    }
+    orders = [{k: v for k, v in order(f"Q-{n}").items() if k != "logisticsId"} for n in range(3)] + [
+        {**{k: v for k, v in order("Q-DE").items() if k != "logisticsId"}, "shippingAddress": de_address}
+    ]
+    orders.append(order("Q-KEEP"))  # already has logisticsId 1002: kept
+    result, _ = run(
+        HyperSkuLogisticsQuoteOperator(task_id="quote", orders=orders, strategy="fastest"), hook_factory()
+    )
+    assert backend.requests["/api/customer/admin/logistics/getLogisticsInfo-Sku"] == 2
+    assert [o["logisticsId"] for o in result["orders"]] == ["1003", "1003", "1003", "1003", "1002"]
+    assert {(q["countryCode"], q["logisticsId"], q["orders"]) for q in result["quotes"]} == {
+        ("US", "1003", 3),
+        ("DE", "1003", 1),
+    }
+    created, _ = run(HyperSkuCreateOrdersOperator(task_id="create", orders=result["orders"]), hook_factory())
+    assert created["counts"] == {"created": 5}
+    with pytest.raises(ValueError, match="strategy"):
+        HyperSkuLogisticsQuoteOperator(task_id="q", orders=[], strategy="slowest")
