@@ -27,8 +27,8 @@ DAG_IDS = (
     "hishopping_temu_sourcing",
     "chao8_traceability_sync",
 )
-#: the sample input files in dags/data hold orders of this day
-DEMO_DATE = datetime(2026, 11, 20, tzinfo=UTC)
+#: the run whose data interval is 2026-11-20, the day of the sample orders in dags/data
+DEMO_DATE = datetime(2026, 11, 21, tzinfo=UTC)
 FAULT_PRESET = {
     "error_rate": 0.05,
     "rate_limit_rate": 0.03,

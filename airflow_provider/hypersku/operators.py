@@ -136,27 +136,37 @@ class HyperSkuLogisticsQuoteOperator(HyperSkuBaseOperator):
     validated first, as for creation.
 
     Pushes to XCom ``{"orders": [the orders with logisticsId set], "quotes": [{countryCode,
-    logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``: feed ``orders`` to
-    :class:`HyperSkuCreateOrdersOperator`.
+    logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``, and each of the two
+    under its own key: ``quote.output["orders"]`` feeds :class:`HyperSkuCreateOrdersOperator`.
 
     :param orders: one order or a list (``OrdersInfoDto`` fields; templated, XCom works).
-    :param strategy: ``"cheapest"`` (then fastest) or ``"fastest"`` (then cheapest).
+    :param strategy: ``"cheapest"`` (then fastest) or ``"fastest"`` (then cheapest); templated.
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: quote calls in flight at once.
     """
 
-    template_fields: Sequence[str] = ("orders",)
+    template_fields: Sequence[str] = ("orders", "strategy")
 
     def __init__(self, *, orders: Any, strategy: str = "cheapest", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if strategy not in ("cheapest", "fastest"):
-            raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
+        if "{{" not in strategy:
+            self._check_strategy(strategy)
         self.orders = orders
         self.strategy = strategy
+
+    @staticmethod
+    def _check_strategy(strategy: str) -> None:
+        if strategy not in ("cheapest", "fastest"):
+            raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_provider.common.operators import run_sync
         from airflow_provider.hypersku import actions
+
+        try:
+            self._check_strategy(self.strategy)
+        except ValueError as err:
+            raise self.invalid(err) from err
 
         try:
             orders = actions.validate_orders(self.orders, need_logistics=False)
@@ -182,6 +192,9 @@ class HyperSkuLogisticsQuoteOperator(HyperSkuBaseOperator):
                 quote["deliveryDays"],
                 quote["orders"],
             )
+        # also as separate XCom keys, so ``quote.output["orders"]`` feeds the create operator
+        context["ti"].xcom_push(key="orders", value=quoted)
+        context["ti"].xcom_push(key="quotes", value=quotes)
         return {"orders": quoted, "quotes": quotes}
 
 

@@ -32,6 +32,12 @@ def sandbox_cluster(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="session")
+def reports_dir(sandbox_cluster: Any) -> Path:
+    """Where the example DAGs write their reports in this test session."""
+    return Path(os.environ["FULFILLMENT_REPORTS_DIR"])
+
+
+@pytest.fixture(scope="session")
 def dag_bag(sandbox_cluster: Any) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 

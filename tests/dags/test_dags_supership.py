@@ -1,0 +1,129 @@
+"""The ``supership_cod_delivery`` example DAG, end to end against the sandbox with ``dag.test()``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import task_states
+
+pytestmark = pytest.mark.dags
+
+DAG_ID = "supership_cod_delivery"
+DAY = datetime(2026, 11, 20, tzinfo=UTC)
+DATA = Path(__file__).resolve().parents[2] / "dags" / "data" / "supership_orders.json"
+# created_at in [2026-11-20 07:00+07:00, 2026-11-21 07:00+07:00): DH-261120-00 (06:50+07:00) and
+# DH-261121-01 (07:00+07:00 next day) are outside; DH-261120-13 has a district that does not exist
+SHIPPED = [f"DH-261120-{n:02d}" for n in range(1, 13)]
+SHIPPED[4] += "-RETURN"
+SHIPPED[8] += "-PARTIAL"
+REJECTED = "DH-261120-13"
+RETURN_PATH = {"15", "20", "21"}  # undeliverable -> returning -> returned
+
+
+def _report(output_dir: Path, dag_run: Any) -> tuple[dict[str, dict[str, str]], str]:
+    from airflow_provider.common.reports import report_folder
+
+    csv_path = Path(str(report_folder(str(output_dir), DAG_ID, dag_run.run_id))) / "cod_reconciliation.csv"
+    rows = {row["order_id"]: row for row in csv.DictReader(csv_path.open(encoding="utf-8"))}
+    return rows, csv_path.with_suffix(".md").read_text(encoding="utf-8")
+
+
+def _ours(backend: Any) -> list[dict[str, Any]]:
+    return [o for o in backend.orders() if str(o["soc"]).startswith("FF-DH-")]
+
+
+def test_sample_file_covers_the_interval_edges() -> None:
+    orders = json.loads(DATA.read_text(encoding="utf-8"))["orders"]
+    local_day = [o for o in orders if o["created_at"].startswith("2026-11-20")]
+    assert len(local_day) == 14  # 12 shipped + 1 bad address + 1 before 07:00+07:00 (previous run)
+    assert len(orders) > len(local_day)
+
+
+def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, tmp_path: Path) -> None:
+    backend = sandbox_cluster.backends["supership"]
+    conf = {"output_dir": str(tmp_path)}
+
+    dag_run = run_dag(DAG_ID, logical_date=DAY, conf=conf)
+    states = task_states(dag_run)
+    # the returned order fails the fail-fast wait; everything else, the report included, succeeds
+    assert str(dag_run.state) == "failed", states
+    assert {task for task, state in states.items() if state != "success"} == {"wait_delivered"}, states
+    assert states["wait_delivered"] == "failed"
+    assert states["cod_report"] == "success"
+
+    # each order of the interval created exactly once, under its derived soc; nothing else
+    orders = _ours(backend)
+    assert Counter(o["soc"] for o in orders) == Counter(f"FF-{order_id}" for order_id in SHIPPED)
+    by_soc = {o["soc"]: o for o in orders}
+    # the unaccented address was sent with SuperShip's names
+    assert by_soc["FF-DH-261120-02"]["receiver"]["province"] == "Thành phố Hà Nội"
+    assert by_soc["FF-DH-261120-02"]["receiver"]["district"] == "Quận Hai Bà Trưng"
+
+    rows, markdown = _report(tmp_path, dag_run)
+    assert set(rows) == {*SHIPPED, REJECTED}
+    assert all(rows[o]["create_outcome"] == "created" for o in SHIPPED)
+
+    returned = rows["DH-261120-05-RETURN"]
+    assert returned["delivery"] == "not delivered"
+    assert returned["status"] in RETURN_PATH
+    assert "Không Giao Được (undeliverable)" in returned["why"]
+    assert returned["cod_collected"] == "0"
+    assert returned["cod_expected"] == "500000"
+
+    partial = rows["DH-261120-09-PARTIAL"]
+    assert partial["delivery"] == "partly delivered"
+    assert (partial["cod_expected"], partial["cod_collected"], partial["cod_short"]) == (
+        "640000",
+        "320000",
+        "320000",
+    )
+
+    rejected = rows[REJECTED]
+    assert (rejected["create_outcome"], rejected["delivery"]) == ("rejected", "not sent")
+    assert "Quận 13" in rejected["why"]
+
+    delivered = [o for o in SHIPPED if "RETURN" not in o and "PARTIAL" not in o]
+    for order_id in delivered:
+        row = rows[order_id]
+        assert row["delivery"] == "delivered", row
+        assert row["status"] in {"12", "16"}
+        assert row["cod_collected"] == row["cod_expected"] != "0"
+        assert row["fee"] == row["quoted_fee"]  # the quote is what the create charged
+
+    # COD figures agree with the sandbox: the receiver of DH-261120-07 pays the fees on top
+    payer_two = by_soc["FF-DH-261120-07"]
+    assert payer_two["collection"] == 325000 + payer_two["fee"] + payer_two["insurance"]
+    expected = sum(o["collection"] for o in orders)
+    collected = sum(backend.collected(o) for o in orders)
+    assert expected == 3_845_000 + payer_two["fee"] + payer_two["insurance"]
+    assert collected == expected - 500_000 - 320_000
+    assert sum(int(r["cod_expected"]) for r in rows.values()) == expected
+    assert sum(int(r["cod_collected"]) for r in rows.values()) == collected
+    assert f"COD expected: {expected:,} VND; COD collected: {collected:,} VND" in markdown
+    assert "Delivered: 10; partly delivered: 1; not delivered: 1; in transit: 0." in markdown
+    # the report says plainly which order was not delivered and why, with status names
+    (line,) = [li for li in markdown.splitlines() if li.startswith("- NOT DELIVERED:")]
+    assert "DH-261120-05-RETURN" in line
+    assert "Không Giao Được (undeliverable): Không giao được: Người Nhận từ chối nhận hàng" in line
+    assert "- PARTLY DELIVERED: DH-261120-09-PARTIAL" in markdown
+    assert f"- NOT SENT: {REJECTED}" in markdown
+    assert "print token" in markdown
+    assert "token=" not in markdown
+    # the full journeys went to a file beside the report
+    assert list((tmp_path / DAG_ID).glob("*/supership-tracking-*.json"))
+
+    # a second run of the same day finds every order instead of creating it again
+    again = run_dag(DAG_ID, logical_date=DAY, conf=conf)
+    again_states = task_states(again)
+    assert {task for task, state in again_states.items() if state != "success"} == {"wait_delivered"}
+    assert Counter(o["soc"] for o in _ours(backend)) == Counter(f"FF-{order_id}" for order_id in SHIPPED)
+    rows, markdown = _report(tmp_path, again)
+    assert all(rows[o]["create_outcome"] == "existed" for o in SHIPPED)
+    assert "0 created, 12 already existed" in markdown
+    assert f"COD collected: {collected:,} VND" in markdown
