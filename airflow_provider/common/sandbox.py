@@ -258,6 +258,8 @@ class Faults:
     latency_ms: float = 0.0
     include_auth: bool = False
     seed: int | None = None
+    #: faults injected so far, by kind
+    injected: Counter[str] = field(default_factory=Counter, repr=False)
     _scripted: deque[tuple[str, str | None]] = field(default_factory=deque, repr=False)
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -288,7 +290,13 @@ class Faults:
         self.latency_ms = 0.0
 
     def choose(self, path: str) -> str | None:
-        """The fault for this request, if any."""
+        """The fault for this request, if any (counted in :attr:`injected`)."""
+        kind = self._choose(path)
+        if kind is not None:
+            self.injected[kind] += 1
+        return kind
+
+    def _choose(self, path: str) -> str | None:
         for index, (kind, needle) in enumerate(self._scripted):
             if needle is None or needle in path:
                 del self._scripted[index]
@@ -342,7 +350,11 @@ class SandboxBackend:
             self.requests[path] += 1
 
     def stats(self) -> dict[str, Any]:
-        return {"requests": dict(self.requests), "token_calls": self.token_calls}
+        return {
+            "requests": dict(self.requests),
+            "token_calls": self.token_calls,
+            "faults_injected": dict(self.faults.injected),
+        }
 
     def expire_tokens(self) -> None:
         """Refuse every token issued so far (override where the platform has more issuers)."""
