@@ -33,6 +33,9 @@ class Chao8LogisticsOrderSensor(StatusSensor):
     :param timeout: seconds before the wait fails.
     """
 
+    #: 超8 orders are read by your ``orderNo``: from a create report, take each item's key
+    report_id_field = "key"
+
     hook_class_path: ClassVar[str] = "airflow_provider.chao8.hooks.Chao8Hook"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset({LOGISTICS_COMPLETED})
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset({LOGISTICS_CANCELLED})

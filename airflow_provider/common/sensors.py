@@ -44,6 +44,9 @@ class StatusSensor(BaseSensorOperator):
     status_method: ClassVar[str] = "fetch_statuses"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset()
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: which id of a bulk report's items the status call takes: the platform's (``id``) or
+    #: the caller's own (``key``)
+    report_id_field: ClassVar[str] = "id"
 
     def __init__(
         self,
@@ -98,9 +101,10 @@ class StatusSensor(BaseSensorOperator):
             value = json.loads(value)
         if isinstance(value, dict) and "results" in value:
             value = [
-                item["id"]
+                item[self.report_id_field]
                 for item in value["results"]
-                if item.get("outcome") in ("created", "existed") and item.get("id") is not None
+                if item.get("outcome") in ("created", "existed")
+                and item.get(self.report_id_field) is not None
             ]
         if isinstance(value, str | int):
             value = [value]

@@ -197,3 +197,13 @@ def test_failure_messages_use_the_hooks_status_names() -> None:
         NamedSensor(task_id="w", conn_id="c", order_ids="A", deferrable=False, poke_interval=0.01).execute({})
     event = _run_trigger(StatusTrigger(NamedSensor.hook_class_path, "c", ["A"], ["4"], ["6"], 0.01))
     assert "A (status 6 Order Closed)" in event["message"]
+
+
+def test_a_sensor_can_take_the_callers_ids_from_a_report() -> None:
+    class ByKey(DemoSensor):
+        report_id_field = "key"
+
+    report = {
+        "results": [{"key": "S1", "outcome": "created", "id": "101"}, {"key": "S2", "outcome": "failed"}]
+    }
+    assert ByKey(task_id="w", conn_id="c", order_ids=report).ids() == ["S1"]
