@@ -643,6 +643,12 @@ class SuperShipHook(ApiHook):
 
         return dict(await asyncio.gather(*(one(str(i)) for i in dict.fromkeys(ids))))
 
+    def status_label(self, status: str) -> str:
+        """``15`` -> ``15 Không Giao Được (undeliverable)`` in the sensors' failure messages."""
+        from airflow_provider.supership.statuses import describe
+
+        return describe(status)
+
     async def afetch_statuses(self, ids: Sequence[str], lookup_by: LookupBy = "code") -> dict[str, str]:
         """``{id: status code}`` of many orders (info per order, bounded concurrency)."""
         infos = await self.afetch_orders(ids, lookup_by=lookup_by)

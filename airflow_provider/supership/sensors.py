@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider.common.sensors import StatusSensor
-from airflow_provider.supership.statuses import DELIVERED_STATUSES, FAILURE_STATUSES, describe
-
-if TYPE_CHECKING:
-    from airflow.sdk import Context, PokeReturnValue
-
-
-def _with_names(message: str) -> str:
-    """``A (status 15)`` -> ``A (status 15 Không Giao Được (undeliverable))``."""
-    return re.sub(r"\(status (\d+)\)", lambda m: f"(status {describe(m.group(1))})", message)
+from airflow_provider.supership.statuses import DELIVERED_STATUSES, FAILURE_STATUSES
 
 
 class SuperShipOrderStatusSensor(StatusSensor):
@@ -81,15 +72,3 @@ class SuperShipOrderStatusSensor(StatusSensor):
         if not ids:
             raise AirflowFailException(f"{self.task_id}: order_ids is empty: nothing to wait for")
         return ids
-
-    def poke(self, context: Context) -> PokeReturnValue:
-        try:
-            return super().poke(context)
-        except AirflowFailException as err:
-            raise AirflowFailException(_with_names(str(err))) from err
-
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
-        try:
-            return super().execute_complete(context, event)
-        except AirflowFailException as err:
-            raise AirflowFailException(_with_names(str(err))) from err
