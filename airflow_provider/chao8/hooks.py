@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -59,7 +59,7 @@ from airflow_provider.common.errors import (
     RateLimitError,
     ResponseError,
 )
-from airflow_provider.common.hooks import ApiHook, mask
+from airflow_provider.common.hooks import ApiCall, ApiHook, mask
 from airflow_provider.common.models import Page
 from airflow_provider.common.retry import RetryPolicy, parse_retry_after
 
@@ -107,18 +107,6 @@ class _TokenCallPolicy(RetryPolicy):
         if isinstance(err, RateLimitError) and str(err.code) == str(c.TOKEN_RATE_LIMITED):
             return False
         return super().should_retry(err, attempt, elapsed, idempotent=idempotent)
-
-
-@dataclass(frozen=True)
-class _Call(Generic[T]):
-    """One API call: what to send and how to read the answer's ``data``."""
-
-    method: str
-    path: str
-    parse: Callable[[Any], T]
-    json: Any = None
-    params: Mapping[str, Any] | None = None
-    idempotent: bool | None = None
 
 
 def _model(model: type[M], value: M | Mapping[str, Any]) -> M:
@@ -352,26 +340,6 @@ class Chao8Hook(ApiHook):
         raise BadRequestError(self.platform, f"request refused ({text})", http_status=status)
 
     # ================================================================= plumbing
-    def _call(self, call: _Call[T]) -> T:
-        data = self.request(
-            call.method, call.path, json=call.json, params=call.params, idempotent=call.idempotent
-        )
-        return self._parse(call, data)
-
-    async def _acall(self, call: _Call[T]) -> T:
-        data = await self.arequest(
-            call.method, call.path, json=call.json, params=call.params, idempotent=call.idempotent
-        )
-        return self._parse(call, data)
-
-    def _parse(self, call: _Call[T], data: Any) -> T:
-        try:
-            return call.parse(data)
-        except (ValidationError, TypeError) as err:
-            raise ResponseError(
-                self.platform, f"{call.method} {call.path}: unexpected answer: {err}"
-            ) from err
-
     @staticmethod
     def _walk(fetch: Callable[[int], Page[T]]) -> Iterator[T]:
         page_num = 1
@@ -407,9 +375,9 @@ class Chao8Hook(ApiHook):
     # ================================================================= logistics orders
     def _create_logistics_order(
         self, order: LogisticsOrderCreate | Mapping[str, Any]
-    ) -> _Call[LogisticsOrderCreated]:
+    ) -> ApiCall[LogisticsOrderCreated]:
         body = _model(LogisticsOrderCreate, order)
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("logistics_order_create"),
             lambda data: _created(LogisticsOrderCreated, data, body.order_no),
@@ -424,7 +392,7 @@ class Chao8Hook(ApiHook):
 
         :param order: a :class:`LogisticsOrderCreate` or its vendor-spelled dict.
         """
-        created = self._call(self._create_logistics_order(order))
+        created = self.call(self._create_logistics_order(order))
         log.info("超8 logistics order %s created (id %s)", created.order_no, created.id)
         return created
 
@@ -432,12 +400,12 @@ class Chao8Hook(ApiHook):
         self, order: LogisticsOrderCreate | Mapping[str, Any]
     ) -> LogisticsOrderCreated:
         """Async :meth:`create_logistics_order`."""
-        created = await self._acall(self._create_logistics_order(order))
+        created = await self.acall(self._create_logistics_order(order))
         log.info("超8 logistics order %s created (id %s)", created.order_no, created.id)
         return created
 
-    def _logistics_order_detail(self, order_no: str) -> _Call[LogisticsOrder]:
-        return _Call(
+    def _logistics_order_detail(self, order_no: str) -> ApiCall[LogisticsOrder]:
+        return ApiCall(
             "GET",
             self.endpoint("logistics_order_detail", order_no=order_no),
             LogisticsOrder.model_validate,
@@ -445,14 +413,14 @@ class Chao8Hook(ApiHook):
 
     def get_logistics_order(self, order_no: str) -> LogisticsOrder:
         """物流订单详情: one logistics order by ``orderNo`` (:class:`NotFoundError` when absent)."""
-        return self._call(self._logistics_order_detail(order_no))
+        return self.call(self._logistics_order_detail(order_no))
 
     async def aget_logistics_order(self, order_no: str) -> LogisticsOrder:
         """Async :meth:`get_logistics_order`."""
-        return await self._acall(self._logistics_order_detail(order_no))
+        return await self.acall(self._logistics_order_detail(order_no))
 
-    def _scans(self, order_no: str, page_num: int, page_size: int) -> _Call[Page[ScanRecord]]:
-        return _Call(
+    def _scans(self, order_no: str, page_num: int, page_size: int) -> ApiCall[Page[ScanRecord]]:
+        return ApiCall(
             "GET",
             self.endpoint("logistics_order_scans", order_no=order_no),
             self._paged(ScanRecord, page_num, page_size),
@@ -463,13 +431,13 @@ class Chao8Hook(ApiHook):
         self, order_no: str, page_num: int = 1, page_size: int = 100
     ) -> Page[ScanRecord]:
         """物流订单扫描明细: one page of the codes scanned for an order."""
-        return self._call(self._scans(order_no, page_num, page_size))
+        return self.call(self._scans(order_no, page_num, page_size))
 
     async def aget_logistics_order_scans(
         self, order_no: str, page_num: int = 1, page_size: int = 100
     ) -> Page[ScanRecord]:
         """Async :meth:`get_logistics_order_scans`."""
-        return await self._acall(self._scans(order_no, page_num, page_size))
+        return await self.acall(self._scans(order_no, page_num, page_size))
 
     def iter_logistics_order_scans(self, order_no: str, page_size: int = 100) -> Iterator[ScanRecord]:
         """Every scan of an order, page after page to the end."""
@@ -487,8 +455,8 @@ class Chao8Hook(ApiHook):
         """Async :meth:`list_logistics_order_scans`."""
         return [scan async for scan in self.aiter_logistics_order_scans(order_no, page_size)]
 
-    def _complete(self, order_no: str) -> _Call[LogisticsOrderState]:
-        return _Call(
+    def _complete(self, order_no: str) -> ApiCall[LogisticsOrderState]:
+        return ApiCall(
             "POST",
             self.endpoint("logistics_order_complete", order_no=order_no),
             lambda data: _state(data, order_no),
@@ -497,17 +465,17 @@ class Chao8Hook(ApiHook):
 
     def complete_logistics_order(self, order_no: str) -> LogisticsOrderState:
         """根据订单编号或Id完成订单: force an order to completed (status 2)."""
-        return self._call(self._complete(order_no))
+        return self.call(self._complete(order_no))
 
     async def acomplete_logistics_order(self, order_no: str) -> LogisticsOrderState:
         """Async :meth:`complete_logistics_order`."""
-        return await self._acall(self._complete(order_no))
+        return await self.acall(self._complete(order_no))
 
     def _update(
         self, order_no: str, changes: LogisticsOrderUpdate | Mapping[str, Any]
-    ) -> _Call[LogisticsOrder | None]:
+    ) -> ApiCall[LogisticsOrder | None]:
         body = _model(LogisticsOrderUpdate, changes)
-        return _Call(
+        return ApiCall(
             "PUT",
             self.endpoint("logistics_order_update", order_no=order_no),
             lambda data: (
@@ -523,16 +491,16 @@ class Chao8Hook(ApiHook):
         self, order_no: str, changes: LogisticsOrderUpdate | Mapping[str, Any]
     ) -> LogisticsOrder | None:
         """修改物流订单: change an order that has not started scanning; the order when answered."""
-        return self._call(self._update(order_no, changes))
+        return self.call(self._update(order_no, changes))
 
     async def aupdate_logistics_order(
         self, order_no: str, changes: LogisticsOrderUpdate | Mapping[str, Any]
     ) -> LogisticsOrder | None:
         """Async :meth:`update_logistics_order`."""
-        return await self._acall(self._update(order_no, changes))
+        return await self.acall(self._update(order_no, changes))
 
-    def _delete(self, order_no: str) -> _Call[None]:
-        return _Call(
+    def _delete(self, order_no: str) -> ApiCall[None]:
+        return ApiCall(
             "DELETE",
             self.endpoint("logistics_order_delete", order_no=order_no),
             lambda _data: None,
@@ -541,11 +509,11 @@ class Chao8Hook(ApiHook):
 
     def delete_logistics_order(self, order_no: str) -> None:
         """删除物流订单: delete a logistics order."""
-        self._call(self._delete(order_no))
+        self.call(self._delete(order_no))
 
     async def adelete_logistics_order(self, order_no: str) -> None:
         """Async :meth:`delete_logistics_order`."""
-        await self._acall(self._delete(order_no))
+        await self.acall(self._delete(order_no))
 
     def _outbound(
         self,
@@ -554,7 +522,7 @@ class Chao8Hook(ApiHook):
         start_time: datetime | date | str | None,
         end_time: datetime | date | str | None,
         status: int | str | None,
-    ) -> _Call[Page[LogisticsOrder]]:
+    ) -> ApiCall[Page[LogisticsOrder]]:
         query = OutboundQuery(
             page_num=page_num,
             page_size=page_size,
@@ -562,7 +530,7 @@ class Chao8Hook(ApiHook):
             end_time=_time_param(end_time),
             status=None if status is None else int(status),
         )
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("logistics_outbound_page"),
             self._paged(LogisticsOrder, page_num, page_size),
@@ -580,7 +548,7 @@ class Chao8Hook(ApiHook):
         status: int | str | None = None,
     ) -> Page[LogisticsOrder]:
         """出库单列表分页查询: one page of outbound orders (times converted to Beijing time)."""
-        return self._call(self._outbound(page_num, page_size, start_time, end_time, status))
+        return self.call(self._outbound(page_num, page_size, start_time, end_time, status))
 
     async def aget_outbound_orders_page(
         self,
@@ -592,7 +560,7 @@ class Chao8Hook(ApiHook):
         status: int | str | None = None,
     ) -> Page[LogisticsOrder]:
         """Async :meth:`get_outbound_orders_page`."""
-        return await self._acall(self._outbound(page_num, page_size, start_time, end_time, status))
+        return await self.acall(self._outbound(page_num, page_size, start_time, end_time, status))
 
     def iter_outbound_orders(
         self,
@@ -635,9 +603,9 @@ class Chao8Hook(ApiHook):
     # ================================================================= production orders
     def _create_production_order(
         self, order: ProductionOrderCreate | Mapping[str, Any]
-    ) -> _Call[ProductionOrderCreated]:
+    ) -> ApiCall[ProductionOrderCreated]:
         body = _model(ProductionOrderCreate, order)
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("production_order_create"),
             lambda data: _created(ProductionOrderCreated, data, body.order_no),
@@ -649,7 +617,7 @@ class Chao8Hook(ApiHook):
         self, order: ProductionOrderCreate | Mapping[str, Any]
     ) -> ProductionOrderCreated:
         """创建生产订单: create a production order (never resent on a lost answer)."""
-        created = self._call(self._create_production_order(order))
+        created = self.call(self._create_production_order(order))
         log.info("超8 production order %s created (id %s)", created.order_no, created.id)
         return created
 
@@ -657,12 +625,12 @@ class Chao8Hook(ApiHook):
         self, order: ProductionOrderCreate | Mapping[str, Any]
     ) -> ProductionOrderCreated:
         """Async :meth:`create_production_order`."""
-        created = await self._acall(self._create_production_order(order))
+        created = await self.acall(self._create_production_order(order))
         log.info("超8 production order %s created (id %s)", created.order_no, created.id)
         return created
 
-    def _production_detail(self, order_no: str) -> _Call[ProductionOrder]:
-        return _Call(
+    def _production_detail(self, order_no: str) -> ApiCall[ProductionOrder]:
+        return ApiCall(
             "GET",
             self.endpoint("production_order_detail", order_no=order_no),
             ProductionOrder.model_validate,
@@ -670,17 +638,17 @@ class Chao8Hook(ApiHook):
 
     def get_production_order(self, order_no: str) -> ProductionOrder:
         """生产订单详情: one production order by ``orderNo`` (:class:`NotFoundError` when absent)."""
-        return self._call(self._production_detail(order_no))
+        return self.call(self._production_detail(order_no))
 
     async def aget_production_order(self, order_no: str) -> ProductionOrder:
         """Async :meth:`get_production_order`."""
-        return await self._acall(self._production_detail(order_no))
+        return await self.acall(self._production_detail(order_no))
 
     def _production_page(
         self, page_num: int, page_size: int, filters: Mapping[str, Any]
-    ) -> _Call[Page[ProductionOrder]]:
+    ) -> ApiCall[Page[ProductionOrder]]:
         query = ProductionOrderQuery.model_validate({**filters, "pageNum": page_num, "pageSize": page_size})
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("production_order_page"),
             self._paged(ProductionOrder, page_num, page_size),
@@ -695,13 +663,13 @@ class Chao8Hook(ApiHook):
 
         :param filters: ``status``, ``product_code`` / ``productCode``, ``batch_no`` / ``batchNo``.
         """
-        return self._call(self._production_page(page_num, page_size, filters))
+        return self.call(self._production_page(page_num, page_size, filters))
 
     async def aget_production_orders_page(
         self, page_num: int = 1, page_size: int = 50, **filters: Any
     ) -> Page[ProductionOrder]:
         """Async :meth:`get_production_orders_page`."""
-        return await self._acall(self._production_page(page_num, page_size, filters))
+        return await self.acall(self._production_page(page_num, page_size, filters))
 
     def iter_production_orders(self, page_size: int = 50, **filters: Any) -> Iterator[ProductionOrder]:
         """Every production order matching ``filters``, page after page to the end."""
@@ -720,9 +688,9 @@ class Chao8Hook(ApiHook):
         return [order async for order in self.aiter_production_orders(page_size, **filters)]
 
     # ================================================================= products (商品 V3)
-    def _products_page(self, page_num: int, page_size: int, keyword: str | None) -> _Call[Page[Product]]:
+    def _products_page(self, page_num: int, page_size: int, keyword: str | None) -> ApiCall[Page[Product]]:
         query = ProductQuery(page_num=page_num, page_size=page_size, keyword=keyword or None)
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("products_page"),
             self._paged(Product, page_num, page_size),
@@ -734,13 +702,13 @@ class Chao8Hook(ApiHook):
         self, page_num: int = 1, page_size: int = 50, keyword: str | None = None
     ) -> Page[Product]:
         """商品分页列表V3: one page of products (``keyword`` filters by code or name)."""
-        return self._call(self._products_page(page_num, page_size, keyword))
+        return self.call(self._products_page(page_num, page_size, keyword))
 
     async def aget_products_page(
         self, page_num: int = 1, page_size: int = 50, keyword: str | None = None
     ) -> Page[Product]:
         """Async :meth:`get_products_page`."""
-        return await self._acall(self._products_page(page_num, page_size, keyword))
+        return await self.acall(self._products_page(page_num, page_size, keyword))
 
     def iter_products(self, page_size: int = 50, keyword: str | None = None) -> Iterator[Product]:
         """Every product, page after page to the end."""
@@ -758,9 +726,9 @@ class Chao8Hook(ApiHook):
         """Async :meth:`list_products`."""
         return [product async for product in self.aiter_products(page_size, keyword)]
 
-    def _upsert_products(self, products: Iterable[ProductUpsert | Mapping[str, Any]]) -> _Call[BatchResult]:
+    def _upsert_products(self, products: Iterable[ProductUpsert | Mapping[str, Any]]) -> ApiCall[BatchResult]:
         body = [_model(ProductUpsert, product).dump() for product in products]
-        return _Call(
+        return ApiCall(
             "POST",
             self.endpoint("products_batch_upsert"),
             BatchResult.model_validate,
@@ -770,14 +738,14 @@ class Chao8Hook(ApiHook):
 
     def upsert_products(self, products: Iterable[ProductUpsert | Mapping[str, Any]]) -> BatchResult:
         """通过商品编号新增/修改商品信息(批量)V3: add or update products by product code (one batch)."""
-        return self._call(self._upsert_products(products))
+        return self.call(self._upsert_products(products))
 
     async def aupsert_products(self, products: Iterable[ProductUpsert | Mapping[str, Any]]) -> BatchResult:
         """Async :meth:`upsert_products`."""
-        return await self._acall(self._upsert_products(products))
+        return await self.acall(self._upsert_products(products))
 
-    def _query_products(self, product_codes: Sequence[str]) -> _Call[list[Product]]:
-        return _Call(
+    def _query_products(self, product_codes: Sequence[str]) -> ApiCall[list[Product]]:
+        return ApiCall(
             "POST",
             self.endpoint("products_batch_query"),
             lambda data: [Product.model_validate(item) for item in _listed(data)],
@@ -787,15 +755,15 @@ class Chao8Hook(ApiHook):
 
     def query_products(self, product_codes: Sequence[str]) -> list[Product]:
         """根据商品编号查询(批量)V3: the products among ``product_codes`` that exist."""
-        return self._call(self._query_products(product_codes))
+        return self.call(self._query_products(product_codes))
 
     async def aquery_products(self, product_codes: Sequence[str]) -> list[Product]:
         """Async :meth:`query_products`."""
-        return await self._acall(self._query_products(product_codes))
+        return await self.acall(self._query_products(product_codes))
 
     # ================================================================= dealers (组织/经销商)
-    def _query_dealers(self, codes: Sequence[str]) -> _Call[list[Dealer]]:
-        return _Call(
+    def _query_dealers(self, codes: Sequence[str]) -> ApiCall[list[Dealer]]:
+        return ApiCall(
             "POST",
             self.endpoint("dealers_batch_query"),
             lambda data: [Dealer.model_validate(item) for item in _listed(data)],
@@ -805,25 +773,25 @@ class Chao8Hook(ApiHook):
 
     def query_dealers(self, codes: Sequence[str]) -> list[Dealer]:
         """根据编码批量查询经销商: the dealers among ``codes`` that exist."""
-        return self._call(self._query_dealers(codes))
+        return self.call(self._query_dealers(codes))
 
     async def aquery_dealers(self, codes: Sequence[str]) -> list[Dealer]:
         """Async :meth:`query_dealers`."""
-        return await self._acall(self._query_dealers(codes))
+        return await self.acall(self._query_dealers(codes))
 
-    def _sync_dealers(self, dealers: Iterable[DealerSync | Mapping[str, Any]]) -> _Call[BatchResult]:
+    def _sync_dealers(self, dealers: Iterable[DealerSync | Mapping[str, Any]]) -> ApiCall[BatchResult]:
         body = [_model(DealerSync, dealer).dump() for dealer in dealers]
-        return _Call(
+        return ApiCall(
             "POST", self.endpoint("dealers_sync"), BatchResult.model_validate, json=body, idempotent=True
         )
 
     def sync_dealers(self, dealers: Iterable[DealerSync | Mapping[str, Any]]) -> BatchResult:
         """同步经销商: add or update dealers by code (one batch)."""
-        return self._call(self._sync_dealers(dealers))
+        return self.call(self._sync_dealers(dealers))
 
     async def async_dealers(self, dealers: Iterable[DealerSync | Mapping[str, Any]]) -> BatchResult:
         """Async :meth:`sync_dealers`."""
-        return await self._acall(self._sync_dealers(dealers))
+        return await self.acall(self._sync_dealers(dealers))
 
     # ================================================================= statuses for sensors
     @staticmethod

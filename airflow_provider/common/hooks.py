@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -42,8 +42,31 @@ log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
+T = TypeVar("T")
 DEFAULT_CONCURRENCY = 16
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class ApiCall(Generic[T]):
+    """
+    One API call, described once and sent sync (:meth:`ApiHook.call`) or async (``acall``).
+
+    :param method: HTTP method.
+    :param path: the path (from :meth:`ApiHook.endpoint`).
+    :param parse: turns the answer's data into the typed result (pydantic errors become a
+        :class:`~airflow_provider.common.errors.ResponseError`).
+    :param json: JSON body.
+    :param params: query parameters.
+    :param idempotent: see :meth:`ApiHook.request`.
+    """
+
+    method: str
+    path: str
+    parse: Callable[[Any], T]
+    json: Any = None
+    params: Mapping[str, Any] | None = None
+    idempotent: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -473,6 +496,45 @@ class ApiHook(BaseHook):
                 return await self._asend_once(method, path, json, params, fresh)
 
         return await acall_with_retry(attempt, retry_policy or self.retry_policy, idempotent=safe)
+
+    def call(self, api_call: ApiCall[T]) -> T:
+        """Send ``api_call`` and return its parsed result."""
+        data = self.request(
+            api_call.method,
+            api_call.path,
+            json=api_call.json,
+            params=api_call.params,
+            idempotent=api_call.idempotent,
+        )
+        return self._parse_answer(api_call, data)
+
+    async def acall(self, api_call: ApiCall[T]) -> T:
+        """Async twin of :meth:`call`."""
+        data = await self.arequest(
+            api_call.method,
+            api_call.path,
+            json=api_call.json,
+            params=api_call.params,
+            idempotent=api_call.idempotent,
+        )
+        return self._parse_answer(api_call, data)
+
+    def _parse_answer(self, api_call: ApiCall[T], data: Any) -> T:
+        from pydantic import ValidationError
+
+        try:
+            return api_call.parse(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(answer)"
+            raise ResponseError(
+                self.platform,
+                f"{api_call.method} {api_call.path}: unexpected answer: {where}: {first['msg']}",
+            ) from err
+        except (TypeError, KeyError, ValueError) as err:
+            raise ResponseError(
+                self.platform, f"{api_call.method} {api_call.path}: unexpected answer: {err}"
+            ) from err
 
     # ----------------------------------------------------------------- UI test button
     def probe(self) -> str:

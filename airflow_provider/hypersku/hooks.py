@@ -12,11 +12,8 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from airflow_provider.common.auth import Token, TokenManager, jwt_expiry
 from airflow_provider.common.errors import (
@@ -30,7 +27,7 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransportError,
 )
-from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook
 from airflow_provider.common.models import ApiModel, Page
 from airflow_provider.hypersku.models import (
     CountryCodeReponseDto,
@@ -170,17 +167,6 @@ def check_token_answer(body: Any, *, http_status: int, headers: Mapping[str, str
     if failed or body.get("rel") is False:
         raise envelope_error(body, http_status=http_status, trace_id=trace_id)
     return body
-
-
-@dataclass(frozen=True)
-class _Call(Generic[R]):
-    """One API call: what to send and how to read the answer's data."""
-
-    method: str
-    path: str
-    parse: Callable[[Any], R]
-    body: Any = None
-    idempotent: bool = True
 
 
 class HyperSkuHook(ApiHook):
@@ -447,30 +433,14 @@ class HyperSkuHook(ApiHook):
         return f"{len(self.get_country_codes())} destination countries readable"
 
     # ------------------------------------------------------------------ plumbing
-    def _parse(self, call: _Call[R], data: Any) -> R:
-        try:
-            return call.parse(data)
-        except ValidationError as err:
-            first = err.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(answer)"
-            raise ResponseError(
-                self.platform, f"{call.path}: unexpected answer: {where}: {first['msg']}"
-            ) from err
-
-    def _call(self, call: _Call[R]) -> R:
-        data = self.request(call.method, call.path, json=call.body, idempotent=call.idempotent)
-        return self._parse(call, data)
-
-    async def _acall(self, call: _Call[R]) -> R:
-        data = await self.arequest(call.method, call.path, json=call.body, idempotent=call.idempotent)
-        return self._parse(call, data)
-
-    def _post(self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True) -> _Call[R]:
-        return _Call("POST", self.endpoint(name), parse, body, idempotent)
+    def _post(
+        self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True
+    ) -> ApiCall[R]:
+        return ApiCall("POST", self.endpoint(name), parse, json=body, idempotent=idempotent)
 
     def _paged(
         self, name: str, model: type[ModelT], body: Mapping[str, Any], page: int, limit: int
-    ) -> _Call[Page[ModelT]]:
+    ) -> ApiCall[Page[ModelT]]:
         payload = {k: v for k, v in body.items() if v is not None}
         payload.update(page=page, limit=limit)
         return self._post(name, payload, lambda data: _page(model, data, page, limit))
@@ -478,7 +448,7 @@ class HyperSkuHook(ApiHook):
     def _walk(self, name: str, model: type[ModelT], body: Mapping[str, Any], limit: int) -> Iterator[ModelT]:
         seen = 0
         for page in range(1, MAX_PAGES + 1):
-            result = self._call(self._paged(name, model, body, page, limit))
+            result = self.call(self._paged(name, model, body, page, limit))
             yield from result.items
             seen += len(result.items)
             if _last_page(result, seen, limit):
@@ -489,7 +459,7 @@ class HyperSkuHook(ApiHook):
     ) -> AsyncIterator[ModelT]:
         seen = 0
         for page in range(1, MAX_PAGES + 1):
-            result = await self._acall(self._paged(name, model, body, page, limit))
+            result = await self.acall(self._paged(name, model, body, page, limit))
             for item in result.items:
                 yield item
             seen += len(result.items)
@@ -497,19 +467,19 @@ class HyperSkuHook(ApiHook):
                 return
 
     # ------------------------------------------------------------------ logistics
-    def _country_codes(self) -> _Call[list[CountryCodeReponseDto]]:
-        return _Call(
+    def _country_codes(self) -> ApiCall[list[CountryCodeReponseDto]]:
+        return ApiCall(
             "GET", self.endpoint("getCountryCode"), lambda d: list(iter_rows(CountryCodeReponseDto, d))
         )
 
     def get_country_codes(self) -> list[CountryCodeReponseDto]:
         """``getCountryCode``: the destination countries HyperSKU ships to."""
-        return self._call(self._country_codes())
+        return self.call(self._country_codes())
 
     async def aget_country_codes(self) -> list[CountryCodeReponseDto]:
-        return await self._acall(self._country_codes())
+        return await self.acall(self._country_codes())
 
-    def _logistics_sku(self, request: LogisticsRequestDto | Mapping[str, Any]) -> _Call[LogisticsResult]:
+    def _logistics_sku(self, request: LogisticsRequestDto | Mapping[str, Any]) -> ApiCall[LogisticsResult]:
         body = LogisticsRequestDto.model_validate(request).dump()
         return self._post("getLogisticsSku", body, lambda d: LogisticsResult.model_validate(d or {}))
 
@@ -518,24 +488,24 @@ class HyperSkuHook(ApiHook):
 
         :param request: ``LogisticsRequestDto`` or ``{"countryCode": "US", "skuItems": [{skuId, num}]}``.
         """
-        return self._call(self._logistics_sku(request))
+        return self.call(self._logistics_sku(request))
 
     async def aget_logistics_sku(self, request: LogisticsRequestDto | Mapping[str, Any]) -> LogisticsResult:
-        return await self._acall(self._logistics_sku(request))
+        return await self.acall(self._logistics_sku(request))
 
-    def _intl_logistics(self, store_order_id: str) -> _Call[InternationalLogisticsInfo]:
+    def _intl_logistics(self, store_order_id: str) -> ApiCall[InternationalLogisticsInfo]:
         path = self.endpoint("internationalLogisticsInfo", storeOrderId=store_order_id)
-        return _Call("GET", path, lambda d: InternationalLogisticsInfo.model_validate(d or {}))
+        return ApiCall("GET", path, lambda d: InternationalLogisticsInfo.model_validate(d or {}))
 
     def get_international_logistics(self, store_order_id: str) -> InternationalLogisticsInfo:
         """``internationalLogisticsInfo``: tracking of an order, by ``storeOrderId`` (your ``thirdOrderId``)."""
-        return self._call(self._intl_logistics(store_order_id))
+        return self.call(self._intl_logistics(store_order_id))
 
     async def aget_international_logistics(self, store_order_id: str) -> InternationalLogisticsInfo:
-        return await self._acall(self._intl_logistics(store_order_id))
+        return await self.acall(self._intl_logistics(store_order_id))
 
     # ------------------------------------------------------------------ orders
-    def _create(self, order: OrdersInfoDto | Mapping[str, Any]) -> tuple[_Call[OrderCreateResponse], str]:
+    def _create(self, order: OrdersInfoDto | Mapping[str, Any]) -> tuple[ApiCall[OrderCreateResponse], str]:
         model = OrdersInfoDto.model_validate(order)
         call = self._post("create", model.dump(), OrderCreateResponse.model_validate, idempotent=False)
         return call, model.third_order_id
@@ -564,7 +534,7 @@ class HyperSkuHook(ApiHook):
         """
         call, third_order_id = self._create(order)
         try:
-            return self._call(call)
+            return self.call(call)
         except BadRequestError as err:
             raise self._duplicate(err, third_order_id) from err
         except ResponseError as err:
@@ -573,22 +543,22 @@ class HyperSkuHook(ApiHook):
     async def acreate_order(self, order: OrdersInfoDto | Mapping[str, Any]) -> OrderCreateResponse:
         call, third_order_id = self._create(order)
         try:
-            return await self._acall(call)
+            return await self.acall(call)
         except BadRequestError as err:
             raise self._duplicate(err, third_order_id) from err
         except ResponseError as err:
             raise self._unreadable(err) from err
 
-    def _orders_status(self, order_ids: Sequence[str]) -> _Call[list[OrderStatusInfo]]:
+    def _orders_status(self, order_ids: Sequence[str]) -> ApiCall[list[OrderStatusInfo]]:
         body = [str(order_id) for order_id in order_ids]
         return self._post("getOrdersStatus", body, lambda d: list(iter_rows(OrderStatusInfo, d)))
 
     def get_orders_status(self, order_ids: Sequence[str]) -> list[OrderStatusInfo]:
         """``getOrdersStatus``: statuses of many orders in one call (body: JSON array of order ids)."""
-        return self._call(self._orders_status(order_ids))
+        return self.call(self._orders_status(order_ids))
 
     async def aget_orders_status(self, order_ids: Sequence[str]) -> list[OrderStatusInfo]:
-        return await self._acall(self._orders_status(order_ids))
+        return await self.acall(self._orders_status(order_ids))
 
     def fetch_statuses(self, order_ids: Sequence[str]) -> dict[str, str]:
         """``{orderId: status}`` (strings) with one ``getOrdersStatus`` call per 200 ids."""
@@ -626,7 +596,7 @@ class HyperSkuHook(ApiHook):
     ) -> Page[OrderResult]:
         """``getOrderInfos``: one page of orders, optionally by status and creation time (+08:00)."""
         body = self._order_infos_body(status, start_time, end_time)
-        return self._call(self._paged("getOrderInfos", OrderResult, body, page, limit))
+        return self.call(self._paged("getOrderInfos", OrderResult, body, page, limit))
 
     async def aget_order_infos(
         self,
@@ -638,7 +608,7 @@ class HyperSkuHook(ApiHook):
         end_time: datetime | str | None = None,
     ) -> Page[OrderResult]:
         body = self._order_infos_body(status, start_time, end_time)
-        return await self._acall(self._paged("getOrderInfos", OrderResult, body, page, limit))
+        return await self.acall(self._paged("getOrderInfos", OrderResult, body, page, limit))
 
     def iter_order_infos(
         self,
@@ -668,7 +638,7 @@ class HyperSkuHook(ApiHook):
         body = self._order_infos_body(status, start_time, end_time)
         return [order async for order in self._awalk("getOrderInfos", OrderResult, body, limit)]
 
-    def _by_external(self, store_order_id: str, store_code: str | None) -> _Call[list[OrderResult]]:
+    def _by_external(self, store_order_id: str, store_code: str | None) -> ApiCall[list[OrderResult]]:
         body = {"storeCode": store_code or self.store_code, "storeOrderId": str(store_order_id)}
         return self._post("getOrdersByExternalOrderId", body, lambda d: list(iter_rows(OrderResult, d)))
 
@@ -679,12 +649,12 @@ class HyperSkuHook(ApiHook):
 
         :param store_code: defaults to the connection extra ``store_code``.
         """
-        return self._call(self._by_external(store_order_id, store_code))
+        return self.call(self._by_external(store_order_id, store_code))
 
     async def aget_orders_by_external_order_id(
         self, store_order_id: str, store_code: str | None = None
     ) -> list[OrderResult]:
-        return await self._acall(self._by_external(store_order_id, store_code))
+        return await self.acall(self._by_external(store_order_id, store_code))
 
     def find_order(self, third_order_id: str) -> OrderResult | None:
         """The order created with ``third_order_id``, ``None`` when there is none."""
@@ -693,19 +663,19 @@ class HyperSkuHook(ApiHook):
     async def afind_order(self, third_order_id: str) -> OrderResult | None:
         return _pick_order(await self.aget_orders_by_external_order_id(third_order_id), third_order_id)
 
-    def _cancel(self, order_id: str) -> _Call[Any]:
+    def _cancel(self, order_id: str) -> ApiCall[Any]:
         return self._post("cancelOrder", {"orderId": str(order_id)}, lambda d: d)
 
     def cancel_order(self, order_id: str) -> Any:
         """``cancelOrder``: cancel an order not yet shipped; returns the answer's ``data``."""
-        return self._call(self._cancel(order_id))
+        return self.call(self._cancel(order_id))
 
     async def acancel_order(self, order_id: str) -> Any:
-        return await self._acall(self._cancel(order_id))
+        return await self.acall(self._cancel(order_id))
 
     def _update_address(
         self, order_id: str, address: ShippingAddressDto | Mapping[str, Any]
-    ) -> _Call[OrderAddressInfo]:
+    ) -> ApiCall[OrderAddressInfo]:
         body = UpdateOrderAddressReq(
             order_id=str(order_id), shipping_address=ShippingAddressDto.model_validate(address)
         ).dump()
@@ -715,12 +685,12 @@ class HyperSkuHook(ApiHook):
         self, order_id: str, shipping_address: ShippingAddressDto | Mapping[str, Any]
     ) -> OrderAddressInfo:
         """``updateOrderAddress``: change where an order not yet shipped goes (safe to resend)."""
-        return self._call(self._update_address(order_id, shipping_address))
+        return self.call(self._update_address(order_id, shipping_address))
 
     async def aupdate_order_address(
         self, order_id: str, shipping_address: ShippingAddressDto | Mapping[str, Any]
     ) -> OrderAddressInfo:
-        return await self._acall(self._update_address(order_id, shipping_address))
+        return await self.acall(self._update_address(order_id, shipping_address))
 
     # ------------------------------------------------------------------ stock
     def get_stock_order_info(self, page: int = 1, limit: int = 50, **filters: Any) -> Page[OrderResult]:
@@ -728,12 +698,12 @@ class HyperSkuHook(ApiHook):
 
         :param filters: extra body fields in HyperSKU's spelling (``orderId``, ...).
         """
-        return self._call(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
+        return self.call(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
 
     async def aget_stock_order_info(
         self, page: int = 1, limit: int = 50, **filters: Any
     ) -> Page[OrderResult]:
-        return await self._acall(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
+        return await self.acall(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
 
     def iter_stock_orders(self, *, limit: int = 50, **filters: Any) -> Iterator[OrderResult]:
         """Every stock order, page after page."""
@@ -743,14 +713,14 @@ class HyperSkuHook(ApiHook):
         self, page: int = 1, limit: int = 50, *, sku_id: str | None = None
     ) -> Page[OrderInventoryResult]:
         """``getInventoryInfo``: one page of stock rows, optionally for one SKU."""
-        return self._call(
+        return self.call(
             self._paged("getInventoryInfo", OrderInventoryResult, {"skuId": sku_id}, page, limit)
         )
 
     async def aget_inventory_info(
         self, page: int = 1, limit: int = 50, *, sku_id: str | None = None
     ) -> Page[OrderInventoryResult]:
-        return await self._acall(
+        return await self.acall(
             self._paged("getInventoryInfo", OrderInventoryResult, {"skuId": sku_id}, page, limit)
         )
 
@@ -764,7 +734,7 @@ class HyperSkuHook(ApiHook):
         walk = self._awalk("getInventoryInfo", OrderInventoryResult, {"skuId": sku_id}, limit)
         return [row async for row in walk]
 
-    def _customer_inventory(self, sku_id: str | None) -> _Call[list[CustomerInventoryDto]]:
+    def _customer_inventory(self, sku_id: str | None) -> ApiCall[list[CustomerInventoryDto]]:
         body = {"skuId": sku_id} if sku_id else {}
         return self._post(
             "getCustomerInventoryInfo", body, lambda d: list(iter_rows(CustomerInventoryDto, d))
@@ -772,12 +742,12 @@ class HyperSkuHook(ApiHook):
 
     def get_customer_inventory_info(self, sku_id: str | None = None) -> list[CustomerInventoryDto]:
         """``getCustomerInventoryInfo``: your stock per SKU and warehouse (available, locked)."""
-        return self._call(self._customer_inventory(sku_id))
+        return self.call(self._customer_inventory(sku_id))
 
     async def aget_customer_inventory_info(self, sku_id: str | None = None) -> list[CustomerInventoryDto]:
-        return await self._acall(self._customer_inventory(sku_id))
+        return await self.acall(self._customer_inventory(sku_id))
 
-    def _inventory_history(self, order_id: str) -> _Call[list[OrderInventoryHistoryDto]]:
+    def _inventory_history(self, order_id: str) -> ApiCall[list[OrderInventoryHistoryDto]]:
         return self._post(
             "getInventoryHistoryByOrderId",
             {"orderId": str(order_id)},
@@ -786,22 +756,22 @@ class HyperSkuHook(ApiHook):
 
     def get_inventory_history_by_order_id(self, order_id: str) -> list[OrderInventoryHistoryDto]:
         """``getInventoryHistoryByOrderId``: stock movements an order caused."""
-        return self._call(self._inventory_history(order_id))
+        return self.call(self._inventory_history(order_id))
 
     async def aget_inventory_history_by_order_id(self, order_id: str) -> list[OrderInventoryHistoryDto]:
-        return await self._acall(self._inventory_history(order_id))
+        return await self.acall(self._inventory_history(order_id))
 
     # ------------------------------------------------------------------ products
     def get_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getProductInfo``: one page of the product catalogue, optionally by keyword."""
-        return self._call(self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit))
 
     async def aget_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self._acall(
+        return await self.acall(
             self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit)
         )
 
@@ -809,12 +779,12 @@ class HyperSkuHook(ApiHook):
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getPrivateProduct``: one page of your private (sourced) products."""
-        return self._call(self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit))
 
     async def aget_private_product(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self._acall(
+        return await self.acall(
             self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit)
         )
 

@@ -232,3 +232,30 @@ def test_test_connection_reads_but_never_writes_the_store(make_conn, server: Fak
     ).test_connection()
     assert not ok
     assert "account disabled" in message
+
+
+def test_api_call_described_once_sent_sync_and_async(hook: DemoHook, server: FakeServer) -> None:
+    from pydantic import BaseModel
+
+    from airflow_provider.common.errors import ResponseError
+    from airflow_provider.common.hooks import ApiCall
+
+    class Ok(BaseModel):
+        ok: bool
+
+    call = ApiCall("GET", "/ping", Ok.model_validate, params={"q": "1", "skip": None})
+    assert hook.call(call) == Ok(ok=True)
+
+    async def twice() -> Ok:
+        try:
+            return await hook.acall(call)
+        finally:
+            await hook.aclose()
+
+    assert asyncio.run(twice()) == Ok(ok=True)
+    assert server.seen[-1].url.params == {"q": "1"}
+    server.script["/gw/ping"] = [httpx.Response(200, json={"code": 0, "data": {"ok": "maybe"}})]
+    with pytest.raises(
+        ResponseError, match=r"GET /ping: unexpected answer: ok: Input should be a valid boolean"
+    ):
+        hook.call(call)
