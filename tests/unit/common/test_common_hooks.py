@@ -253,7 +253,7 @@ def test_api_call_described_once_sent_sync_and_async(hook: DemoHook, server: Fak
             await hook.aclose()
 
     assert asyncio.run(twice()) == Ok(ok=True)
-    assert server.seen[-1].url.params == {"q": "1"}
+    assert dict(server.seen[-1].url.params) == {"q": "1"}
     server.script["/gw/ping"] = [httpx.Response(200, json={"code": 0, "data": {"ok": "maybe"}})]
     with pytest.raises(
         ResponseError, match=r"GET /ping: unexpected answer: ok: Input should be a valid boolean"
