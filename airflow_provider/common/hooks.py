@@ -191,11 +191,9 @@ class ApiHook(BaseHook):
         extra = await get_async_extra_dejson(conn)
         self.__dict__["extra"] = dict(extra or {})
         self.__dict__["connection"] = conn
-        from airflow.sdk.log import amask_secret
-
         for secret in [conn.password, *(extra.get(name) for name in self.secret_extras)]:
             if secret:
-                await amask_secret(str(secret))
+                await amask(str(secret))
 
     def _mask_connection_secrets(self, conn: Connection) -> None:
         secrets = [conn.password]
@@ -567,6 +565,18 @@ class ApiHook(BaseHook):
         finally:
             self.close()
         return True, f"Connected to {self.platform} at {self.settings.base_url}: {detail}"
+
+
+async def amask(value: str) -> None:
+    """Async :func:`mask` (``amask_secret`` where the Airflow version has it, since 3.3)."""
+    if not value:
+        return
+    try:
+        from airflow.sdk.log import amask_secret
+    except ImportError:
+        mask(value)
+        return
+    await amask_secret(value)
 
 
 def mask(value: str) -> None:
