@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow_provider.common.sensors import StatusSensor
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, PokeReturnValue
 
 HOOK_CLASS_PATH = "airflow_provider.hishopping.hooks.HiShoppingHook"
 #: the credit sensor's single pseudo order id
@@ -72,8 +72,10 @@ class HiShoppingCreditSensor(StatusSensor):
 
     Built on the status sensor: the hook reports the pseudo status ``covered`` or ``short`` for
     one pseudo id (``credit``) each poll. Pushes ``{"credit": "covered"}`` to XCom when done.
+    An ``amount`` of 0 means there is nothing to cover (e.g. a re-run whose orders all exist):
+    the first poke is done at once, without reading the balance.
 
-    :param amount: the balance needed (templated; number or text, read as Decimal).
+    :param amount: the balance needed (templated; number or text, read as Decimal; 0 or more).
     :param hishopping_conn_id: the connection.
     :param api: ``auto``, ``open`` (credit/balance) or ``web`` (credit info).
     :param deferrable: wait on the triggerer (default ``[operators] default_deferrable``).
@@ -109,15 +111,23 @@ class HiShoppingCreditSensor(StatusSensor):
         self.method_kwargs = {"amount": str(parse_amount(self.amount)), "api": self.api}
         return super().execute(context)
 
+    def poke(self, context: Context) -> PokeReturnValue:
+        if parse_amount(self.amount) == 0:
+            from airflow.sdk import PokeReturnValue
+
+            self.log.info("Amount 0: nothing to cover, the balance is not read")
+            return PokeReturnValue(is_done=True, xcom_value={CREDIT_PSEUDO_ID: "covered"})
+        return super().poke(context)
+
 
 def parse_amount(value: Any) -> Decimal:
-    """A positive money amount from text or a number (AirflowFailException otherwise)."""
+    """A money amount of 0 or more from text or a number (AirflowFailException otherwise)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as err:
         raise AirflowFailException(f"amount {value!r} is not a number") from err
-    if not amount.is_finite() or amount <= 0:
-        raise AirflowFailException(f"amount must be positive, got {value!r}")
+    if not amount.is_finite() or amount < 0:
+        raise AirflowFailException(f"amount must be 0 or positive, got {value!r}")
     return amount

@@ -1,0 +1,53 @@
+"""Every example DAG parses with no import error, no network and a small parse time."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.dags
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+EXPECTED = {
+    "order_to_doorstep",
+    "hypersku_dropship_fulfilment",
+    "supership_cod_delivery",
+    "hishopping_temu_sourcing",
+    "chao8_traceability_sync",
+}
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a DAG file opened a network connection at parse time")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def test_every_dag_file_parses_quickly_without_network(
+    no_network: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    timings = {}
+    for path in sorted(DAGS.glob("*.py")):
+        started = time.perf_counter()
+        bag = DagBag(str(path))
+        timings[path.name] = time.perf_counter() - started
+        assert bag.import_errors == {}, bag.import_errors
+        assert bag.dag_ids, f"{path.name} defines no DAG"
+    bag = DagBag(str(DAGS))
+    assert set(bag.dag_ids) == EXPECTED
+    for dag_id in EXPECTED:
+        dag = bag.dags[dag_id]
+        assert dag.doc_md, f"{dag_id} has no doc_md"
+        assert "example" in dag.tags
+    with capsys.disabled():
+        print(
+            "\nDAG parse times: "
+            + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items())
+        )
