@@ -181,6 +181,7 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": _NAMES[p], "python-modules": ["airflow_provider.common.triggers"]}
             for p in PLATFORMS
         ],
+        "extra-links": ["airflow_provider.supership.operators.SuperShipLabelLink"],
         "connection-types": [
             {
                 "connection-type": p,

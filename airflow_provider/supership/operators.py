@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider.common.operators import (
@@ -644,6 +644,21 @@ class SuperShipFeeQuoteOperator(BaseOperator):
             await hook.aclose()
 
 
+class SuperShipLabelLink(BaseOperatorLink):
+    """ "SuperShip labels" button on a label task: the print page of the batch's labels.
+
+    The URL carries a print token: it is shown to users who can see the task, never logged.
+    """
+
+    name = "SuperShip labels"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
+        from airflow.providers.common.compat.sdk import XCom
+
+        pushed = XCom.get_value(ti_key=ti_key, key="return_value")
+        return str(pushed.get("url") or "") if isinstance(pushed, dict) else ""
+
+
 class SuperShipLabelOperator(BaseOperator):
     """
     Get one print URL for the shipping labels of a batch of orders.
@@ -665,6 +680,7 @@ class SuperShipLabelOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("codes", "size")
     ui_color = "#f5e2fd"
+    operator_extra_links = (SuperShipLabelLink(),)
 
     def __init__(
         self,

@@ -381,3 +381,24 @@ def test_fee_quotes_check_places_then_price(api: FakeApi) -> None:
     ):
         ops.SuperShipFeeQuoteOperator(task_id="quote", quotes=quote).execute(context())
     assert {r.url.path for r in api.requests} <= {"/v1/partner/areas/province", "/v1/partner/areas/district"}
+
+
+def test_label_task_has_a_print_link_read_from_its_xcom(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.providers.common.compat import sdk
+
+    from airflow_provider.get_provider_info import get_provider_info
+
+    pushed = {"url": "https://khachhang.supership.vn/orders/awb?token=T&size=A5", "count": 2}
+    seen: dict[str, object] = {}
+
+    def get_value(*, ti_key: object, key: str) -> object:
+        seen.update(ti_key=ti_key, key=key)
+        return pushed
+
+    monkeypatch.setattr(sdk.XCom, "get_value", staticmethod(get_value))
+    operator = ops.SuperShipLabelOperator(task_id="label", codes=["C-1"])
+    (link,) = operator.operator_extra_links
+    assert link.name == "SuperShip labels"
+    assert link.get_link(operator, ti_key="key-1") == pushed["url"]
+    assert seen == {"ti_key": "key-1", "key": "return_value"}
+    assert "airflow_provider.supership.operators.SuperShipLabelLink" in get_provider_info()["extra-links"]
