@@ -42,16 +42,24 @@ def airflow_db() -> str:
     return os.environ["AIRFLOW_HOME"]
 
 
-@pytest.fixture
-def variables_store(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Use the Airflow Variables token store (metadata DB) instead of process memory."""
-    monkeypatch.delenv("FULFILLMENT_TOKEN_STORE", raising=False)
-    yield
+def _forget_stored_tokens() -> None:
     from airflow.models import Variable
     from airflow.utils.session import create_session
 
     with create_session() as session:
         session.query(Variable).filter(Variable.key.like("fulfillment_%")).delete(synchronize_session=False)
+
+
+@pytest.fixture
+def variables_store(airflow_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Use the Airflow Variables token store (metadata DB), empty, instead of process memory.
+
+    Other tests of the session (DAG runs) may have left tokens of other accounts there.
+    """
+    monkeypatch.delenv("FULFILLMENT_TOKEN_STORE", raising=False)
+    _forget_stored_tokens()
+    yield
+    _forget_stored_tokens()
 
 
 ConnFactory = Callable[..., str]
