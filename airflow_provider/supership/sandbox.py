@@ -24,14 +24,13 @@ Which path an order takes is deterministic: by keywords in its ``soc`` (``PICKUP
 or ``RETURN``, ``PARTIAL``, ``LOST``, ``DELAY``, ``DELIVER``/``SUCCESS``), else by a weighted
 hash of the soc (or code) with :data:`DEFAULT_OUTCOME_WEIGHTS`.
 
-Run it alone with ``python -m airflow_provider.supership.sandbox [port]``.
+Run it alone with ``python -m airflow_provider.sandbox --platform supership``.
 """
 
 import html
 import math
 import re
 import secrets
-import sys
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -1737,19 +1736,3 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
         return answer(*backend.register_webhook(body))
 
     return app
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Serve the SuperShip sandbox alone: ``python -m airflow_provider.supership.sandbox [port] [speed]``."""
-    import uvicorn
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    port = int(args[0]) if args else 8802
-    speed = float(args[1]) if len(args) > 1 else 60.0
-    app = create_app(clock=SandboxClock(speed=speed))
-    print(f"SuperShip sandbox on http://127.0.0.1:{port} (clock x{speed:g}); token {SANDBOX_PERSONAL_TOKEN}")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-
-
-if __name__ == "__main__":
-    main()
