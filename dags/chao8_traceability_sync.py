@@ -105,7 +105,7 @@ def chao8_traceability_sync() -> None:
     @task(trigger_rule="all_done")
     def traceability_report(**context: Any) -> dict[str, str]:
         """Per shipment: dealer, products, quantities, creation outcome and final status."""
-        from airflow_provider.common.reports import write_report
+        from airflow_provider.common.reports import write_run_report
 
         ti = context["ti"]
         planned = ti.xcom_pull(task_ids="plan_outbound_orders") or []
@@ -140,10 +140,8 @@ def chao8_traceability_sync() -> None:
             f"{len(rows)} outbound order(s), {sum(r['units'] for r in rows)} units;"
             f" {sum(1 for r in rows if r['status'].startswith('completed'))} completed",
         ]
-        return write_report(
-            output_dir=context["params"]["output_dir"],
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+        return write_run_report(
+            context,
             name="outbound_orders",
             title="超8 traceability sync: outbound logistics orders",
             rows=rows,

@@ -153,7 +153,7 @@ def hishopping_temu_sourcing() -> None:
         """One row per planned order (status, charge, refund, tracking); totals and the balance now."""
         from decimal import Decimal
 
-        from airflow_provider.common.reports import write_report
+        from airflow_provider.common.reports import write_run_report
         from airflow_provider.hishopping.hooks import HiShoppingHook
 
         ti = context["ti"]
@@ -232,10 +232,8 @@ def hishopping_temu_sourcing() -> None:
             summary.append("Credit ledger: not exported (see the log of export_ledger).")
         if not rows:
             summary.append("No purchases were planned for this day: nothing was bought.")
-        return write_report(
-            output_dir=context["params"]["output_dir"],
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+        return write_run_report(
+            context,
             name="purchase_summary",
             title="HiShopping Temu purchases",
             rows=rows,

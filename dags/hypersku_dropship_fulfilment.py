@@ -110,7 +110,7 @@ def hypersku_dropship_fulfilment() -> None:
         quote = ti.xcom_pull(task_ids="quote_logistics") or {"orders": [], "quotes": []}
         created = ti.xcom_pull(task_ids="create_orders")
         tracking = ti.xcom_pull(task_ids="fetch_tracking")
-        from airflow_provider.common.reports import write_report
+        from airflow_provider.common.reports import write_run_report
 
         channel = {o["thirdOrderId"]: o.get("logisticsId") for o in quote["orders"]}
         freight = {q["logisticsId"]: q["freight"] for q in quote["quotes"]}
@@ -148,10 +148,8 @@ def hypersku_dropship_fulfilment() -> None:
         ]
         if tracking and tracking.get("file"):
             summary.append(f"Full tracking histories: {tracking['file']}")
-        return write_report(
-            output_dir=context["params"]["output_dir"],
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+        return write_run_report(
+            context,
             name="tracking",
             title="HyperSKU dropship fulfilment: tracking report",
             rows=rows,

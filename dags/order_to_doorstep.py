@@ -290,7 +290,7 @@ def order_to_doorstep() -> None:
     @task(trigger_rule="all_done")
     def doorstep_report(**context: Any) -> dict[str, str]:
         """One row per customer order through every hop, and a summary a person reads first."""
-        from airflow_provider.common.reports import write_report
+        from airflow_provider.common.reports import write_run_report
         from airflow_provider.supership.statuses import describe as status_name
 
         ti = context["ti"]
@@ -355,10 +355,8 @@ def order_to_doorstep() -> None:
             f"{len(rows)} customer order(s); {len(delivered)} delivered to the doorstep",
             f"COD expected on delivered parcels: {sum(int(r['cod_expected_vnd'] or 0) for r in delivered):,} VND",
         ] + [f"**{r['order_id']}**: {r['outcome']}" for r in problems]
-        return write_report(
-            output_dir=context["params"]["output_dir"],
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+        return write_run_report(
+            context,
             name="doorstep",
             title="Order to doorstep",
             rows=rows,

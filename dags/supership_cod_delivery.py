@@ -169,7 +169,7 @@ def supership_cod_delivery() -> None:
 
         from airflow.sdk import ObjectStoragePath
 
-        from airflow_provider.common.reports import write_report
+        from airflow_provider.common.reports import write_run_report
         from airflow_provider.supership.statuses import STATUS_NAMES, describe
 
         ti = context["ti"]
@@ -251,10 +251,8 @@ def supership_cod_delivery() -> None:
                 f"Labels: {pulled('print_labels')['count']} in one print batch; its URL is in the XCom of "
                 "print_labels (it carries a print token, so it is not copied here)."
             )
-        return write_report(
-            output_dir=context["params"]["output_dir"],
-            dag_id=context["dag"].dag_id,
-            run_id=context["run_id"],
+        return write_run_report(
+            context,
             name="cod_reconciliation",
             title="SuperShip COD reconciliation",
             rows=rows,

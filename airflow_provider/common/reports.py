@@ -85,3 +85,15 @@ def write_report(
     md_path = folder / f"{name}.md"
     md_path.write_text("\n".join(md_lines) + "\n", encoding="utf-8")
     return {"csv": str(csv_path), "markdown": str(md_path), "rows": str(len(rows))}
+
+
+def write_run_report(context: Mapping[str, Any], **report: Any) -> dict[str, str]:
+    """:func:`write_report` for the running task: ``output_dir`` from the ``output_dir`` param,
+    the DAG id and run id from ``context``; ``report`` is ``name``, ``title``, ``rows``, ...
+    """
+    return write_report(
+        output_dir=context["params"]["output_dir"],
+        dag_id=context["dag"].dag_id,
+        run_id=context["run_id"],
+        **report,
+    )
