@@ -315,6 +315,18 @@ class TokenManager:
         """The token in the process cache or the store, without ever fetching or writing."""
         return self.cached() or self._from_store(None)
 
+    def latest(self) -> Token | None:
+        """The most recently fetched token in the process cache or the store, even if expired.
+
+        For secrets issued with a token that outlive it (a rotated OAuth2 refresh token).
+        """
+        candidates = [TokenManager._local.get(self.key)]
+        try:
+            candidates.append(Token.from_json(self.store.get(self.key)))
+        except Exception as err:
+            log.warning("Cannot read the shared token store (%s)", err)
+        return max((t for t in candidates if t is not None), key=lambda t: t.fetched_at, default=None)
+
     def invalidate(self, value: str) -> None:
         """Forget ``value`` everywhere (it was refused), unless a newer token replaced it."""
         local = TokenManager._local.get(self.key)

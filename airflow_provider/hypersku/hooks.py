@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from airflow_provider.common.auth import Token, TokenManager, jwt_expiry
+from airflow_provider.common.auth import Token, jwt_expiry
 from airflow_provider.common.errors import (
     ApiError,
     AuthError,
@@ -335,18 +335,8 @@ class HyperSkuHook(ApiHook):
 
     def stored_refresh_token(self) -> str | None:
         """The newest refresh token in the process cache or the shared store (rotations land there)."""
-        manager = self.token_manager
-        candidates = [TokenManager._local.get(manager.key)]
-        try:
-            candidates.append(Token.from_json(manager.store.get(manager.key)))
-        except Exception as err:
-            log.warning("Cannot read the shared token store (%s)", err)
-        newest = max(
-            (t for t in candidates if t is not None and t.extra.get("refresh_token")),
-            key=lambda t: t.fetched_at,
-            default=None,
-        )
-        return newest.extra["refresh_token"] if newest is not None else None
+        latest = self.token_manager.latest()
+        return latest.extra.get("refresh_token") if latest is not None else None
 
     def _fetch_oauth2_token(self) -> Token:
         self._oauth_client()

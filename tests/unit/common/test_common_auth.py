@@ -176,3 +176,16 @@ def test_two_refreshers_on_a_shared_store_agree_through_the_lease() -> None:
     assert len(calls) == 1
     assert set(seen) == {"token-1"}
     assert store.get("k_lease") is None
+
+
+def test_latest_returns_the_newest_token_even_when_expired() -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager("k", lambda: Token.with_ttl("unused", 60), store=store)
+    assert manager.latest() is None
+    old = Token(value="old", fetched_at=100, refresh_at=101, extra={"refresh_token": "rt-1"})
+    store.set("k", old.to_json())
+    assert manager.latest().extra == {"refresh_token": "rt-1"}
+    TokenManager._local["k"] = Token(
+        value="newer", fetched_at=200, refresh_at=201, extra={"refresh_token": "rt-2"}
+    )
+    assert manager.latest().value == "newer"
