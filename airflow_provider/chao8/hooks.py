@@ -17,7 +17,6 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -56,12 +55,12 @@ from airflow_provider.common.errors import (
     ConfigurationError,
     DuplicateError,
     NotFoundError,
-    RateLimitError,
     ResponseError,
+    TokenRateLimitError,
 )
 from airflow_provider.common.hooks import ApiCall, ApiHook, mask
 from airflow_provider.common.models import Page
-from airflow_provider.common.retry import RetryPolicy, parse_retry_after
+from airflow_provider.common.retry import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +96,6 @@ def parse_iso_duration(value: str | None) -> float | None:
 def secret_sign(secret: str) -> str:
     """``secretKeySign``: the lowercase 32-character MD5 hex of the application secret."""
     return hashlib.md5(secret.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class _TokenCallPolicy(RetryPolicy):
-    """The hook's retry policy, except that 21185002 goes straight back to the token manager."""
-
-    def should_retry(self, err: BaseException, attempt: int, elapsed: float, *, idempotent: bool) -> bool:
-        if isinstance(err, RateLimitError) and str(err.code) == str(c.TOKEN_RATE_LIMITED):
-            return False
-        return super().should_retry(err, attempt, elapsed, idempotent=idempotent)
 
 
 def _model(model: type[M], value: M | Mapping[str, Any]) -> M:
@@ -206,15 +195,12 @@ class Chao8Hook(ApiHook):
             )
         return access_key, secret
 
-    def _token_call_policy(self) -> RetryPolicy:
-        return _TokenCallPolicy(**asdict(self.retry_policy))
-
     def fetch_token(self) -> Token:
         """
         Call 获取 AccessToken once: ``{accessKey, secretKeySign = md5(secret)}``.
 
         Raises :class:`ConfigurationError` (never retried) for the credential codes and
-        :class:`RateLimitError` (``retry_after`` 60 s) for 21185002, which the token manager
+        :class:`TokenRateLimitError` (``retry_after`` 60 s) for 21185002, which the token manager
         answers by waiting for another worker's token instead of calling again.
         """
         access_key, secret = self._access_key_and_secret()
@@ -227,7 +213,6 @@ class Chao8Hook(ApiHook):
             json=body,
             auth=False,
             idempotent=True,
-            retry_policy=self._token_call_policy(),
         )
         try:
             answer = AccessToken.model_validate(data)
@@ -300,7 +285,7 @@ class Chao8Hook(ApiHook):
             )
         if code == c.TOKEN_RATE_LIMITED:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return RateLimitError(
+            return TokenRateLimitError(
                 platform,
                 f"token requested too often: one token call per minute per application "
                 f"(超8 said: {message or c.TOKEN_ERROR_MESSAGES[code]})",

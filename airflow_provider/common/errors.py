@@ -112,6 +112,17 @@ class RateLimitError(ApiError):
     retryable = True
 
 
+class TokenRateLimitError(RateLimitError):
+    """The token endpoint refused a new token as too frequent (超8 21185002).
+
+    Not retried by the request pipeline: the token manager answers it by waiting for the token
+    another worker just obtained, never by calling the token endpoint in a loop.
+    """
+
+    kind = "token_rate_limit"
+    retryable = False
+
+
 class TransientError(ApiError):
     """A server fault (5xx, vendor 'internal error'): safe to retry for reads."""
 

@@ -14,7 +14,7 @@ from airflow_provider.common.auth import (
     jwt_expiry,
     token_store_key,
 )
-from airflow_provider.common.errors import RateLimitError
+from airflow_provider.common.errors import TokenRateLimitError
 
 
 def _jwt(claims: dict) -> str:
@@ -131,7 +131,7 @@ def test_rate_limited_token_call_waits_and_reads_the_store() -> None:
         calls.append(1)
         # another worker won the race a moment ago
         store.set("k", Token.with_ttl("winner", 3600).to_json())
-        raise RateLimitError("chao8", "token requested too often", code=21185002, retry_after=3)
+        raise TokenRateLimitError("chao8", "token requested too often", code=21185002, retry_after=3)
 
     slept: list[float] = []
     manager = TokenManager("k", fetch, store=store, sleep=slept.append)

@@ -7,6 +7,7 @@ import pytest
 from airflow_provider.common.errors import (
     BadRequestError,
     RateLimitError,
+    TokenRateLimitError,
     TransientError,
     TransportError,
 )
@@ -59,6 +60,8 @@ def test_retry_after_is_honoured_in_full_within_the_total_budget() -> None:
         (TransportError("p", "reset", sent=True), False, False),
         (TransportError("p", "reset", sent=True), True, True),
         (BadRequestError("p", "bad", code=500), True, False),
+        # the token manager waits for another worker's token instead
+        (TokenRateLimitError("chao8", "token too often", code=21185002, retry_after=60), True, False),
     ],
 )
 def test_what_is_retried(err: Exception, idempotent: bool, expected: bool) -> None:
