@@ -167,14 +167,10 @@ class Chao8CreateLogisticsOrdersOperator(_Chao8Operator):
             lookup=lambda order: hook.aget_logistics_order(order.order_no),
             describe=_describe,
             matches=logistics_order_matches,
+            key=lambda order: order.order_no,
         )
         try:
-            return await run_bulk(
-                items,
-                lambda order: create(order.order_no, order),
-                key=lambda order: order.order_no,
-                concurrency=self._concurrency(hook),
-            )
+            return await create.create_all(items, concurrency=self._concurrency(hook))
         finally:
             await hook.aclose()
 
@@ -311,14 +307,10 @@ class Chao8CreateProductionOrderOperator(_Chao8Operator):
             lookup=lambda order: hook.aget_production_order(order.order_no),
             describe=_describe,
             matches=production_order_matches,
+            key=lambda order: order.order_no,
         )
         try:
-            return await run_bulk(
-                items,
-                lambda order: create(order.order_no, order),
-                key=lambda order: order.order_no,
-                concurrency=self._concurrency(hook),
-            )
+            return await create.create_all(items, concurrency=self._concurrency(hook))
         finally:
             await hook.aclose()
 

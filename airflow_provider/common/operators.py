@@ -147,6 +147,7 @@ class IdempotentCreate(Generic[T, R]):
     :param describe: ``(platform id, status, compact data)`` of a created or found object.
     :param matches: whether an existing object is the one the payload asks for.
     :param policy: how long to keep looking when answers are lost.
+    :param key: the caller's own id of an item (needed by :meth:`create_all`).
     """
 
     create: Callable[[T], Awaitable[R]]
@@ -154,6 +155,22 @@ class IdempotentCreate(Generic[T, R]):
     describe: Callable[[R], tuple[str | None, str | None, dict[str, Any]]]
     matches: Callable[[T, R], bool] = field(default=lambda _item, _existing: True)
     policy: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_attempts=4, base_delay=0.5))
+    key: Callable[[T], str] | None = None
+
+    async def create_all(
+        self,
+        items: Sequence[T],
+        *,
+        concurrency: int,
+        stop_when: Callable[[ItemResult], bool] | None = None,
+    ) -> BulkReport:
+        """Create every item at most once, ``concurrency`` at a time (see :func:`run_bulk`)."""
+        if self.key is None:
+            raise ValueError("IdempotentCreate.create_all needs key: the caller's id of an item")
+        key = self.key
+        return await run_bulk(
+            items, lambda item: self(key(item), item), key=key, concurrency=concurrency, stop_when=stop_when
+        )
 
     async def __call__(self, key: str, item: T) -> ItemResult:
         attempt = 0

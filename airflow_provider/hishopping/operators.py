@@ -287,7 +287,7 @@ class HiShoppingCreateOrdersOperator(BaseOperator):
 
     # ------------------------------------------------------------------ bulk create
     async def _create_all(self, hook: HiShoppingHook, orders: list[OrderCreateRequest]) -> BulkReport:
-        from airflow_provider.common.operators import IdempotentCreate, run_bulk
+        from airflow_provider.common.operators import IdempotentCreate
 
         def describe(order: Order) -> tuple[str | None, str | None, dict[str, Any]]:
             charge = None if order.total_charge is None else str(order.total_charge)
@@ -308,13 +308,15 @@ class HiShoppingCreateOrdersOperator(BaseOperator):
             return (result.error or {}).get("kind") == "insufficient_credit"
 
         creator: IdempotentCreate[OrderCreateRequest, Order] = IdempotentCreate(
-            create=hook.acreate_order, lookup=lookup, describe=describe, matches=matches
+            create=hook.acreate_order,
+            lookup=lookup,
+            describe=describe,
+            matches=matches,
+            key=lambda order: order.merchant_order,
         )
         try:
-            return await run_bulk(
+            return await creator.create_all(
                 orders,
-                lambda order: creator(order.merchant_order, order),
-                key=lambda order: order.merchant_order,
                 concurrency=self.max_concurrency or hook.settings.max_concurrency,
                 stop_when=credit_ran_out,
             )

@@ -317,13 +317,11 @@ class SuperShipCreateOrdersOperator(BaseOperator):
             policy=RetryPolicy(
                 max_attempts=4, base_delay=base.base_delay, max_delay=base.max_delay, max_total=base.max_total
             ),
+            key=lambda order: str(order.soc),
         )
         try:
-            return await run_bulk(
-                orders,
-                lambda order: creator(str(order.soc), order),
-                key=lambda order: str(order.soc),
-                concurrency=self.max_concurrency or hook.settings.max_concurrency,
+            return await creator.create_all(
+                orders, concurrency=self.max_concurrency or hook.settings.max_concurrency
             )
         finally:
             await hook.aclose()

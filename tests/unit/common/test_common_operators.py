@@ -274,3 +274,27 @@ def test_finish_bulk_extra_keys_reach_xcom_even_on_failure() -> None:
     with pytest.raises(AirflowException):
         finish_bulk({"ti": ti}, report, action="track", extra={"path": "/tmp/tracking.json"})
     assert ti.pushed["return_value"]["path"] == "/tmp/tracking.json"
+
+
+def test_create_all_keys_each_item_by_the_callers_id() -> None:
+    remote = FakeRemote()
+    remote.faults = [TransportError("demo", "reset", sent=True)]  # the first answer is lost
+    creator = IdempotentCreate(
+        create=remote.create,
+        lookup=remote.lookup,
+        describe=lambda o: (o["pid"], "new", {}),
+        policy=FAST,
+        key=lambda item: item["id"],
+    )
+    items = [{"id": f"K-{n}", "qty": 1} for n in range(5)]
+    report = run(creator.create_all(items, concurrency=2))
+    assert [(r.key, r.outcome) for r in report.results] == [(f"K-{n}", "created") for n in range(5)]
+    assert remote.create_calls == 5
+    again = run(creator.create_all(items, concurrency=2))
+    assert again.counts == {"existed": 5}
+    with pytest.raises(ValueError, match="needs key"):
+        run(
+            IdempotentCreate(
+                create=remote.create, lookup=remote.lookup, describe=lambda o: (None, None, {})
+            ).create_all(items, concurrency=1)
+        )
