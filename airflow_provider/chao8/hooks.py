@@ -11,7 +11,6 @@ store instead).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
@@ -802,35 +801,24 @@ class Chao8Hook(ApiHook):
 
         Orders the platform does not know (yet) are left out: a sensor keeps waiting for them.
         """
-        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
 
         async def one(order_no: str) -> tuple[str, str | None]:
-            async with semaphore:
-                try:
-                    order = await self.aget_logistics_order(order_no)
-                except NotFoundError:
-                    log.info("超8 logistics order %s not found (yet)", order_no)
-                    return order_no, None
+            try:
+                order = await self.aget_logistics_order(order_no)
+            except NotFoundError:
+                log.info("超8 logistics order %s not found (yet)", order_no)
+                return order_no, None
             return order_no, self.status_of(order, min_scanned)
 
-        results = await asyncio.gather(*(one(str(order_no)) for order_no in order_ids))
+        results = await self.gather_limited([str(order_no) for order_no in order_ids], one)
         return {order_no: status for order_no, status in results if status is not None}
 
     def fetch_statuses(self, order_ids: Sequence[str], min_scanned: int | None = None) -> dict[str, str]:
         """Sync :meth:`afetch_statuses` (the token is obtained in this thread first)."""
         if not order_ids:
             return {}
-        from airflow_provider.common.operators import run_sync
-
         self.get_token()
-
-        async def poll() -> dict[str, str]:
-            try:
-                return await self.afetch_statuses(order_ids, min_scanned=min_scanned)
-            finally:
-                await self.aclose()
-
-        return run_sync(poll())
+        return self.run_async(self.afetch_statuses(order_ids, min_scanned=min_scanned))
 
     # ================================================================= test button
     def probe(self) -> str:

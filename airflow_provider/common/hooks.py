@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -43,6 +43,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 T = TypeVar("T")
+R = TypeVar("R")
 DEFAULT_CONCURRENCY = 16
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -278,6 +279,31 @@ class ApiHook(BaseHook):
             self._aclient = httpx.AsyncClient(**kwargs)
             self._aclient_loop = loop
         return self._aclient
+
+    async def gather_limited(self, items: Iterable[T], work: Callable[[T], Awaitable[R]]) -> list[R]:
+        """``work`` for every item, at most ``max_concurrency`` in flight; results in order.
+
+        For platforms without a batched call (e.g. one status read per order).
+        """
+        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+
+        async def one(item: T) -> R:
+            async with semaphore:
+                return await work(item)
+
+        return list(await asyncio.gather(*(one(item) for item in items)))
+
+    def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run an async hook method from sync code; the async client is closed afterwards."""
+        from airflow_provider.common.operators import run_sync
+
+        async def closing() -> T:
+            try:
+                return await coro
+            finally:
+                await self.aclose()
+
+        return run_sync(closing())
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -12,10 +12,9 @@ problems and ``4002`` forbidden are :class:`ConfigurationError`; ``2001``
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeVar
@@ -37,7 +36,6 @@ from airflow_provider.common.errors import (
 )
 from airflow_provider.common.hooks import ApiHook
 from airflow_provider.common.models import Page
-from airflow_provider.common.operators import run_sync
 from airflow_provider.hishopping import envelope
 from airflow_provider.hishopping.models import (
     Category,
@@ -844,16 +842,6 @@ class HiShoppingHook(ApiHook):
             return await self.aopen_list_all_orders(status=status, start_time=start_time, end_time=end_time)
         return await self.alist_all_orders(status=status, start_time=start_time, end_time=end_time)
 
-    async def gather_limited(self, items: Iterable[T], work: Callable[[T], Awaitable[Any]]) -> list[Any]:
-        """``work`` for every item with at most ``max_concurrency`` in flight; results in order."""
-        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
-
-        async def one(item: T) -> Any:
-            async with semaphore:
-                return await work(item)
-
-        return list(await asyncio.gather(*(one(item) for item in items)))
-
     # ------------------------------------------------------------------ sensors
     async def afetch_statuses(
         self, order_ids: Iterable[str], *, by: str = "order_no", api: Api = "auto"
@@ -882,7 +870,7 @@ class HiShoppingHook(ApiHook):
         self, order_ids: Iterable[str], *, by: str = "order_no", api: Api = "auto"
     ) -> dict[str, str]:
         """Blocking twin of :meth:`afetch_statuses`."""
-        return self._run(self.afetch_statuses(order_ids, by=by, api=api))
+        return self.run_async(self.afetch_statuses(order_ids, by=by, api=api))
 
     async def afetch_credit_status(
         self, ids: Iterable[str], *, amount: str | Decimal, api: Api = "auto"
@@ -897,13 +885,4 @@ class HiShoppingHook(ApiHook):
         self, ids: Iterable[str], *, amount: str | Decimal, api: Api = "auto"
     ) -> dict[str, str]:
         """Blocking twin of :meth:`afetch_credit_status`."""
-        return self._run(self.afetch_credit_status(ids, amount=amount, api=api))
-
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        async def closing() -> T:
-            try:
-                return await coro
-            finally:
-                await self.aclose()
-
-        return run_sync(closing())
+        return self.run_async(self.afetch_credit_status(ids, amount=amount, api=api))

@@ -18,7 +18,6 @@ by HTTP status: 401 auth, 400/422 bad input (never retried), 404 not found, 429/
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
@@ -40,7 +39,6 @@ from airflow_provider.common.errors import (
     TransientError,
 )
 from airflow_provider.common.hooks import ApiHook
-from airflow_provider.common.operators import run_sync
 from airflow_provider.common.retry import parse_retry_after
 from airflow_provider.supership import areas as place_names
 from airflow_provider.supership.models import (
@@ -635,13 +633,11 @@ class SuperShipHook(ApiHook):
         self, ids: Sequence[str], *, lookup_by: LookupBy = "code"
     ) -> dict[str, OrderInfo]:
         """Order infos of many orders, ``max_concurrency`` calls at a time (no batched endpoint)."""
-        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
 
         async def one(order_id: str) -> tuple[str, OrderInfo]:
-            async with semaphore:
-                return order_id, await self.aget_order(order_id, lookup_by=lookup_by)
+            return order_id, await self.aget_order(order_id, lookup_by=lookup_by)
 
-        return dict(await asyncio.gather(*(one(str(i)) for i in dict.fromkeys(ids))))
+        return dict(await self.gather_limited([str(i) for i in dict.fromkeys(ids)], one))
 
     def status_label(self, status: str) -> str:
         """``15`` -> ``15 Không Giao Được (undeliverable)`` in the sensors' failure messages."""
@@ -656,14 +652,7 @@ class SuperShipHook(ApiHook):
 
     def fetch_statuses(self, ids: Sequence[str], lookup_by: LookupBy = "code") -> dict[str, str]:
         """Sync twin of :meth:`afetch_statuses` (one event loop per call, its client closed after)."""
-
-        async def run() -> dict[str, str]:
-            try:
-                return await self.afetch_statuses(ids, lookup_by=lookup_by)
-            finally:
-                await self.aclose()
-
-        return run_sync(run())
+        return self.run_async(self.afetch_statuses(ids, lookup_by=lookup_by))
 
 
 # --------------------------------------------------------------------------- helpers

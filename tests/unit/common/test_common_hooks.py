@@ -259,3 +259,23 @@ def test_api_call_described_once_sent_sync_and_async(hook: DemoHook, server: Fak
         ResponseError, match=r"GET /ping: unexpected answer: ok: Input should be a valid boolean"
     ):
         hook.call(call)
+
+
+def test_gather_limited_bounds_concurrency_and_run_async_closes_the_client(hook: DemoHook) -> None:
+    in_flight, peak = 0, 0
+
+    async def work(n: int) -> int:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return n * 2
+
+    async def go() -> list[int]:
+        hook.async_client()  # opened by the coroutine, closed by run_async
+        return await hook.gather_limited(range(30), work)
+
+    assert hook.run_async(go()) == [n * 2 for n in range(30)]
+    assert peak == hook.settings.max_concurrency == 16
+    assert hook._aclient is None
