@@ -95,7 +95,7 @@ class _Chao8Operator(BaseOperator):
         self.max_concurrency = max_concurrency
 
     def _concurrency(self, hook: Chao8Hook) -> int:
-        return max(1, int(self.max_concurrency or hook.settings.max_concurrency))
+        return hook.concurrency(self.max_concurrency)
 
 
 # ====================================================================== logistics orders

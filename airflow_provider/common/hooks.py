@@ -280,6 +280,10 @@ class ApiHook(BaseHook):
             self._aclient_loop = loop
         return self._aclient
 
+    def concurrency(self, override: int | None = None) -> int:
+        """Calls in flight at once: an operator's ``max_concurrency``, else the connection's."""
+        return max(1, int(override or self.settings.max_concurrency))
+
     async def gather_limited(self, items: Iterable[T], work: Callable[[T], Awaitable[R]]) -> list[R]:
         """``work`` for every item, at most ``max_concurrency`` in flight; results in order.
 

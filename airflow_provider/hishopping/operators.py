@@ -317,7 +317,7 @@ class HiShoppingCreateOrdersOperator(BaseOperator):
         try:
             return await creator.create_all(
                 orders,
-                concurrency=self.max_concurrency or hook.settings.max_concurrency,
+                concurrency=hook.concurrency(self.max_concurrency),
                 stop_when=credit_ran_out,
             )
         finally:

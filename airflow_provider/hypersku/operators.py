@@ -50,7 +50,7 @@ class HyperSkuBaseOperator(BaseOperator):
         return HyperSkuHook(self.hypersku_conn_id)
 
     def concurrency(self) -> int:
-        return max(1, int(self.max_concurrency or self.hook.settings.max_concurrency))
+        return self.hook.concurrency(self.max_concurrency)
 
     @contextmanager
     def fail_fast(self) -> Iterator[None]:

@@ -320,9 +320,7 @@ class SuperShipCreateOrdersOperator(BaseOperator):
             key=lambda order: str(order.soc),
         )
         try:
-            return await creator.create_all(
-                orders, concurrency=self.max_concurrency or hook.settings.max_concurrency
-            )
+            return await creator.create_all(orders, concurrency=hook.concurrency(self.max_concurrency))
         finally:
             await hook.aclose()
 
@@ -416,7 +414,7 @@ class SuperShipCancelOrderOperator(BaseOperator):
                 codes,
                 cancel,
                 key=lambda code: code,
-                concurrency=self.max_concurrency or hook.settings.max_concurrency,
+                concurrency=hook.concurrency(self.max_concurrency),
             )
         finally:
             await hook.aclose()
@@ -501,7 +499,7 @@ class SuperShipGetTrackingOperator(BaseOperator):
                 ids,
                 track,
                 key=lambda order_id: order_id,
-                concurrency=self.max_concurrency or hook.settings.max_concurrency,
+                concurrency=hook.concurrency(self.max_concurrency),
             )
         finally:
             await hook.aclose()
@@ -636,7 +634,7 @@ class SuperShipFeeQuoteOperator(BaseOperator):
                 indexed,
                 quote,
                 key=lambda item: f"#{item[0]}",
-                concurrency=self.max_concurrency or hook.settings.max_concurrency,
+                concurrency=hook.concurrency(self.max_concurrency),
             )
         finally:
             await hook.aclose()

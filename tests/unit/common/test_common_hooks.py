@@ -277,5 +277,6 @@ def test_gather_limited_bounds_concurrency_and_run_async_closes_the_client(hook:
         return await hook.gather_limited(range(30), work)
 
     assert hook.run_async(go()) == [n * 2 for n in range(30)]
-    assert peak == hook.settings.max_concurrency == 16
+    assert peak == hook.settings.max_concurrency == hook.concurrency() == 16
+    assert hook.concurrency(3) == 3
     assert hook._aclient is None
