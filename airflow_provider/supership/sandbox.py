@@ -1580,6 +1580,11 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
             return answer(422, _error("Dữ liệu gửi lên phải là một đối tượng JSON.", "invalid_body"))
         return data
 
+    async def guarded_body(request: Request) -> dict[str, Any] | JSONResponse:
+        """The JSON body of an authorised request, or the error answer to send instead."""
+        denied = guard(request)
+        return denied if denied is not None else await body_of(request)
+
     @app.post("/v1/partner/auth/login")
     async def login(request: Request) -> Response:
         body = await body_of(request)
@@ -1624,10 +1629,7 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
 
     @app.post("/v1/partner/orders/add")
     async def add(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.create_order(body))
@@ -1660,20 +1662,14 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
 
     @app.post("/v1/partner/orders/cancel")
     async def cancel(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.cancel(_text(body.get("code"))))
 
     @app.post("/v1/partner/orders/token")
     async def label_token(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.label_token(body))
@@ -1700,20 +1696,14 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
 
     @app.post("/v1/partner/warehouses/create")
     async def create_warehouse(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.create_warehouse(body))
 
     @app.post("/v1/partner/warehouses/update")
     async def update_warehouse(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.update_warehouse(body))
@@ -1727,10 +1717,7 @@ def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "Fas
 
     @app.post("/v1/partner/webhooks/create")
     async def create_webhook(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        body = await body_of(request)
+        body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.register_webhook(body))
