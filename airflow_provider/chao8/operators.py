@@ -15,7 +15,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -121,7 +121,49 @@ def _describe(order: Any) -> tuple[str | None, str | None, dict[str, Any]]:
     return (None if order.id is None else str(order.id)), status, {"orderNo": order.order_no}
 
 
-class Chao8CreateLogisticsOrdersOperator(_Chao8Operator):
+class _Chao8CreateOperator(_Chao8Operator):
+    """Validate every order, then create each at most once, keyed by its ``orderNo``."""
+
+    template_fields: Sequence[str] = ("orders",)
+    what: ClassVar[str] = "orders"
+    action: ClassVar[str] = "create 超8 orders"
+
+    #: the request model's name in ``airflow_provider.chao8.models`` (imported when the task runs)
+    model_name: ClassVar[str] = ""
+    #: the hook's async create method and its lookup by ``orderNo``
+    create_method: ClassVar[str] = ""
+    lookup_method: ClassVar[str] = ""
+    #: whether an existing order is the one asked for (a staticmethod)
+    matches: ClassVar[staticmethod[[Any, Any], bool]]
+
+    def __init__(self, *, orders: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.orders = orders
+
+    def creator(self, hook: Chao8Hook) -> IdempotentCreate[Any, Any]:
+        lookup = getattr(hook, self.lookup_method)
+        return IdempotentCreate(
+            create=getattr(hook, self.create_method),
+            lookup=lambda order: lookup(order.order_no),
+            describe=_describe,
+            matches=type(self).matches,
+            key=lambda order: order.order_no,
+        )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider.chao8 import models
+
+        items = _validated(getattr(models, self.model_name), self.orders, what=self.what, id_field="orderNo")
+        hook = _hook(self.chao8_conn_id)
+        _prime_token(hook)
+        try:
+            report = hook.run_async(self.creator(hook).create_all(items, concurrency=self._concurrency(hook)))
+        finally:
+            hook.close()
+        return finish_bulk(context, report, action=self.action)
+
+
+class Chao8CreateLogisticsOrdersOperator(_Chao8CreateOperator):
     """
     Create 超8 logistics orders (创建物流订单) in bulk, idempotently on your ``orderNo``.
 
@@ -141,38 +183,13 @@ class Chao8CreateLogisticsOrdersOperator(_Chao8Operator):
     :param max_concurrency: orders in flight at once (default: the connection's ``max_concurrency``).
     """
 
-    template_fields: Sequence[str] = ("orders",)
+    what = "orders"
+    action = "create 超8 logistics orders"
 
-    def __init__(self, *, orders: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.orders = orders
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.chao8.models import LogisticsOrderCreate
-
-        items: list[LogisticsOrderCreate] = _validated(
-            LogisticsOrderCreate, self.orders, what="orders", id_field="orderNo"
-        )
-        hook = _hook(self.chao8_conn_id)
-        _prime_token(hook)
-        try:
-            report = run_sync(self._create_all(hook, items))
-        finally:
-            hook.close()
-        return finish_bulk(context, report, action="create 超8 logistics orders")
-
-    async def _create_all(self, hook: Chao8Hook, items: list[LogisticsOrderCreate]) -> BulkReport:
-        create: IdempotentCreate[LogisticsOrderCreate, Any] = IdempotentCreate(
-            create=hook.acreate_logistics_order,
-            lookup=lambda order: hook.aget_logistics_order(order.order_no),
-            describe=_describe,
-            matches=logistics_order_matches,
-            key=lambda order: order.order_no,
-        )
-        try:
-            return await create.create_all(items, concurrency=self._concurrency(hook))
-        finally:
-            await hook.aclose()
+    model_name = "LogisticsOrderCreate"
+    create_method = "acreate_logistics_order"
+    lookup_method = "aget_logistics_order"
+    matches = staticmethod(logistics_order_matches)
 
 
 class Chao8CompleteLogisticsOrderOperator(_Chao8Operator):
@@ -266,7 +283,7 @@ def production_order_matches(item: ProductionOrderCreate, existing: Any) -> bool
     )
 
 
-class Chao8CreateProductionOrderOperator(_Chao8Operator):
+class Chao8CreateProductionOrderOperator(_Chao8CreateOperator):
     """
     Create 超8 production orders (创建生产订单), idempotently on your ``orderNo``.
 
@@ -281,38 +298,13 @@ class Chao8CreateProductionOrderOperator(_Chao8Operator):
     :param max_concurrency: orders in flight at once (default: the connection's ``max_concurrency``).
     """
 
-    template_fields: Sequence[str] = ("orders",)
+    what = "production orders"
+    action = "create 超8 production orders"
 
-    def __init__(self, *, orders: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.orders = orders
-
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.chao8.models import ProductionOrderCreate
-
-        items: list[ProductionOrderCreate] = _validated(
-            ProductionOrderCreate, self.orders, what="production orders", id_field="orderNo"
-        )
-        hook = _hook(self.chao8_conn_id)
-        _prime_token(hook)
-        try:
-            report = run_sync(self._create_all(hook, items))
-        finally:
-            hook.close()
-        return finish_bulk(context, report, action="create 超8 production orders")
-
-    async def _create_all(self, hook: Chao8Hook, items: list[ProductionOrderCreate]) -> BulkReport:
-        create: IdempotentCreate[ProductionOrderCreate, Any] = IdempotentCreate(
-            create=hook.acreate_production_order,
-            lookup=lambda order: hook.aget_production_order(order.order_no),
-            describe=_describe,
-            matches=production_order_matches,
-            key=lambda order: order.order_no,
-        )
-        try:
-            return await create.create_all(items, concurrency=self._concurrency(hook))
-        finally:
-            await hook.aclose()
+    model_name = "ProductionOrderCreate"
+    create_method = "acreate_production_order"
+    lookup_method = "aget_production_order"
+    matches = staticmethod(production_order_matches)
 
 
 # ====================================================================== catalogue syncs
