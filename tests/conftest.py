@@ -109,3 +109,33 @@ def serve_app() -> Iterator[Callable[[Any], str]]:
     yield start
     for server in servers:
         server.stop()
+
+
+class FakeTI:
+    """Records ``xcom_push`` like a task instance; ``try_number`` says which attempt runs."""
+
+    def __init__(self, try_number: int = 1) -> None:
+        self.xcom: dict[str, Any] = {}
+        self.try_number = try_number
+        self.dag_id = "dag"
+        self.task_id = "task"
+        self.map_index = -1
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+
+TaskContext = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def task_context() -> TaskContext:
+    """``task_context(try_number=1, **keys)`` -> a context dict whose ``ti`` is a :class:`FakeTI`.
+
+    The one shared stand-in for Airflow's task context in unit and integration tests.
+    """
+
+    def factory(try_number: int = 1, **keys: Any) -> dict[str, Any]:
+        return {"ti": FakeTI(try_number), "run_id": "manual__2024-01-01T00:00:00+00:00", **keys}
+
+    return factory

@@ -161,10 +161,12 @@ class ApiHook(BaseHook):
         retry_policy: RetryPolicy | None = None,
         token_store: TokenStore | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.conn_id = conn_id or self.default_conn_name
+        self._max_concurrency = max_concurrency
         self._retry_policy = retry_policy
         self._token_store = token_store
         self._transport = transport
@@ -224,7 +226,9 @@ class ApiHook(BaseHook):
             timeout=timeout_from(extra.get("timeout")),
             verify=_as_bool_or_path(extra.get("verify", True)),
             proxy=extra.get("proxy") or None,
-            max_concurrency=max(1, int(extra.get("max_concurrency") or DEFAULT_CONCURRENCY)),
+            max_concurrency=max(
+                1, int(self._max_concurrency or extra.get("max_concurrency") or DEFAULT_CONCURRENCY)
+            ),
             endpoints={**self.endpoints, **overrides},
         )
 
@@ -284,12 +288,13 @@ class ApiHook(BaseHook):
         """Calls in flight at once: an operator's ``max_concurrency``, else the connection's."""
         return max(1, int(override or self.settings.max_concurrency))
 
-    async def gather_limited(self, items: Iterable[T], work: Callable[[T], Awaitable[R]]) -> list[R]:
-        """``work`` for every item, at most ``max_concurrency`` in flight; results in order.
-
-        For platforms without a batched call (e.g. one status read per order).
+    async def gather_limited(
+        self, items: Iterable[T], work: Callable[[T], Awaitable[R]], *, limit: int | None = None
+    ) -> list[R]:
+        """``work`` for every item, at most ``limit`` (default ``max_concurrency``) in flight;
+        results in order. For platforms without a batched call (e.g. one status read per order).
         """
-        semaphore = asyncio.Semaphore(self.settings.max_concurrency)
+        semaphore = asyncio.Semaphore(max(1, limit or self.settings.max_concurrency))
 
         async def one(item: T) -> R:
             async with semaphore:
@@ -402,7 +407,12 @@ class ApiHook(BaseHook):
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if status >= 500:
-            raise TransientError(self.platform, f"server error (HTTP {status})", http_status=status)
+            raise TransientError(
+                self.platform,
+                f"server error (HTTP {status})",
+                http_status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
 
     def _interpret(self, response: httpx.Response, method: str, path: str, started: float) -> Any:
         log.debug(

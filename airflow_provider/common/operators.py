@@ -68,9 +68,16 @@ class ItemResult(BaseModel):
 
 
 class BulkReport(BaseModel):
-    """Every item's result, in input order, and the counts per outcome."""
+    """
+    Every item's result, in input order, and the counts per outcome.
+
+    :param results: one result per item.
+    :param results_file: where the full results were written (JSON lines); the XCom form then
+        carries the counts and the failures only.
+    """
 
     results: list[ItemResult]
+    results_file: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -81,6 +88,16 @@ class BulkReport(BaseModel):
         return [result for result in self.results if result.failed]
 
     def to_xcom(self) -> dict[str, Any]:
+        if self.results_file:
+            from airflow_provider.common.results import MAX_FAILURES_IN_XCOM
+
+            failures = self.failures
+            return {
+                "counts": self.counts,
+                "total": len(self.results),
+                "failures": [r.model_dump(mode="json") for r in failures[:MAX_FAILURES_IN_XCOM]],
+                "results_file": self.results_file,
+            }
         return {
             "counts": self.counts,
             "results": [result.model_dump(mode="json") for result in self.results],
@@ -100,12 +117,14 @@ async def run_bulk(
     key: Callable[[T], str],
     concurrency: int = 16,
     stop_when: Callable[[ItemResult], bool] | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
 ) -> BulkReport:
     """
     Run ``work`` for every item with at most ``concurrency`` in flight; results in input order.
 
     An exception from ``work`` becomes a ``failed`` result naming the error. When ``stop_when``
     is true for a result, items not yet started are reported ``skipped`` (e.g. credit ran out).
+    ``on_result`` sees every result as it comes (progress lines).
     """
     semaphore = asyncio.Semaphore(max(1, concurrency))
     stopped = asyncio.Event()
@@ -123,6 +142,8 @@ async def run_bulk(
                 result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
             if stop_when is not None and stop_when(result):
                 stopped.set()
+            if on_result is not None:
+                on_result(result)
             return result
 
     results = await asyncio.gather(*(one(item) for item in items))
@@ -163,13 +184,19 @@ class IdempotentCreate(Generic[T, R]):
         *,
         concurrency: int,
         stop_when: Callable[[ItemResult], bool] | None = None,
+        on_result: Callable[[ItemResult], None] | None = None,
     ) -> BulkReport:
         """Create every item at most once, ``concurrency`` at a time (see :func:`run_bulk`)."""
         if self.key is None:
             raise ValueError("IdempotentCreate.create_all needs key: the caller's id of an item")
         key = self.key
         return await run_bulk(
-            items, lambda item: self(key(item), item), key=key, concurrency=concurrency, stop_when=stop_when
+            items,
+            lambda item: self(key(item), item),
+            key=key,
+            concurrency=concurrency,
+            stop_when=stop_when,
+            on_result=on_result,
         )
 
     async def __call__(self, key: str, item: T) -> ItemResult:
@@ -213,15 +240,24 @@ class IdempotentCreate(Generic[T, R]):
                     "message": f"duplicate answer but the order cannot be read back: {dup.message}",
                 },
             )
-        if not self.matches(item, found.value):
+        return self.existing(key, item, found.value, platform=dup.platform, code=dup.code)
+
+    def existing(
+        self, key: str, item: T, value: R, *, platform: str = "", code: int | str | None = None
+    ) -> ItemResult:
+        """An order found under the caller's id: ``existed`` when it is this order, else a conflict."""
+        if not self.matches(item, value):
             conflict = ConflictError(
-                dup.platform,
+                platform,
                 f"{key} already exists with different contents; not treating it as this order",
-                code=dup.code,
-                trace_id=dup.trace_id,
+                code=code,
             )
             return ItemResult(key=key, outcome="failed", error=conflict.to_dict())
-        return self._result(key, "existed", found.value)
+        return self._result(key, "existed", value)
+
+    async def find(self, item: T) -> Found[R] | object | None:
+        """Look the item up by its caller id: :class:`Found`, ``None`` (absent) or :data:`UNKNOWN`."""
+        return await self._find(item)
 
     async def _find(self, item: T) -> Found[R] | object | None:
         """Look the item up, retrying transient faults: Found, None (absent) or _UNKNOWN."""
@@ -244,6 +280,8 @@ class IdempotentCreate(Generic[T, R]):
 
 
 _UNKNOWN = object()
+#: a lookup that could not tell whether the object exists
+UNKNOWN = _UNKNOWN
 
 
 def normalize_items(value: Any, *, what: str = "orders") -> list[dict[str, Any]]:

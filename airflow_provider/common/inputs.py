@@ -1,0 +1,134 @@
+"""
+Operator inputs as users give them: one item or many, a JSON string, XCom, or an upstream
+operator's report. Every shape problem is an error naming the parameter (and the position),
+raised before any request is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from airflow_provider.common.models import InputError
+
+#: outcomes of a report item whose object exists on the platform after the run
+PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "ok"})
+
+
+def _parse_json(text: str, param: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise InputError([("-", param, f"a JSON string was given but it does not parse: {err}")]) from err
+
+
+def items_from(value: Any, *, param: str = "orders") -> list[dict[str, Any]]:
+    """
+    One item or many, from a dict, a list, a JSON string, pydantic models or XCom, as dicts.
+
+    ``None`` and an empty list give ``[]`` (the caller decides: operators skip an empty day).
+    Pydantic models are dumped by alias (the vendor's spelling).
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = _parse_json(value, param) if value.strip() else []
+    if isinstance(value, BaseModel | Mapping):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise InputError([("-", param, f"expected a dict or a list of dicts, got {type(value).__name__}")])
+    items: list[dict[str, Any]] = []
+    problems: list[tuple[str, str, str]] = []
+    for index, item in enumerate(value):
+        if isinstance(item, BaseModel):
+            item = item.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not isinstance(item, Mapping):
+            problems.append((f"#{index}", param, f"expected a dict, got {type(item).__name__}"))
+            continue
+        items.append(dict(item))
+    if problems:
+        raise InputError(problems)
+    return items
+
+
+def is_report(value: Any) -> bool:
+    """Whether ``value`` is a bulk operator's XCom report (``{"counts": ..., "results": ...}``)."""
+    return (
+        isinstance(value, Mapping) and "counts" in value and ("results" in value or "results_file" in value)
+    )
+
+
+def ids_from(
+    value: Any,
+    *,
+    param: str = "order_ids",
+    report_field: str = "id",
+    report_key: str | None = None,
+) -> list[str]:
+    """
+    Unique ids, in order, from what a user or an upstream task gives.
+
+    Accepted: one id (str or int), a comma/space separated string, a JSON list, a list of ids,
+    or a bulk operator's report: the ``report_field`` (``id``: the platform's id, ``key``: the
+    caller's id) of every item that exists after that run (created, existed, updated, ok), or
+    the report's list under ``report_key`` when it has one. ``None`` and ``[]`` give ``[]``.
+
+    :raises InputError: naming ``param`` (and the position) for ``None`` or empty entries, a
+        nested list or dict, a dict that is not a report, or JSON that does not parse.
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("[", "{")):
+            value = _parse_json(text, param)
+        else:
+            value = [part for part in re.split(r"[,\s]+", text) if part]
+    if isinstance(value, Mapping):
+        if report_key is not None and isinstance(value.get(report_key), list):
+            value = value[report_key]
+        elif is_report(value):
+            value = _ids_of_report(value, report_field)
+        else:
+            raise InputError(
+                [
+                    (
+                        "-",
+                        param,
+                        "a dict is not a list of ids (give ids, or an upstream bulk operator's report)",
+                    )
+                ]
+            )
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise InputError([("-", param, f"expected an id or a list of ids, got {type(value).__name__}")])
+    ids: list[str] = []
+    problems: list[tuple[str, str, str]] = []
+    for index, entry in enumerate(value):
+        if isinstance(entry, bool) or not isinstance(entry, str | int):
+            shown = "None" if entry is None else type(entry).__name__
+            problems.append((f"#{index}", param, f"expected an id (str or int), got {shown}"))
+            continue
+        text = str(entry).strip()
+        if not text:
+            problems.append((f"#{index}", param, "empty id"))
+            continue
+        ids.append(text)
+    if problems:
+        raise InputError(problems)
+    return list(dict.fromkeys(ids))
+
+
+def _ids_of_report(report: Mapping[str, Any], field: str) -> list[Any]:
+    from airflow_provider.common.results import read_results
+
+    return [
+        result[field]
+        for result in read_results(report)
+        if result.get("outcome") in PRESENT_OUTCOMES and result.get(field) not in (None, "")
+    ]
