@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 #: a token is refreshed when this share of its lifetime has passed (the 超8 vendor rule: TTL - TTL/10)
 REFRESH_FRACTION = 0.9
-#: refresh points are spread over this share of the lifetime so workers do not refresh together
-REFRESH_JITTER = 0.02
+#: refresh points are spread over this share of the lifetime AFTER the refresh fraction, never
+#: before it (超8's seed: "60-6=54m ... 30m<54m, no refresh"), so workers do not refresh together
+REFRESH_JITTER = 0.04
 
 
 @dataclass
@@ -98,7 +99,7 @@ class Token:
 
 def refresh_point(fetched_at: float, ttl: float) -> float:
     """Epoch seconds at which a token fetched at ``fetched_at`` with lifetime ``ttl`` is renewed."""
-    return fetched_at + ttl * REFRESH_FRACTION - random.uniform(0, ttl * REFRESH_JITTER)
+    return fetched_at + ttl * REFRESH_FRACTION + random.uniform(0, ttl * REFRESH_JITTER)
 
 
 def jwt_expiry(token: str) -> float | None:
