@@ -126,28 +126,39 @@ async def run_bulk(
     is true for a result, items not yet started are reported ``skipped`` (e.g. credit ran out).
     ``on_result`` sees every result as it comes (progress lines).
     """
-    semaphore = asyncio.Semaphore(max(1, concurrency))
-    stopped = asyncio.Event()
+    # A fixed pool of workers pulling positions, not one task per item: 100,000 items cost
+    # ``concurrency`` tasks, not 100,000.
+    results: list[ItemResult | None] = [None] * len(items)
+    positions = iter(range(len(items)))
+    stopped = False
 
-    async def one(item: T) -> ItemResult:
-        async with semaphore:
-            if stopped.is_set():
-                return ItemResult(
+    async def worker() -> None:
+        nonlocal stopped
+        for index in positions:
+            item = items[index]
+            if stopped:
+                result = ItemResult(
                     key=key(item), outcome="skipped", error={"kind": "skipped", "message": "batch stopped"}
                 )
-            try:
-                result = await work(item)
-            except Exception as err:
-                log.warning("%s failed: %s", key(item), err)
-                result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
-            if stop_when is not None and stop_when(result):
-                stopped.set()
+            else:
+                try:
+                    result = await work(item)
+                except Exception as err:
+                    log.warning("%s failed: %s", key(item), err)
+                    result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
+                if stop_when is not None and stop_when(result):
+                    stopped = True
+            results[index] = result
             if on_result is not None:
                 on_result(result)
-            return result
 
-    results = await asyncio.gather(*(one(item) for item in items))
-    return BulkReport(results=list(results))
+    workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(items))))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+    return BulkReport(results=[result for result in results if result is not None])
 
 
 @dataclass
