@@ -397,7 +397,8 @@ class HiShoppingGoodsOperator(HiShoppingOperator):
     Pushes to XCom ``{"count", "goods": [{goods_id, goods_name, category_id, price, currency,
     skus: [{sku_id, spec, price, stock}]}]}``, or ``{"count", "goods_ids", "file"}`` when
     ``output_path`` is given (the full goods go to a JSON file there; ``path`` repeats ``file``
-    and is deprecated). An empty ``goods_ids`` (and no category or keyword) skips the task.
+    and is deprecated). No ``goods_ids`` (none or empty), no category and no keyword: the
+    task skips.
 
     :param goods_ids: one goods id or a list (templated; XCom works).
     :param category_id: read every goods of this category instead (templated).
@@ -442,11 +443,9 @@ class HiShoppingGoodsOperator(HiShoppingOperator):
 
         ids = self.ids()
         if not ids and self.category_id in (None, "") and not self.keyword:
-            if self.goods_ids is None:
-                raise _fail("give goods_ids, or a category_id and/or keyword")
             from airflow.sdk.exceptions import AirflowSkipException
 
-            raise AirflowSkipException("goods_ids: nothing to do (no ids in the input)")
+            raise AirflowSkipException("goods_ids: nothing to do (no ids, no category_id, no keyword)")
         with self.session() as hook, self.fail_fast():
             api = hook.resolve_api(self.api)
             if api == "web":
