@@ -263,6 +263,10 @@ class TokenManager:
     :param store: the shared store; Airflow Variables by default.
     :param lease_seconds: how long a refresher's claim holds others back.
     :param mask: called with every token value obtained (log masking).
+    :param sleep: the waits between polls of the store while another refresher holds the lease.
+    :param settle: the wait between writing a lease claim and re-reading it, which must outlast
+        a rival's read-then-write of its own claim (default: a jittered 0.05-0.25 s sleep).
+        Tests inject an event here so a race is decided by who wrote last, not by timing.
     """
 
     _local: dict[str, Token] = {}
@@ -278,6 +282,7 @@ class TokenManager:
         lease_seconds: float = 30.0,
         mask: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        settle: Callable[[], None] | None = None,
     ) -> None:
         self.key = key
         self.lease_key = f"{key}_lease"
@@ -286,6 +291,7 @@ class TokenManager:
         self.lease_seconds = lease_seconds
         self._mask = mask or (lambda _value: None)
         self._sleep = sleep
+        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         with TokenManager._locks_guard:
             self._lock = TokenManager._locks.setdefault(key, threading.Lock())
@@ -358,9 +364,10 @@ class TokenManager:
                 return waited_for
         try:
             token = self._fetch_respecting_rate_limit(stale)
+            # stored before the lease goes: a waiter that finds no lease then finds the token
+            self._store_call(self.store.set, self.key, token.to_json())
         finally:
             self._store_call(self.store.delete, self.lease_key)
-        self._store_call(self.store.set, self.key, token.to_json())
         self._remember(token)
         return token
 
@@ -401,7 +408,7 @@ class TokenManager:
                 continue
             claim = {"owner": self._owner, "until": time.time() + self.lease_seconds}
             self._store_call(self.store.set, self.lease_key, json.dumps(claim))
-            self._sleep(random.uniform(0.05, 0.25))
+            self._settle()
             lease = self._read_lease()
             if lease is None or lease["owner"] == self._owner:
                 token = self._from_store(stale)  # a refresher may have finished meanwhile

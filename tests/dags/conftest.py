@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ def sandbox_cluster(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -
     os.environ.update(cluster.env())
     os.environ["FULFILLMENT_REPORTS_DIR"] = str(tmp_path_factory.mktemp("reports"))
     os.environ["FULFILLMENT_POLL_SECONDS"] = "0.5"
+    # a failed task's one retry comes a second later, not a minute (dag.test() waits for it)
+    os.environ["FULFILLMENT_RETRY_SECONDS"] = "1"
     yield cluster
     cluster.stop()
     os.environ.clear()
@@ -58,8 +60,34 @@ def run_dag(dag_bag: Any) -> Callable[..., Any]:
     return run
 
 
+#: the watcher leaf that fails a run whose work failed (airflow_provider.common.dag_helpers)
+WATCHER = "fail_run_if_a_task_failed"
+#: a data interval without orders in any sample file: the run covering 2026-11-09
+EMPTY_DAY = datetime(2026, 11, 10, tzinfo=UTC)
+
+
 def task_states(dag_run: Any) -> dict[str, str]:
     return {
         ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]": str(ti.state)
         for ti in dag_run.get_task_instances()
     }
+
+
+def assert_failed_with_report(dag_run: Any, report_task: str, failed_task: str) -> dict[str, str]:
+    """The run ended ``failed``: ``failed_task`` failed, the report was written, the watcher fired."""
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "failed", states
+    assert states[failed_task] == "failed", states
+    assert states[report_task] == "success", states
+    assert states[WATCHER] == "failed", states
+    return states
+
+
+def assert_empty_day_skipped(dag_run: Any, first_task: str) -> dict[str, str]:
+    """The run ended ``success``: nothing failed, the day's first step and its followers skipped."""
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "success", states
+    assert not {s for s in states.values() if s in ("failed", "upstream_failed")}, states
+    assert states[first_task] == "skipped", states
+    assert states[WATCHER] == "skipped", states
+    return states

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import task_states
+from conftest import EMPTY_DAY, WATCHER, assert_empty_day_skipped, task_states
 
 pytestmark = pytest.mark.dags
 DAY = datetime(2026, 11, 21, tzinfo=UTC)  # the run covering 2026-11-20
@@ -39,3 +40,44 @@ def test_dropship_fulfilment_end_to_end_and_rerun(
     assert (
         len([o for o in backend.store.table("orders").values() if o["thirdOrderId"].startswith("SHOP-")]) == 6
     )
+
+
+ORDERS = Path(__file__).resolve().parents[2] / "dags" / "data" / "hypersku_store_orders.json"
+
+
+def test_dropship_run_fails_when_hypersku_refuses_an_order_and_still_reports(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path
+) -> None:
+    """An order HyperSKU refuses (a SKU it does not sell) fails the run; the report is written."""
+    rows = json.loads(ORDERS.read_text(encoding="utf-8"))
+    for row in rows:
+        row["store_order_id"] = row["store_order_id"].replace("SHOP-", "REFUSED-")
+    day = [r for r in rows if r["created_at"].startswith("2026-11-20T1")]
+    day[0]["lines"][0]["sku"] = "SKU-NOT-SOLD"
+    orders_file = tmp_path / "orders.json"
+    orders_file.write_text(json.dumps(rows), encoding="utf-8")
+
+    dag_run = run_dag(
+        "hypersku_dropship_fulfilment",
+        logical_date=DAY,
+        conf={"orders_file": str(orders_file), "output_dir": str(tmp_path)},
+    )
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "failed", states
+    assert states["tracking_report"] == "success", states
+    assert states[WATCHER] == "failed", states
+    assert "failed" in {states["quote_logistics"], states["create_orders"]}, states
+    (markdown,) = (tmp_path / "hypersku_dropship_fulfilment").glob("*/tracking.md")
+    assert markdown.exists()
+
+
+def test_dropship_of_a_day_without_orders_skips(run_dag: Any, tmp_path: Path) -> None:
+    """No store order in the interval: every step skips, nothing fails, the run succeeds."""
+    dag_run = run_dag(
+        "hypersku_dropship_fulfilment", logical_date=EMPTY_DAY, conf={"output_dir": str(tmp_path)}
+    )
+    states = assert_empty_day_skipped(dag_run, "load_store_orders")
+    assert states["quote_logistics"] == states["create_orders"] == "skipped", states
+    assert states["tracking_report"] == "success", states
+    (markdown,) = (tmp_path / "hypersku_dropship_fulfilment").glob("*/tracking.md")
+    assert "No store orders in this run's data interval" in markdown.read_text(encoding="utf-8")
