@@ -8,8 +8,9 @@ hook, the models and the trigger are imported when a task runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from airflow_provider.common.base_operators import BulkCreateOperator, PlatformOperator
 
@@ -51,6 +52,12 @@ class HiShoppingOperator(PlatformOperator):
     ) -> None:
         super().__init__(conn_id=hishopping_conn_id, max_concurrency=max_concurrency, **kwargs)
         self.hishopping_conn_id = hishopping_conn_id
+
+    @contextmanager
+    def hishopping(self) -> Iterator[HiShoppingHook]:
+        """:meth:`session` and :meth:`fail_fast` in one: the hook for one ``execute``, closed after."""
+        with self.session() as hook, self.fail_fast():
+            yield cast("HiShoppingHook", hook)
 
     @staticmethod
     def moment(value: Any, name: str) -> datetime | None:
@@ -363,7 +370,7 @@ class HiShoppingListOrdersOperator(HiShoppingOperator):
         import json
 
         start, end = self.interval(context, self.start, self.end)
-        with self.session() as hook, self.fail_fast():
+        with self.hishopping() as hook:
             api = hook.resolve_api(self.api)
             if api == "web":
                 self.prime_token(hook)
@@ -446,7 +453,7 @@ class HiShoppingGoodsOperator(HiShoppingOperator):
             from airflow.sdk.exceptions import AirflowSkipException
 
             raise AirflowSkipException("goods_ids: nothing to do (no ids, no category_id, no keyword)")
-        with self.session() as hook, self.fail_fast():
+        with self.hishopping() as hook:
             api = hook.resolve_api(self.api)
             if api == "web":
                 self.prime_token(hook)
@@ -527,7 +534,7 @@ class HiShoppingCreditTransactionsOperator(HiShoppingOperator):
         if not self.output_path:
             raise _fail("output_path is required")
         start, end = self.interval(context, self.start, self.end)
-        with self.session() as hook, self.fail_fast():
+        with self.hishopping() as hook:
             rows = list(hook.iter_credit_transactions(start_time=start, end_time=end))
         rows = [row for row in rows if row.created_at is None or start <= row.created_at < end]
         rows.sort(key=lambda row: (row.created_at or start, row.reference_no))
