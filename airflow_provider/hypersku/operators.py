@@ -20,6 +20,8 @@ from airflow_provider.common.base_operators import (
 )
 
 if TYPE_CHECKING:
+    from contextlib import _GeneratorContextManager
+
     from airflow.sdk import Context
 
     from airflow_provider.common.operators import BulkReport, ItemResult
@@ -55,6 +57,13 @@ class HyperSkuOperator(PlatformOperator):
     ) -> None:
         super().__init__(conn_id=hypersku_conn_id, max_concurrency=max_concurrency, **kwargs)
         self.hypersku_conn_id = hypersku_conn_id
+
+    if TYPE_CHECKING:  # the core's hook and session, typed as HyperSKU's
+
+        @property
+        def hook(self) -> HyperSkuHook: ...
+
+        def session(self) -> _GeneratorContextManager[HyperSkuHook, None, None]: ...
 
     def write_file(self, context: Context, prefix: str, payload: Any) -> str:
         """Write ``payload`` as JSON to ``output_path/<prefix>_<dag>_<task>_<run>[_<map>].json``."""
