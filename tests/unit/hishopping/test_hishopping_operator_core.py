@@ -19,6 +19,7 @@ import httpx
 import pytest
 from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
+from test_hishopping_hook import APP_ID, ORDER, SECRET, SIGN, sealed
 
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
@@ -28,9 +29,6 @@ from airflow_provider.hishopping.operators import HiShoppingCreateOrdersOperator
 from airflow_provider.hishopping.sensors import HiShoppingOrderStatusSensor
 
 CONN = "hs_ops_unit"
-APP_ID = "app_unit"
-SECRET = "unit-test-secret-key-0123456789a"
-SIGN = "unit-sign-key"
 PRICE = Decimal("10.00")
 
 
@@ -83,11 +81,6 @@ class OpenApi:
         return Counter(row["merchant_order"] for row in self.rows)
 
 
-def sealed(data: Any) -> httpx.Response:
-    body = envelope.seal(data, app_id=APP_ID, secret_key=SECRET, sign_key=SIGN)
-    return httpx.Response(200, json={"code": 0, "message": "success", **body})
-
-
 def plain(code: int, message: str) -> httpx.Response:
     return httpx.Response(200, json={"code": code, "message": message})
 
@@ -103,16 +96,7 @@ def _conn(make_conn: Callable[..., str]) -> None:
 
 
 def order(key: str, quantity: int = 1) -> dict[str, Any]:
-    receiver = {
-        "name": "A",
-        "phone": "123",
-        "country": "US",
-        "province": "CA",
-        "city": "SF",
-        "address": "1 St",
-        "zip": "94105",
-    }
-    return {"merchant_order": key, "goods_id": 601, "sku_id": 7, "quantity": quantity, "receiver": receiver}
+    return {**ORDER, "merchant_order": key, "quantity": quantity}
 
 
 def create_op(server: OpenApi, orders: Any, **kwargs: Any) -> HiShoppingCreateOrdersOperator:
