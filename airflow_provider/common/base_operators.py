@@ -125,6 +125,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     #: seconds between progress lines at the most (tests lower it)
     progress_seconds: ClassVar[float] = 10.0
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "results_path" not in cls.template_fields:
+            cls.template_fields = (*cls.template_fields, "results_path")
+
     def __init__(self, *, results_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.results_path = results_path
