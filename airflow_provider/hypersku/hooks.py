@@ -788,31 +788,33 @@ class HyperSkuHook(ApiHook):
         return await self.acall(self._inventory_history(order_id))
 
     # ------------------------------------------------------------------ products
+    def _products(
+        self, private: bool, page: int, limit: int, keyword: str | None
+    ) -> ApiCall[Page[ProductInfoDto]]:
+        name = "getPrivateProduct" if private else "getProductInfo"
+        return self._paged(name, ProductInfoDto, {"keyword": keyword}, page, limit)
+
     def get_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getProductInfo``: one page of the product catalogue, optionally by keyword."""
-        return self.call(self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._products(False, page, limit, keyword))
 
     async def aget_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self.acall(
-            self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit)
-        )
+        return await self.acall(self._products(False, page, limit, keyword))
 
     def get_private_product(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getPrivateProduct``: one page of your private (sourced) products."""
-        return self.call(self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._products(True, page, limit, keyword))
 
     async def aget_private_product(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self.acall(
-            self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit)
-        )
+        return await self.acall(self._products(True, page, limit, keyword))
 
     def iter_products(
         self, *, keyword: str | None = None, private: bool = False, limit: int = 50
