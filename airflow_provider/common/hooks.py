@@ -60,6 +60,7 @@ class ApiCall(Generic[T]):
     :param json: JSON body.
     :param params: query parameters.
     :param idempotent: see :meth:`ApiHook.request`.
+    :param auth: whether the call carries the token (``False`` for the token call itself).
     """
 
     method: str
@@ -68,6 +69,7 @@ class ApiCall(Generic[T]):
     json: Any = None
     params: Mapping[str, Any] | None = None
     idempotent: bool | None = None
+    auth: bool = True
 
 
 @dataclass(frozen=True)
@@ -543,6 +545,7 @@ class ApiHook(BaseHook):
             json=api_call.json,
             params=api_call.params,
             idempotent=api_call.idempotent,
+            auth=api_call.auth,
         )
         return self._parse_answer(api_call, data)
 
@@ -554,6 +557,7 @@ class ApiHook(BaseHook):
             json=api_call.json,
             params=api_call.params,
             idempotent=api_call.idempotent,
+            auth=api_call.auth,
         )
         return self._parse_answer(api_call, data)
 
