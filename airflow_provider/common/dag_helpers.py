@@ -54,7 +54,7 @@ def fail_run_on_failed_task(*, task_id: str = WATCHER_TASK_ID) -> Any:
     Add the watcher leaf to the DAG being defined, downstream of every task defined so far.
 
     Call it last in the DAG's body (``@dag`` function or ``with DAG(...)`` block), after the
-    report task. Returns the watcher operator.
+    report task. Returns the watcher (an ``XComArg`` of its task, like any ``@task`` call).
     """
     from airflow.sdk import task
     from airflow.sdk.definitions._internal.contextmanager import DagContext
@@ -73,7 +73,7 @@ def fail_run_on_failed_task(*, task_id: str = WATCHER_TASK_ID) -> Any:
             "this run failed: " + (_failed_tasks(context) or "a task upstream failed") + "; see its log"
         )
 
-    leaf = watcher().operator
+    leaf = watcher()
     for other in others:
         other >> leaf
     return leaf
