@@ -200,17 +200,6 @@ class HiShoppingHook(ApiHook):
     def _is_open(self, path: str) -> bool:
         return any(path.endswith(open_path) for open_path in self._open_paths)
 
-    def _sends_token(self, path: str) -> bool:
-        """Only the web API carries the JWT: not its login, not the (signed) open API."""
-        return not (self._is_open(path) or path.endswith(self.endpoint("web_login")))
-
-    def request(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
-        """The core's pipeline; the JWT goes only where :meth:`_sends_token` says."""
-        return super().request(method, path, auth=auth and self._sends_token(path), **kwargs)
-
-    async def arequest(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
-        return await super().arequest(method, path, auth=auth and self._sends_token(path), **kwargs)
-
     def prepare(
         self, method: str, path: str, json: Any, params: Mapping[str, Any] | None, headers: dict[str, str]
     ) -> dict[str, Any]:
@@ -356,7 +345,7 @@ class HiShoppingHook(ApiHook):
         self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True
     ) -> ApiCall[R]:
         """An open API call: ``POST`` of a payload that :meth:`prepare` seals (no JWT)."""
-        return ApiCall("POST", self.endpoint(name), parse, json=body, idempotent=idempotent)
+        return ApiCall("POST", self.endpoint(name), parse, json=body, idempotent=idempotent, auth=False)
 
     def _one(self, model: type[M], what: str) -> Callable[[Any], M]:
         """Parse one object; an empty answer means there is no such object."""
@@ -413,9 +402,8 @@ class HiShoppingHook(ApiHook):
         raise ResponseError(self.platform, f"paging did not end after {MAX_PAGES} pages")
 
     def _login(self, request: LoginRequest) -> ApiCall[LoginResult]:
-        return ApiCall(
-            "POST", self.endpoint("web_login"), self._login_result, json=request.dump(), idempotent=True
-        )
+        path = self.endpoint("web_login")
+        return ApiCall("POST", path, self._login_result, json=request.dump(), idempotent=True, auth=False)
 
     def _login_result(self, data: Any) -> LoginResult:
         if not isinstance(data, Mapping) or not data.get("token"):
