@@ -70,7 +70,7 @@ Run states: a day without purchases skips `plan_purchases` and the buying steps 
 ledger is still exported and the summary says nothing was bought): the run ends `success`. A
 cancelled order is a fact in the summary, not a failure. When a step fails (HiShopping refuses
 an order, the catalogue cannot be read, the credit never comes), the summary is written all the
-same and `fail_run_if_a_task_failed` then fails the run, so alerting sees it.
+same and `fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test hishopping_temu_sourcing 2026-11-21` (the run covering

@@ -58,7 +58,7 @@ Every day, the store's orders created in the run's data interval are bought from
 A day without store orders skips `load_store_orders` and every step after it; the report is
 still written ("no store orders") and the run ends `success`. When a step fails (an order
 HyperSKU refuses, a closed or returned order), the report is written all the same and
-`fail_run_if_a_task_failed` then fails the run, so alerting sees it.
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Try it against the sandbox: `python -m airflow_provider.sandbox`, export the printed
 connections, then `airflow dags test hypersku_dropship_fulfilment 2026-11-20`.

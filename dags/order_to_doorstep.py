@@ -96,7 +96,7 @@ Run states tell the truth: a day without customer orders skips `load_customer_or
 every step after it (the report says so) and the run ends `success`; a cancelled supplier order
 or an undeliverable parcel is a fact in the report, not a failure. When a step fails (an order
 HyperSKU refuses, SuperShip or 超8 keep failing), the report is written all the same and
-`fail_run_if_a_task_failed` then fails the run, so alerting sees it.
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test order_to_doorstep 2026-11-21` (the run covering

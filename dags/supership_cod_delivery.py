@@ -71,7 +71,7 @@ Run states: a day without shop orders skips `select_orders` and every step after
 reconciliation is still written (no rows) and the run ends `success`. An address set aside or a
 parcel returned is a fact in the report, not a failure. When a step fails (SuperShip refuses
 the orders, a quote or a label call keeps failing), the report is written all the same and
-`fail_run_if_a_task_failed` then fails the run, so alerting sees it.
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test supership_cod_delivery 2026-11-21` (the run covering

@@ -87,7 +87,7 @@ def _failed_tasks(context: Any) -> str:
         failed = sorted(
             task
             for task, state in states.get(context["run_id"], {}).items()
-            if str(state) in ("failed", "upstream_failed", "TaskInstanceState.FAILED")
+            if str(state) in ("failed", "upstream_failed")
         )
     except Exception:
         return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
+#: the sample inputs of the example DAGs
+SAMPLES = DAGS / "data"
 #: sandbox clock pace for DAG tests: lifecycles of minutes pass in seconds
 SPEED = 900.0
 
@@ -96,3 +99,31 @@ def assert_empty_day_skipped(dag_run: Any, first_task: str) -> dict[str, str]:
     assert states[first_task] == "skipped", states
     assert states[WATCHER] == "skipped", states
     return states
+
+
+def edited_sample(
+    tmp_path: Path,
+    name: str,
+    *,
+    rows_key: str | None = None,
+    rename: tuple[str, str, str] | None = None,
+    edit: Callable[[list[dict[str, Any]]], Any] | None = None,
+) -> str:
+    """A copy of the sample input ``dags/data/<name>``, edited; its path.
+
+    :param rows_key: where the rows are (``"orders"``), when the file is not a list of them.
+    :param rename: ``(field, old, new)``: ``old`` becomes ``new`` in that id field of every row,
+        so the run does not meet the orders other tests made from the same sample.
+    :param edit: changes the rows in place.
+    """
+    data = json.loads((SAMPLES / name).read_text(encoding="utf-8"))
+    rows = data[rows_key] if rows_key else data
+    if rename:
+        field, old, new = rename
+        for row in rows:
+            row[field] = row[field].replace(old, new)
+    if edit:
+        edit(rows)
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return str(path)

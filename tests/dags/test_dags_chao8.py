@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from conftest import (
     all_succeeded,
     assert_empty_day_skipped,
     assert_failed_with_report,
+    edited_sample,
     task_states,
 )
 
@@ -50,25 +50,23 @@ def test_traceability_sync_end_to_end_and_rerun(
     assert {k for k in backend.store.table("logistics_orders") if k.startswith("SHP-")} == SHIPMENTS
 
 
-SHIPMENTS_FILE = Path(__file__).resolve().parents[2] / "dags" / "data" / "chao8_dealer_shipments.json"
-
-
 def test_traceability_run_fails_when_an_outbound_order_is_refused_and_still_reports(
     run_dag: Any, sandbox_cluster: Any, tmp_path: Path
 ) -> None:
     """A shipment 超8 refuses (a line of quantity 0) fails the run; the report is written."""
-    shipments = json.loads(SHIPMENTS_FILE.read_text(encoding="utf-8"))
-    for shipment in shipments:
-        shipment["shipment_id"] = shipment["shipment_id"].replace("SHP-", "BAD-")
-    bad = next(s for s in shipments if s["created_at"].startswith("2026-11-20"))
-    bad["lines"][0]["quantity"] = 0
-    shipments_file = tmp_path / "shipments.json"
-    shipments_file.write_text(json.dumps(shipments, ensure_ascii=False), encoding="utf-8")
+    bad = "BAD-20261120-01"
+
+    shipments_file = edited_sample(
+        tmp_path,
+        "chao8_dealer_shipments.json",
+        rename=("shipment_id", "SHP-", "BAD-"),
+        edit=lambda rows: rows[0]["lines"][0].update(quantity=0),
+    )
 
     dag_run = run_dag(
         "chao8_traceability_sync",
         logical_date=DAY,
-        conf={"shipments_file": str(shipments_file), "output_dir": str(tmp_path)},
+        conf={"shipments_file": shipments_file, "output_dir": str(tmp_path)},
     )
     states = assert_failed_with_report(dag_run, "traceability_report", "create_outbound_orders")
     assert states["wait_until_completed"] == "upstream_failed", states
@@ -76,7 +74,7 @@ def test_traceability_run_fails_when_an_outbound_order_is_refused_and_still_repo
     assert not [k for k in backend.store.table("logistics_orders") if k.startswith("BAD-")]  # none sent
     (csv_path,) = (tmp_path / "chao8_traceability_sync").glob("*/outbound_orders.csv")
     rows = {r["order_no"]: r for r in csv.DictReader(csv_path.open(encoding="utf-8"))}
-    assert bad["shipment_id"] in rows
+    assert bad in rows
     assert {r["created"] for r in rows.values()} == {"not sent"}
     assert "No outbound order was sent" in (csv_path.parent / "outbound_orders.md").read_text(
         encoding="utf-8"

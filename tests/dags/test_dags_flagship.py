@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from conftest import (
     all_succeeded,
     assert_empty_day_skipped,
     assert_failed_with_report,
+    edited_sample,
     task_states,
 )
 
@@ -73,12 +73,9 @@ def test_order_to_doorstep_with_faults_creates_each_order_once(
     run_dag: Any, sandbox_cluster: Any, reports_dir: Path, tmp_path: Path
 ) -> None:
     """5xx answers, 429s and answers lost after the order was committed, on every platform."""
-    source = Path(__file__).resolve().parents[2] / "dags" / "data" / "order_to_doorstep_orders.json"
-    orders = json.loads(source.read_text(encoding="utf-8"))
-    for order in orders:
-        order["order_id"] = order["order_id"].replace("DTD-", "FLT-")
-    orders_file = tmp_path / "orders.json"
-    orders_file.write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
+    orders_file = edited_sample(
+        tmp_path, "order_to_doorstep_orders.json", rename=("order_id", "DTD-", "FLT-")
+    )
 
     before = sum((b.faults.injected for b in sandbox_cluster.backends.values()), Counter())
     for name, backend in sandbox_cluster.backends.items():
@@ -86,7 +83,7 @@ def test_order_to_doorstep_with_faults_creates_each_order_once(
             error_rate=0.08, rate_limit_rate=0.05, retry_after=0.05, lose_answer_rate=0.08, seed=len(name)
         )
     try:
-        dag_run = run_dag("order_to_doorstep", logical_date=DAY, conf={"orders_file": str(orders_file)})
+        dag_run = run_dag("order_to_doorstep", logical_date=DAY, conf={"orders_file": orders_file})
     finally:
         for backend in sandbox_cluster.backends.values():
             backend.faults.clear()
@@ -119,20 +116,17 @@ def test_order_to_doorstep_run_fails_when_an_item_cannot_be_bought_and_still_rep
     run_dag: Any, sandbox_cluster: Any, tmp_path: Path
 ) -> None:
     """A customer order whose item HyperSKU does not sell: the buy fails, so does the run; the report is written."""
-    source = Path(__file__).resolve().parents[2] / "dags" / "data" / "order_to_doorstep_orders.json"
-    orders = json.loads(source.read_text(encoding="utf-8"))
-    for order in orders:
-        order["order_id"] = order["order_id"].replace("DTD-", "NOSKU-")
-    orders[next(i for i, o in enumerate(orders) if o["order_id"] == "NOSKU-2002")]["lines"][0][
-        "hypersku_sku"
-    ] = "SKU-NOT-SOLD"
-    orders_file = tmp_path / "orders.json"
-    orders_file.write_text(json.dumps(orders, ensure_ascii=False), encoding="utf-8")
+    orders_file = edited_sample(
+        tmp_path,
+        "order_to_doorstep_orders.json",
+        rename=("order_id", "DTD-", "NOSKU-"),
+        edit=lambda rows: rows[1]["lines"][0].update(hypersku_sku="SKU-NOT-SOLD"),  # NOSKU-2002
+    )
 
     dag_run = run_dag(
         "order_to_doorstep",
         logical_date=DAY,
-        conf={"orders_file": str(orders_file), "output_dir": str(tmp_path)},
+        conf={"orders_file": orders_file, "output_dir": str(tmp_path)},
     )
     states = assert_failed_with_report(dag_run, "doorstep_report", "buy_from_hypersku[0]")
     assert states["wait_supplier_settled"] == "upstream_failed", states

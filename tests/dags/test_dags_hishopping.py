@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -11,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import all_succeeded, assert_empty_day_skipped, assert_failed_with_report, task_states
+from conftest import (
+    all_succeeded,
+    assert_empty_day_skipped,
+    assert_failed_with_report,
+    edited_sample,
+    task_states,
+)
 
 pytestmark = pytest.mark.dags
 
@@ -158,17 +163,17 @@ def test_temu_sourcing_run_fails_when_hishopping_refuses_an_order_and_still_repo
     run_dag: Any, sandbox_cluster: Any, tmp_path: Path
 ) -> None:
     """A purchase HiShopping refuses (no zip code) fails the run; the summary is still written."""
-    source = Path(__file__).resolve().parents[2] / "dags" / "data" / "hishopping_purchases.json"
-    data = json.loads(source.read_text(encoding="utf-8"))
-    for line in data["purchases"]:
-        line["merchant_order"] = line["merchant_order"].replace("TEMU-", "NOZIP-")
     bad = "NOZIP-261120-02"
-    next(line for line in data["purchases"] if line["merchant_order"] == bad)["receiver"]["zip"] = ""
-    purchases_file = tmp_path / "purchases.json"
-    purchases_file.write_text(json.dumps(data), encoding="utf-8")
+    purchases_file = edited_sample(
+        tmp_path,
+        "hishopping_purchases.json",
+        rows_key="purchases",
+        rename=("merchant_order", "TEMU-", "NOZIP-"),
+        edit=lambda rows: next(r for r in rows if r["merchant_order"] == bad)["receiver"].update(zip=""),
+    )
 
     dag_run = run_dag(
-        DAG_ID, logical_date=DAY, conf={"purchases_file": str(purchases_file), "output_dir": str(tmp_path)}
+        DAG_ID, logical_date=DAY, conf={"purchases_file": purchases_file, "output_dir": str(tmp_path)}
     )
     states = assert_failed_with_report(dag_run, "purchase_summary", "create_orders[0]")
     assert states["wait_settled"] == "upstream_failed", states

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EMPTY_DAY, WATCHER, all_succeeded, assert_empty_day_skipped, task_states
+from conftest import EMPTY_DAY, WATCHER, all_succeeded, assert_empty_day_skipped, edited_sample, task_states
 
 pytestmark = pytest.mark.dags
 DAY = datetime(2026, 11, 21, tzinfo=UTC)  # the run covering 2026-11-20
@@ -42,25 +41,21 @@ def test_dropship_fulfilment_end_to_end_and_rerun(
     )
 
 
-ORDERS = Path(__file__).resolve().parents[2] / "dags" / "data" / "hypersku_store_orders.json"
-
-
 def test_dropship_run_fails_when_hypersku_refuses_an_order_and_still_reports(
     run_dag: Any, sandbox_cluster: Any, tmp_path: Path
 ) -> None:
     """An order HyperSKU refuses (a SKU it does not sell) fails the run; the report is written."""
-    rows = json.loads(ORDERS.read_text(encoding="utf-8"))
-    for row in rows:
-        row["store_order_id"] = row["store_order_id"].replace("SHOP-", "REFUSED-")
-    day = [r for r in rows if r["created_at"].startswith("2026-11-20T1")]
-    day[0]["lines"][0]["sku"] = "SKU-NOT-SOLD"
-    orders_file = tmp_path / "orders.json"
-    orders_file.write_text(json.dumps(rows), encoding="utf-8")
+    orders_file = edited_sample(
+        tmp_path,
+        "hypersku_store_orders.json",
+        rename=("store_order_id", "SHOP-", "REFUSED-"),
+        edit=lambda rows: rows[1]["lines"][0].update(sku="SKU-NOT-SOLD"),  # REFUSED-1002
+    )
 
     dag_run = run_dag(
         "hypersku_dropship_fulfilment",
         logical_date=DAY,
-        conf={"orders_file": str(orders_file), "output_dir": str(tmp_path)},
+        conf={"orders_file": orders_file, "output_dir": str(tmp_path)},
     )
     states = task_states(dag_run)
     assert str(dag_run.state) == "failed", states

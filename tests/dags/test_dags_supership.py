@@ -15,6 +15,7 @@ from conftest import (
     all_succeeded,
     assert_empty_day_skipped,
     assert_failed_with_report,
+    edited_sample,
     task_states,
 )
 
@@ -154,11 +155,9 @@ def test_cod_delivery_run_fails_when_supership_refuses_the_orders_and_still_repo
     run_dag: Any, sandbox_cluster: Any, tmp_path: Path
 ) -> None:
     """Orders sent from a warehouse SuperShip does not know are refused: the run fails, the report is written."""
-    data = json.loads(DATA.read_text(encoding="utf-8"))
-    for order in data["orders"]:
-        order["order_id"] = order["order_id"].replace("DH-", "NOWH-")
-    orders_file = tmp_path / "orders.json"
-    orders_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    orders_file = edited_sample(
+        tmp_path, "supership_orders.json", rows_key="orders", rename=("order_id", "DH-", "NOWH-")
+    )
     warehouse = {
         "pickup_code": "NO-SUCH-WAREHOUSE",
         "province": "Thành phố Hồ Chí Minh",
@@ -168,7 +167,7 @@ def test_cod_delivery_run_fails_when_supership_refuses_the_orders_and_still_repo
     dag_run = run_dag(
         DAG_ID,
         logical_date=DAY,
-        conf={"orders_file": str(orders_file), "output_dir": str(tmp_path), "warehouse": warehouse},
+        conf={"orders_file": orders_file, "output_dir": str(tmp_path), "warehouse": warehouse},
     )
     states = assert_failed_with_report(dag_run, "cod_report", "create_orders[0]")
     assert states["wait_settled"] == "upstream_failed", states
