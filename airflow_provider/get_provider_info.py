@@ -1,12 +1,15 @@
 """Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point.
 
 Connection forms are declarative (Airflow >= 3.2 reads them without importing the hooks);
-secrets are ``format: password``. Keep this module free of imports.
+secrets are ``format: password``. Keep this module free of imports (the package's own
+``__version__`` aside: the package is already imported to reach this module).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from airflow_provider import __version__
 
 PLATFORMS = ("hypersku", "supership", "chao8", "hishopping")
 _NAMES = {
@@ -165,6 +168,7 @@ def get_provider_info() -> dict[str, Any]:
     """The provider's metadata dict (validated by Airflow against its provider info schema)."""
     return {
         "package-name": "airflow-provider-fulfillment",
+        "versions": [__version__],
         "name": "Fulfillment (HyperSKU, SuperShip, 超8, HiShopping)",
         "description": "Hooks, operators, sensors and a sandbox for HyperSKU, SuperShip, 超8 and HiShopping.",
         "integrations": [
