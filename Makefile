@@ -48,7 +48,7 @@ test: lint typecheck docs
 $(MIN_VENV)/.installed: pyproject.toml | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(MIN_VENV)
 	$(UV) pip install --quiet --python $(MIN_VENV)/bin/python \
-		"apache-airflow==$(MIN_AIRFLOW)" -e . pytest pytest-asyncio respx
+		"apache-airflow==$(MIN_AIRFLOW)" -e . pytest pytest-asyncio
 	touch $@
 
 test-min-airflow: $(MIN_VENV)/.installed

@@ -1,12 +1,15 @@
 """Provider metadata read by Airflow through the ``apache_airflow_provider`` entry point.
 
 Connection forms are declarative (Airflow >= 3.2 reads them without importing the hooks);
-secrets are ``format: password``. Keep this module free of imports.
+secrets are ``format: password``. Keep this module free of imports (the package's own
+``__version__`` aside: the package is already imported to reach this module).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from airflow_provider import __version__
 
 PLATFORMS = ("hypersku", "supership", "chao8", "hishopping")
 _NAMES = {
@@ -55,7 +58,8 @@ _COMMON_FIELDS: dict[str, Any] = {
         "description": "Verify the server's TLS certificate (default true). A CA bundle path also works.",
         "schema": {"type": ["boolean", "null"], "default": True},
     },
-    "proxy": _text("Proxy URL", "Optional HTTP(S) proxy, e.g. http://proxy:3128."),
+    # Airflow masks any extra named like a proxy (its URL may carry a password): a secret here too.
+    "proxy": _secret("Proxy URL", "Optional HTTP(S) proxy, e.g. http://user:password@proxy:3128."),
     "endpoints": {
         "label": "Endpoint overrides",
         "description": "JSON object {endpoint name: path} correcting documented or inferred paths.",
@@ -80,12 +84,14 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
             "refresh_token": _secret(
                 "OAuth2 refresh token", "From `python -m airflow_provider.hypersku.oauth` (oauth2 mode)."
             ),
-            "token_ttl": _number(
-                "Token TTL (s)", "Lifetime to assume when the token carries no exp (default 3600)."
+            "session_ttl": _number(
+                "Token TTL (s)",
+                "Lifetime to assume when the token carries no exp (default 3600). Was token_ttl.",
             ),
-            "auth_header_prefix": {
-                "label": "Authorization prefix",
-                "description": "Empty (default): the raw token, as HyperSKU's clients send it; or 'Bearer'.",
+            "auth_scheme": {
+                "label": "Authorization scheme",
+                "description": "Empty (default): the raw token, as HyperSKU's clients send it; or 'Bearer'. "
+                "Was auth_header_prefix.",
                 "schema": {"type": ["string", "null"], "enum": ["", "Bearer"], "default": ""},
             },
             **_COMMON_FIELDS,
@@ -108,7 +114,9 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
             },
             "client_id": _text("Client id", "client_id issued to the partner (password mode)."),
             "client_secret": _secret("Client secret", "client_secret issued to the partner (password mode)."),
-            "partner": _secret("Partner code", "The partner secret code (password mode)."),
+            "partner_secret": _secret(
+                "Partner code", "The partner secret code (password mode). Was partner."
+            ),
             **_COMMON_FIELDS,
         },
         "ui-field-behaviour": {
@@ -123,8 +131,9 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
     },
     "chao8": {
         "conn-fields": {
-            "token_ttl": _number(
-                "Token TTL (s)", "Used only when the token answer carries no TTL (default 28800)."
+            "session_ttl": _number(
+                "Token TTL (s)",
+                "Used only when the token answer carries no TTL (default 28800). Was token_ttl.",
             ),
             **_COMMON_FIELDS,
         },
@@ -140,7 +149,7 @@ _CONNECTIONS: dict[str, dict[str, Any]] = {
             "secret_key": _secret(
                 "Secret key", "Open API Secret Key (the dashboard's API Key): AES-256-GCM."
             ),
-            "sign_key": _secret("Sign key", "Open API Sign Key: HMAC-SHA256 signature."),
+            "sign_secret": _secret("Sign key", "Open API Sign Key: HMAC-SHA256 signature. Was sign_key."),
             **_COMMON_FIELDS,
         },
         "ui-field-behaviour": {
@@ -159,6 +168,7 @@ def get_provider_info() -> dict[str, Any]:
     """The provider's metadata dict (validated by Airflow against its provider info schema)."""
     return {
         "package-name": "airflow-provider-fulfillment",
+        "versions": [__version__],
         "name": "Fulfillment (HyperSKU, SuperShip, 超8, HiShopping)",
         "description": "Hooks, operators, sensors and a sandbox for HyperSKU, SuperShip, 超8 and HiShopping.",
         "integrations": [

@@ -132,7 +132,7 @@ class Chao8Hook(ApiHook):
 
     Connection: ``host`` = gateway URL (empty = ``https://sapi.supercarrier8.com``; tenants and
     white-label gateways put theirs), ``login`` = access key (应用Key), ``password`` = application
-    secret (应用秘钥; only its MD5 is ever sent). Extras: ``token_ttl`` (seconds, used only when
+    secret (应用秘钥; only its MD5 is ever sent). Extras: ``session_ttl`` (seconds, used only when
     the token answer carries no TTL), ``endpoints`` (path overrides: every business path is
     inferred), ``timeout``, ``verify``, ``proxy``, ``max_concurrency``.
 
@@ -148,6 +148,7 @@ class Chao8Hook(ApiHook):
     default_base_url: ClassVar[str] = c.DEFAULT_BASE_URL
     default_token_ttl: ClassVar[float] = 28800.0
     secret_extras: ClassVar[tuple[str, ...]] = ()
+    extra_aliases: ClassVar[Mapping[str, str]] = {"session_ttl": "token_ttl"}
     #: every path the hook calls. Only ``token`` is documented by the vendor; the business paths
     #: are inferred from the gateway's ``/cncop/<module>/v1/...`` pattern: a connection's extra
     #: ``endpoints`` ({name: path}) corrects any of them.
@@ -237,7 +238,7 @@ class Chao8Hook(ApiHook):
         expiry = jwt_expiry(answer.access_token)
         if expiry is not None and expiry > time.time():
             return expiry - time.time()
-        configured = self.extra.get("token_ttl")
+        configured = self.extra.get("session_ttl")
         return float(configured) if configured not in (None, "") else self.default_token_ttl
 
     def auth_headers(self, token: str) -> dict[str, str]:

@@ -233,6 +233,13 @@ class VariableTokenStore:
 _PROCESS_MEMORY = MemoryTokenStore()
 
 
+def _error_kind(err: BaseException) -> str:
+    """An error's class (and its driver error's class), never its text: that may quote SQL parameters."""
+    kind = type(err).__name__
+    orig = getattr(err, "orig", None)  # SQLAlchemy wraps the DB driver's error
+    return f"{kind} ({type(orig).__name__})" if isinstance(orig, BaseException) else kind
+
+
 def _in_task_context() -> bool:
     try:
         from airflow.sdk.execution_time import task_runner
@@ -329,9 +336,13 @@ class TokenManager:
         """
         candidates = [TokenManager._local.get(self.key)]
         try:
-            candidates.append(Token.from_json(self.store.get(self.key)))
+            stored = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning("Cannot read the shared token store (%s)", err)
+            log.warning("Cannot read the shared token store (key %s: %s)", self.key, _error_kind(err))
+        else:
+            if stored is not None:
+                self._mask_token(stored)
+                candidates.append(stored)
         return max((t for t in candidates if t is not None), key=lambda t: t.fetched_at, default=None)
 
     def invalidate(self, value: str) -> None:
@@ -344,17 +355,25 @@ class TokenManager:
         try:
             token = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning("Cannot read the shared token store (%s); using process memory", err)
+            log.warning(
+                "Cannot read the shared token store (key %s: %s); using process memory",
+                self.key,
+                _error_kind(err),
+            )
             return None
         if token is None or not token.usable() or token.value == stale:
             return None
-        self._remember(token)
+        self.remember(token)
         return token
 
-    def _remember(self, token: Token) -> None:
+    def _mask_token(self, token: Token) -> None:
         self._mask(token.value)
         for secret in token.extra.values():
             self._mask(secret)
+
+    def remember(self, token: Token) -> None:
+        """Keep ``token`` in the process cache (masked in logs first); the store is not written."""
+        self._mask_token(token)
         TokenManager._local[self.key] = token
 
     def _refresh(self, stale: str | None) -> Token:
@@ -364,11 +383,11 @@ class TokenManager:
                 return waited_for
         try:
             token = self._fetch_respecting_rate_limit(stale)
+            self.remember(token)  # masked before anything (a failed store write included) can print it
             # stored before the lease goes: a waiter that finds no lease then finds the token
             self._store_call(self.store.set, self.key, token.to_json())
         finally:
             self._store_call(self.store.delete, self.lease_key)
-        self._remember(token)
         return token
 
     def _fetch_respecting_rate_limit(self, stale: str | None) -> Token:
@@ -428,11 +447,16 @@ class TokenManager:
             return None
 
     @staticmethod
-    def _store_call(fn: Callable[..., Any], *args: Any) -> None:
+    def _store_call(fn: Callable[..., Any], key: str, *args: Any) -> None:
         try:
-            fn(*args)
+            fn(key, *args)
         except Exception as err:
-            log.warning("Cannot write the shared token store (%s); token kept in process memory", err)
+            # Never the error's text: a database error carries the statement's parameters (the token).
+            log.warning(
+                "Cannot write the shared token store (key %s: %s); token kept in process memory",
+                key,
+                _error_kind(err),
+            )
 
     @classmethod
     def clear_process_cache(cls) -> None:

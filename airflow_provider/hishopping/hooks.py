@@ -97,7 +97,7 @@ class HiShoppingHook(ApiHook):
     Talk to HiShopping: the merchant web API and the signed, encrypted open ("B-End") API.
 
     Connection: ``login`` = account e-mail and ``password`` = password (web API: goods,
-    orders, credit and its transactions); extras ``app_id``, ``secret_key`` and ``sign_key``
+    orders, credit and its transactions); extras ``app_id``, ``secret_key`` and ``sign_secret``
     (open API: order create/detail/list, credit balance, goods list/detail). Either half may be
     left out when its API is not used. ``host`` empty means ``https://hishopping.xyz``.
 
@@ -112,7 +112,8 @@ class HiShoppingHook(ApiHook):
     platform: ClassVar[str] = "hishopping"
     default_base_url: ClassVar[str] = "https://hishopping.xyz"
     default_token_ttl: ClassVar[float] = 24 * 3600.0
-    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_key")
+    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_secret", "sign_key")
+    extra_aliases: ClassVar[Mapping[str, str]] = {"sign_secret": "sign_key"}
     endpoints: ClassVar[Mapping[str, str]] = {
         # web API [seed]: JWT in Authorization: Bearer
         "web_login": "/api/v1/web/login",
@@ -144,18 +145,18 @@ class HiShoppingHook(ApiHook):
     @property
     def has_open_credentials(self) -> bool:
         extra = self.extra
-        return all(extra.get(name) for name in ("app_id", "secret_key", "sign_key"))
+        return all(extra.get(name) for name in ("app_id", "secret_key", "sign_secret"))
 
     def open_credentials(self) -> tuple[str, str, str]:
-        """``(app_id, secret_key, sign_key)`` from the connection extras."""
+        """``(app_id, secret_key, sign_secret)`` from the connection extras."""
         extra = self.extra
-        missing = [name for name in ("app_id", "secret_key", "sign_key") if not extra.get(name)]
+        missing = [name for name in ("app_id", "secret_key", "sign_secret") if not extra.get(name)]
         if missing:
             raise ConfigurationError(
                 self.platform,
                 f"the open API needs connection extras {missing} (App ID, Secret Key, Sign Key)",
             )
-        return str(extra["app_id"]), str(extra["secret_key"]), str(extra["sign_key"])
+        return str(extra["app_id"]), str(extra["secret_key"]), str(extra["sign_secret"])
 
     def resolve_api(self, api: str = "auto") -> Literal["open", "web"]:
         """Which API to use: ``auto`` = the open API when its keys are set, else the web API."""
@@ -172,7 +173,7 @@ class HiShoppingHook(ApiHook):
         raise ConfigurationError(
             self.platform,
             "the connection has neither web credentials (login + password) nor open API extras "
-            "(app_id, secret_key, sign_key)",
+            "(app_id, secret_key, sign_secret)",
         )
 
     # ------------------------------------------------------------------ web API token

@@ -660,7 +660,11 @@ def sandbox_connection(url: str) -> dict[str, Any]:
         "host": url,
         "login": SANDBOX_EMAIL,
         "password": SANDBOX_PASSWORD,
-        "extra": {"app_id": SANDBOX_APP_ID, "secret_key": SANDBOX_SECRET_KEY, "sign_key": SANDBOX_SIGN_KEY},
+        "extra": {
+            "app_id": SANDBOX_APP_ID,
+            "secret_key": SANDBOX_SECRET_KEY,
+            "sign_secret": SANDBOX_SIGN_KEY,
+        },
     }
 
 

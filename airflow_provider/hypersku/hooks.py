@@ -182,8 +182,8 @@ class HyperSkuHook(ApiHook):
     ``api_key`` extra sent as ``Authorization`` on the token call. ``oauth2``: extras
     ``client_id``, ``client_secret`` and ``refresh_token`` (from
     ``python -m airflow_provider.hypersku.oauth``). Other extras: ``store_code`` (needed to look
-    orders up by ``thirdOrderId``), ``token_ttl`` (seconds, when the token is no JWT with
-    ``exp``; default 3600), ``auth_header_prefix`` (``Bearer`` to send ``Bearer <token>``),
+    orders up by ``thirdOrderId``), ``session_ttl`` (seconds, when the token is no JWT with
+    ``exp``; default 3600), ``auth_scheme`` (``Bearer`` to send ``Bearer <token>``),
     ``endpoints``, ``timeout``, ``verify``, ``proxy``, ``max_concurrency``.
 
     Tokens go in ``Authorization`` raw. A rotated OAuth2 refresh token is kept in the shared
@@ -239,6 +239,10 @@ class HyperSkuHook(ApiHook):
         }
     )
     secret_extras: ClassVar[tuple[str, ...]] = ("api_key", "client_secret", "refresh_token")
+    extra_aliases: ClassVar[Mapping[str, str]] = {
+        "auth_scheme": "auth_header_prefix",
+        "session_ttl": "token_ttl",
+    }
     #: paths answered by :func:`check_token_answer` instead of :func:`check_envelope`
     token_endpoints: ClassVar[tuple[str, ...]] = ("getToken", "accessToken", "refreshToken")
 
@@ -296,7 +300,7 @@ class HyperSkuHook(ApiHook):
         elif expires_in:
             ttl = float(expires_in)
         else:
-            ttl = float(self.extra.get("token_ttl") or self.default_token_ttl)
+            ttl = float(self.extra.get("session_ttl") or self.default_token_ttl)
         return Token.with_ttl(value, ttl, extra=extra)
 
     def get_password_token(self) -> LoginResDto:
@@ -372,8 +376,8 @@ class HyperSkuHook(ApiHook):
         )
 
     def auth_headers(self, token: str) -> dict[str, str]:
-        """``Authorization: <token>`` (raw), or ``Bearer <token>`` with extra ``auth_header_prefix``."""
-        prefix = self._extra_str("auth_header_prefix")
+        """``Authorization: <token>`` (raw), or ``Bearer <token>`` with extra ``auth_scheme``."""
+        prefix = self._extra_str("auth_scheme")
         return {"Authorization": f"{prefix} {token}" if prefix else token}
 
     def prepare(

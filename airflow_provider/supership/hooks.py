@@ -110,7 +110,7 @@ class SuperShipHook(ApiHook):
 
     Connection: ``password`` holds the personal access token (extra ``auth_mode: token``), or
     ``login`` = shop e-mail, ``password`` = password and extras ``client_id``,
-    ``client_secret``, ``partner`` (``auth_mode: password``). ``host`` is empty for production
+    ``client_secret``, ``partner_secret`` (``auth_mode: password``). ``host`` is empty for production
     or the base URL of another deployment (the sandbox). Optional extras: ``timeout``,
     ``verify``, ``proxy``, ``max_concurrency``, ``endpoints`` (path overrides), ``print_url``
     (label print page).
@@ -145,7 +145,8 @@ class SuperShipHook(ApiHook):
         "webhooks": "/v1/partner/webhooks",
         "create_webhook": "/v1/partner/webhooks/create",
     }
-    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner")
+    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner_secret", "partner")
+    extra_aliases: ClassVar[Mapping[str, str]] = {"partner_secret": "partner"}
     default_token_ttl: ClassVar[float] = 86400.0
 
     def __init__(self, supership_conn_id: str = default_conn_name, **kwargs: Any) -> None:
@@ -202,14 +203,14 @@ class SuperShipHook(ApiHook):
             "client_secret": extra.get("client_secret"),
             "username": conn.login,
             "password": conn.password,
-            "partner": extra.get("partner"),
+            "partner": extra.get("partner_secret"),
         }
         where = {
             "client_id": "extra client_id",
             "client_secret": "extra client_secret",
             "username": "login (shop e-mail)",
             "password": "password",
-            "partner": "extra partner",
+            "partner": "extra partner_secret",
         }
         missing = [where[name] for name, value in values.items() if not str(value or "").strip()]
         if missing:
@@ -230,7 +231,7 @@ class SuperShipHook(ApiHook):
             raise ConfigurationError(
                 self.platform,
                 f"login refused ({err.message}): check the connection's e-mail, password, "
-                "client_id, client_secret and partner",
+                "client_id, client_secret and partner_secret",
                 http_status=err.http_status,
                 trace_id=err.trace_id,
             ) from err

@@ -781,7 +781,7 @@ def sandbox_connection(url: str, *, auth_mode: str = "token") -> dict[str, Any]:
     extra: dict[str, Any] = {"auth_mode": auth_mode, "print_url": f"{url.rstrip('/')}/orders/awb"}
     if auth_mode == "password":
         extra.update(
-            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, partner=SANDBOX_PARTNER
+            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, partner_secret=SANDBOX_PARTNER
         )
         return {
             "conn_type": "supership",

@@ -88,7 +88,7 @@ def conn(make_conn: Callable[..., str], url: str) -> str:
         extra={
             "app_id": sb.SANDBOX_APP_ID,
             "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_key": sb.SANDBOX_SIGN_KEY,
+            "sign_secret": sb.SANDBOX_SIGN_KEY,
         },
     )
 

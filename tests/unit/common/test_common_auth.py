@@ -231,3 +231,71 @@ def test_latest_returns_the_newest_token_even_when_expired() -> None:
         value="newer", fetched_at=200, refresh_at=201, extra={"refresh_token": "rt-2"}
     )
     assert manager.latest().value == "newer"
+
+
+class _DriverError(Exception):
+    """Stands for the DB driver's error SQLAlchemy wraps (``err.orig``)."""
+
+
+class _ReadOnlyStore(MemoryTokenStore):
+    """A Variables table that cannot be written: the error quotes the statement's parameters."""
+
+    def __init__(self, masked: list[str]) -> None:
+        super().__init__()
+        self.masked = masked
+        self.masked_before_write: list[str] = []
+
+    def set(self, key: str, value: str) -> None:
+        self.masked_before_write = list(self.masked)
+        err = RuntimeError(
+            "(sqlite3.OperationalError) attempt to write a readonly database "
+            f"[SQL: INSERT INTO variable (key, val) VALUES (?, ?)] [parameters: ('{key}', '{value}')]"
+        )
+        err.orig = _DriverError("attempt to write a readonly database")  # type: ignore[attr-defined]
+        raise err
+
+
+def test_store_write_warning_names_the_key_and_error_kind_but_no_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    masked: list[str] = []
+    store = _ReadOnlyStore(masked)
+    manager = TokenManager(
+        "fulfillment_token_k",
+        lambda: Token.with_ttl("tok-SECRET-1", 60, extra={"refresh_token": "rt-SECRET-2"}),
+        store=store,
+        mask=masked.append,
+    )
+    with caplog.at_level("WARNING", logger="airflow_provider.common.auth"):
+        assert manager.get().value == "tok-SECRET-1"  # kept in process memory
+    assert "Cannot write the shared token store" in caplog.text
+    assert "fulfillment_token_k" in caplog.text
+    assert "RuntimeError (_DriverError)" in caplog.text
+    assert "tok-SECRET-1" not in caplog.text
+    assert "rt-SECRET-2" not in caplog.text
+    assert "parameters" not in caplog.text
+    # registered with log masking before the write was even tried
+    assert {"tok-SECRET-1", "rt-SECRET-2"} <= set(store.masked_before_write)
+
+
+def test_store_read_warning_carries_no_error_text(caplog: pytest.LogCaptureFixture) -> None:
+    class Unreadable(MemoryTokenStore):
+        def get(self, key: str) -> str | None:
+            raise RuntimeError("[parameters: ('rt-SECRET-3',)]")
+
+    manager = TokenManager("k", lambda: Token.with_ttl("t", 60), store=Unreadable())
+    with caplog.at_level("WARNING", logger="airflow_provider.common.auth"):
+        assert manager.latest() is None
+        assert manager.peek() is None
+    assert "Cannot read the shared token store" in caplog.text
+    assert "rt-SECRET-3" not in caplog.text
+
+
+def test_latest_masks_what_it_reads_from_the_store() -> None:
+    masked: list[str] = []
+    store = MemoryTokenStore()
+    store.set(
+        "k", Token(value="old-tok-1", fetched_at=1, refresh_at=2, extra={"refresh_token": "rt-9"}).to_json()
+    )
+    TokenManager("k", lambda: Token.with_ttl("t", 60), store=store, mask=masked.append).latest()
+    assert masked == ["old-tok-1", "rt-9"]

@@ -28,11 +28,11 @@ def test_entry_point_returns_valid_provider_info() -> None:
 def test_four_connection_types_with_declarative_forms_and_hidden_secrets() -> None:
     types = {c["connection-type"]: c for c in get_provider_info()["connection-types"]}
     assert set(types) == {"hypersku", "supership", "chao8", "hishopping"}
-    secrets = {
-        "hypersku": {"api_key", "client_secret", "refresh_token"},
-        "supership": {"client_secret", "partner"},
-        "chao8": set(),
-        "hishopping": {"secret_key", "sign_key"},
+    secrets = {  # proxy: a proxy URL can carry a password, and Airflow masks any "proxy" extra
+        "hypersku": {"api_key", "client_secret", "refresh_token", "proxy"},
+        "supership": {"client_secret", "partner_secret", "proxy"},
+        "chao8": {"proxy"},
+        "hishopping": {"secret_key", "sign_secret", "proxy"},
     }
     for conn_type, conn in types.items():
         fields = conn["conn-fields"]
@@ -63,3 +63,44 @@ def test_operator_and_sensor_modules_import_no_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_version_has_one_source_and_the_provider_info_reports_it() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    import airflow_provider
+
+    project = tomllib.loads((Path(__file__).resolve().parents[3] / "pyproject.toml").read_text())["project"]
+    assert "version" not in project
+    assert "version" in project["dynamic"]
+    assert get_provider_info()["versions"] == [airflow_provider.__version__]
+    assert version("airflow-provider-fulfillment") == airflow_provider.__version__
+
+
+def _import_under_airflow(airflow_version: str) -> subprocess.CompletedProcess[str]:
+    """``import airflow_provider`` in a process whose (stand-in) Airflow has this version."""
+    code = (
+        "import sys, types\n"
+        "airflow = types.ModuleType('airflow')\n"
+        f"airflow.__version__ = {airflow_version!r}\n"
+        "sys.modules['airflow'] = airflow\n"
+        "import airflow_provider\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_an_airflow_older_than_the_minimum_is_refused() -> None:
+    old = _import_under_airflow("3.2.1")
+    assert old.returncode != 0
+    assert "RuntimeError" in old.stderr
+    assert "needs Apache Airflow 3.2.2 or newer; this is Airflow 3.2.1" in old.stderr
+    for ok in ("3.2.2", "3.2.2rc1", "3.3.0.dev0", "4.0.0"):
+        assert _import_under_airflow(ok).returncode == 0, ok
+
+
+def test_importing_the_package_does_not_import_airflow() -> None:
+    """The sandbox and scripts import the package without paying for Airflow."""
+    code = "import sys, airflow_provider; print('airflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

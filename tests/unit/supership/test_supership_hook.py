@@ -97,7 +97,12 @@ def password_hook(make_conn: Any, fake: FakeSuperShip) -> SuperShipHook:
         host="https://api.example.vn",
         login="shop@example.vn",
         password="s3cret-pass",
-        extra={"auth_mode": "password", "client_id": "CID", "client_secret": "CSECRET", "partner": "PARTNER"},
+        extra={
+            "auth_mode": "password",
+            "client_id": "CID",
+            "client_secret": "CSECRET",
+            "partner_secret": "PARTNER",
+        },
     )
     return SuperShipHook(
         "ss_password", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore(), retry_policy=FAST
@@ -197,7 +202,7 @@ def test_password_mode_names_every_missing_credential(make_conn: Any, fake: Fake
     hook = SuperShipHook("ss_partial", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore())
     with pytest.raises(ConfigurationError) as info:
         hook.get_token()
-    for name in ("client_secret", "password", "partner"):
+    for name in ("client_secret", "password", "partner_secret"):
         assert name in str(info.value)
     assert fake.requests == []
 
