@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 MIN_AIRFLOW := 3.2.2
 MIN_VENV := .venv-airflow-min
 
-.PHONY: install demo test lint typecheck docs unit integration dags bench sandbox clean test-min-airflow
+.PHONY: install demo test lint typecheck docs unit integration dags bench sandbox clean test-min-airflow \
+	browser-deps browser docs-images
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -39,7 +40,12 @@ typecheck: install
 docs: install
 	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
-test: lint typecheck docs
+# Debian's chromium + chromedriver for tests/browser (no browser download: the network may be closed)
+browser-deps:
+	@(command -v chromium && command -v chromedriver) >/dev/null || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
+
+test: browser-deps lint typecheck docs
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(MAKE) test-min-airflow
 
@@ -62,6 +68,15 @@ integration: install
 
 dags: install
 	$(BIN)/pytest tests/dags $(PYTEST_ARGS)
+
+browser: install browser-deps
+	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
+
+# re-take the screenshots in docs/images (the four connection forms, the flagship DAG's graph);
+# a CJK font, or 超8's name shows as a box
+docs-images: install browser-deps
+	@fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-zenhei)
+	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/bulk_create.py
