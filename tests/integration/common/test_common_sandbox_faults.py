@@ -13,7 +13,7 @@ from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.errors import RateLimitError, TransportError
 from airflow_provider.common.operators import IdempotentCreate, run_bulk
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.common.sandbox import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
+from airflow_provider.sandbox.kit import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
 
 pytestmark = pytest.mark.integration
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)

@@ -22,7 +22,8 @@ from airflow_provider.hypersku.operators import (
     HyperSkuGetTrackingOperator,
     HyperSkuListProductsOperator,
 )
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -34,7 +35,6 @@ from airflow_provider.hypersku.sandbox import (
     HyperSkuBackend,
     create_app,
 )
-from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 
 pytestmark = pytest.mark.integration
 
@@ -134,6 +134,7 @@ def test_server_errors_on_reads_are_retried(backend: HyperSkuBackend, conn_id: s
 
 
 def test_lost_create_answer_makes_no_duplicate(backend: HyperSkuBackend, conn_id: str) -> None:
+    backend.set_duplicate_ids("refuse")  # the re-run below (try 1) is told apart by the refusal
     backend.faults.script("lose_answer", 1, path_contains=CREATE)
     result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(context())
     assert result["counts"] == {"created": 2}
@@ -287,7 +288,7 @@ def test_token_shared_through_airflow_variables(
 def test_sandbox_connection_reaches_the_sandbox(
     backend: HyperSkuBackend, url: str, monkeypatch: pytest.MonkeyPatch, auth_mode: str
 ) -> None:
-    from airflow_provider.hypersku.sandbox import sandbox_connection
+    from airflow_provider.sandbox.hypersku import sandbox_connection
 
     monkeypatch.setenv("AIRFLOW_CONN_HYPERSKU_SBX", json.dumps(sandbox_connection(url, auth_mode=auth_mode)))
     ok, message = HyperSkuHook("hypersku_sbx").test_connection()

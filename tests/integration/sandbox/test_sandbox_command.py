@@ -56,7 +56,7 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
             "AIRFLOW_CONN_CHAO8_DEFAULT",
             "AIRFLOW_CONN_HISHOPPING_DEFAULT",
         }
-        assert sum(line.startswith("airflow connections add ") for line in lines) == 4
+        assert not any(line.startswith("airflow connections add") for line in lines)  # no secret in argv
         for conn in exports.values():
             stats = httpx.get(f"{conn['host']}/_sandbox/stats", timeout=5).json()
             assert stats["token_calls"] == 0
