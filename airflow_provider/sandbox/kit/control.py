@@ -38,7 +38,7 @@ class ClockChange(BaseModel):
     """Move the sandbox clock: ``advance`` seconds ahead, and/or run at ``speed``."""
 
     advance: float | None = Field(None, ge=0)
-    speed: float | None = Field(None, gt=0)
+    speed: float | None = Field(None, ge=0, description="0 freezes the clock")
 
 
 class DuplicateIdsMode(BaseModel):
