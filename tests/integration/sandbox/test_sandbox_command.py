@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
+def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -27,6 +28,10 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
             "1",
             "--seed",
             "3",
+            "--duplicate-ids",
+            "refuse",
+            "--connections-file",
+            str(tmp_path / "connections.json"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -60,6 +65,12 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
         for conn in exports.values():
             stats = httpx.get(f"{conn['host']}/_sandbox/stats", timeout=5).json()
             assert stats["token_calls"] == 0
+            assert stats["duplicate_ids"] == "refuse"  # --duplicate-ids overrides every default
+        assert f"airflow connections import {tmp_path / 'connections.json'}" in lines
+        assert (
+            json.loads((tmp_path / "connections.json").read_text())["chao8_default"]
+            == exports["AIRFLOW_CONN_CHAO8_DEFAULT"]
+        )
         chao8 = exports["AIRFLOW_CONN_CHAO8_DEFAULT"]
         answer = httpx.post(
             f"{chao8['host']}/cncop/ca/v1/applications/get-token",
