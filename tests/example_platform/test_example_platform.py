@@ -76,7 +76,8 @@ def test_the_shared_control_api_works_for_the_new_platform(cluster: SandboxClust
     httpx.put(f"{url}/_sandbox/duplicate-ids", json={"mode": "accept"}).raise_for_status()
     hook.create_parcel("P-LOST-1", 500)
     store: dict[str, Any] = httpx.get(f"{url}/_sandbox/store").json()
-    assert sorted(store["parcels"]) == ["P-LOST-1", "P-LOST-1#2"]
+    assert len(store["parcel_ids"]["P-LOST-1"]) == 2
+    assert sorted(p["parcel_id"] for p in store["parcels"].values()) == ["P-LOST-1", "P-LOST-1"]
     httpx.post(f"{url}/_sandbox/clock", json={"advance": 300}).raise_for_status()
     sensor = AcmeParcelShippedSensor(
         task_id="wait", order_ids=["P-LOST-1"], conn_id="acme_default", deferrable=False

@@ -296,8 +296,8 @@ class HiShoppingBackend(SandboxBackend):
         if order_no:
             order = self.store.get("orders", str(order_no))
         elif merchant_order:
-            key = self.store.get("merchant_orders", str(merchant_order))
-            order = self.store.get("orders", key) if key else None
+            found = self.orders_by_id("merchant_orders", "orders", str(merchant_order))
+            order = found[0] if found else None
         else:
             raise SandboxAnswer(400, "order_no or merchant_order is required", 400)
         if order is None:
@@ -332,7 +332,7 @@ class HiShoppingBackend(SandboxBackend):
         total = goods_amount + fee
         with self._ledger_lock:
             self.settle()
-            if self.refuses_duplicates and self.store.get("merchant_orders", merchant_order) is not None:
+            if self.id_refused("merchant_orders", merchant_order):
                 raise SandboxAnswer(2002, "duplicate order")
             if self.balance < total:
                 raise SandboxAnswer(
@@ -361,7 +361,7 @@ class HiShoppingBackend(SandboxBackend):
                 "refunded": False,
             }
             self.store.insert("orders", order_no, order)
-            self.store.insert("merchant_orders", merchant_order, order_no)
+            self.index_id("merchant_orders", merchant_order, order_no)
             self._book("charge", -total, now, order_no=order_no, remark=f"order {merchant_order}")
         row = self.view(order, full=False)
         return {

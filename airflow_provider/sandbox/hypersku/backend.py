@@ -483,8 +483,7 @@ class HyperSkuBackend(SandboxBackend):
 
     def orders_by_third(self, third_order_id: str) -> list[dict[str, Any]]:
         """Every order created with ``thirdOrderId`` (more than one only when duplicates are accepted)."""
-        order_ids = self.store.get("third_order_ids", str(third_order_id)) or []
-        return [self.store.get("orders", order_id) for order_id in order_ids]
+        return self.orders_by_id("third_order_ids", "orders", str(third_order_id))
 
     def order_by_third(self, third_order_id: str) -> dict[str, Any] | None:
         """The first order created with ``thirdOrderId``."""
@@ -575,10 +574,10 @@ class HyperSkuBackend(SandboxBackend):
             raise SandboxInputError(f"logisticsId {logistics_id} not found")
         quote = next(o for o in self.quote(address["countryCode"], lines) if o["logisticsId"] == logistics_id)
         with self.store.lock:
-            if self.refuses_duplicates and self.store.get("third_order_ids", third):
+            if self.id_refused("third_order_ids", third):
                 return fail(500, f"Order {third} already exists (thirdOrderId already used)")
             order_id, seq = self._next_order_id()
-            self.store.table("third_order_ids").setdefault(third, []).append(order_id)
+            self.index_id("third_order_ids", third, order_id)
             warehouse = "Shenzhen Warehouse"
             for line in lines:
                 stock = self.inventory.get(line["skuId"])

@@ -64,6 +64,21 @@ class SandboxBackend:
     def set_duplicate_ids(self, mode: str) -> None:
         self.duplicate_ids = check_duplicate_mode(mode)
 
+    # ------------------------------------------------------------------ the caller's own ids
+    def id_refused(self, index: str, caller_id: str) -> bool:
+        """Whether a create reusing ``caller_id`` must be refused (hold ``store.lock`` around the create)."""
+        return self.refuses_duplicates and bool(self.store.get(index, caller_id))
+
+    def index_id(self, index: str, caller_id: str, order_key: str) -> None:
+        """Record that the order ``order_key`` was created with the caller's ``caller_id``."""
+        with self.store.lock:
+            self.store.table(index).setdefault(caller_id, []).append(order_key)
+
+    def orders_by_id(self, index: str, table: str, caller_id: str) -> list[Any]:
+        """Every order of ``table`` created with ``caller_id``, oldest first (several only when accepted)."""
+        with self.store.lock:
+            return [self.store.get(table, key) for key in self.store.get(index, caller_id) or []]
+
     def count(self, path: str) -> None:
         with self.lock:
             self.requests[path] += 1

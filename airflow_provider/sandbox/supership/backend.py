@@ -260,7 +260,7 @@ class SuperShipBackend(SandboxBackend):
 
     def orders_by_soc(self, soc: str) -> list[dict[str, Any]]:
         """Every order created with ``soc`` (more than one only when duplicates are accepted)."""
-        return [self.store.get("orders", code) for code in self.store.get("socs", soc) or []]
+        return self.orders_by_id("socs", "orders", soc)
 
     def order_by_soc(self, soc: str) -> dict[str, Any] | None:
         """The first order created with ``soc``."""
@@ -422,7 +422,7 @@ class SuperShipBackend(SandboxBackend):
             return 422, _error(_first(errors, more=True), errors)
         soc = order["soc"]
         with self.store.lock:
-            if soc and self.refuses_duplicates and self.store.get("socs", soc):
+            if soc and self.id_refused("socs", soc):
                 # inferred: SuperShip does not document its answer to a reused soc (the
                 # "refuse" duplicate-id mode answers this)
                 return 422, _error(
@@ -442,7 +442,7 @@ class SuperShipBackend(SandboxBackend):
             order["path"] = self._path_for(soc or code)
             self.store.insert("orders", code, order)
             if soc:
-                self.store.table("socs").setdefault(soc, []).append(code)
+                self.index_id("socs", soc, code)
         results = {
             "code": code,
             "sorting": order["sorting"],

@@ -48,23 +48,19 @@ class AcmeBackend(SandboxBackend):
         parcel_id, weight = str(body.get("parcel_id") or ""), body.get("weight_g")
         if not parcel_id or not isinstance(weight, int) or not 0 < weight <= self.limits["max_weight_g"]:
             raise AcmeError(400, "parcel_id and weight_g (1 to max_weight_g grams) are required")
-        key = parcel_id
         with self.store.lock:
-            if self.store.get("parcels", parcel_id) is not None:
-                if self.refuses_duplicates:
-                    raise AcmeError(DUPLICATE, f"parcel {parcel_id} exists")
-                key = f"{parcel_id}#{len(self.store.table('parcels')) + 1}"
+            if self.id_refused("parcel_ids", parcel_id):
+                raise AcmeError(DUPLICATE, f"parcel {parcel_id} exists")
+            key = f"parcel-{len(self.store.table('parcels')) + 1}"
             path = "lost" if "LOST" in parcel_id.upper() else "shipped"
-            self.store.insert(
-                "parcels",
-                key,
-                {"parcel_id": parcel_id, "weight_g": weight, "created": self.clock.now(), "path": path},
-            )
+            parcel = {"parcel_id": parcel_id, "weight_g": weight, "created": self.clock.now(), "path": path}
+            self.store.insert("parcels", key, parcel)
+            self.index_id("parcel_ids", parcel_id, key)
         return {"parcel_id": parcel_id, "status": self.status(parcel_id)}
 
     def status(self, parcel_id: str) -> str:
-        parcel = self.store.get("parcels", parcel_id)
+        parcel = self.orders_by_id("parcel_ids", "parcels", parcel_id)[0]
         return str(LIFECYCLES[parcel["path"]].status_at(parcel["created"], self.clock.now()))
 
     def statuses(self, ids: list[Any]) -> dict[str, str]:
-        return {str(i): self.status(str(i)) for i in ids if self.store.get("parcels", str(i)) is not None}
+        return {str(i): self.status(str(i)) for i in ids if self.store.get("parcel_ids", str(i))}
