@@ -24,7 +24,6 @@ NEUTRAL_MODULES = frozenset(
     {
         "airflow_provider.hypersku.constants",
         "airflow_provider.supership.statuses",
-        "airflow_provider.supership.areas",
         "airflow_provider.chao8.constants",
     }
 )

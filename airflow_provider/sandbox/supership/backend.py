@@ -51,6 +51,7 @@ from airflow_provider.sandbox.kit import (
     pick,
     tz_offset,
 )
+from airflow_provider.sandbox.supership import places
 from airflow_provider.sandbox.supership.seed import (
     _CITY_CODE,
     _REGION,
@@ -66,7 +67,6 @@ from airflow_provider.sandbox.supership.seed import (
     SHOP_ID,
     TOKEN_TTL,
 )
-from airflow_provider.supership import areas as place_names
 from airflow_provider.supership.statuses import CANCELLABLE_STATUSES, STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -335,7 +335,7 @@ class SuperShipBackend(SandboxBackend):
         found: dict[str, str] = {}
         errors: dict[str, str] = {}
         p_name = _text(province)
-        p_hit = place_names.find(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
+        p_hit = places.match(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
         if p_hit is None:
             errors["province"] = f"Tên Tỉnh/Thành Phố không hợp lệ: {p_name or '(trống)'}."
             return found, errors
@@ -343,7 +343,7 @@ class SuperShipBackend(SandboxBackend):
         found.update(province_code=p_key, province=p_hit)
         districts = SANDBOX_AREAS[p_key]["districts"]
         d_name = _text(district)
-        d_hit = place_names.find(d_name, [d["name"] for d in districts.values()]) if d_name else None
+        d_hit = places.match(d_name, [d["name"] for d in districts.values()]) if d_name else None
         if d_hit is None:
             errors["district"] = f"Tên Quận/Huyện không hợp lệ: {d_name or '(trống)'}."
             return found, errors
@@ -353,7 +353,7 @@ class SuperShipBackend(SandboxBackend):
             return found, errors
         c_name = _text(commune)
         communes = districts[d_key]["communes"]
-        c_hit = place_names.find(c_name, communes.values()) if c_name else None
+        c_hit = places.match(c_name, communes.values()) if c_name else None
         if c_hit is None:
             errors["commune"] = f"Tên Phường/Xã không hợp lệ: {c_name or '(trống)'}."
             return found, errors
