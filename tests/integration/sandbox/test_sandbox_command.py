@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from airflow_provider.sandbox.registry import simulated_platforms
+
 pytestmark = pytest.mark.integration
 
 
@@ -55,12 +57,8 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c(tmp_path: Path) -> 
             for line in lines
             if line.startswith("export AIRFLOW_CONN_")
         }
-        assert set(exports) == {
-            "AIRFLOW_CONN_HYPERSKU_DEFAULT",
-            "AIRFLOW_CONN_SUPERSHIP_DEFAULT",
-            "AIRFLOW_CONN_CHAO8_DEFAULT",
-            "AIRFLOW_CONN_HISHOPPING_DEFAULT",
-        }
+        assert set(exports) == {f"AIRFLOW_CONN_{p.default_conn_id.upper()}" for p in simulated_platforms()}
+        assert len(exports) == 4
         assert not any(line.startswith("airflow connections add") for line in lines)  # no secret in argv
         for conn in exports.values():
             stats = httpx.get(f"{conn['host']}/_sandbox/stats", timeout=5).json()
