@@ -108,7 +108,7 @@ def _sandbox_connection(conn_type: str, url: str, default: dict[str, Any]) -> di
     """The connection that reaches the sandbox; SuperShip in password mode, so its secret extras are filled."""
     if conn_type != "supership":
         return default
-    module = importlib.import_module("airflow_provider.supership.sandbox")
+    module = importlib.import_module("airflow_provider.sandbox.supership.seed")
     conn: dict[str, Any] = module.sandbox_connection(url, auth_mode="password")
     return conn
 

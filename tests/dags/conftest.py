@@ -127,3 +127,17 @@ def edited_sample(
     path = tmp_path / name
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return str(path)
+
+
+@pytest.fixture
+def refuse_reused_ids(sandbox_cluster: Any) -> Iterator[None]:
+    """Every simulator refuses a reused caller order id for this test, then back to its default.
+
+    A DAG re-run is a new run (try 1): HyperSKU's and SuperShip's documented answer (accept)
+    would make every order again; with refuse, the re-run is told apart by the duplicate answer.
+    """
+    saved = {name: backend.duplicate_ids for name, backend in sandbox_cluster.backends.items()}
+    sandbox_cluster.set_duplicate_ids("refuse")
+    yield
+    for name, mode in saved.items():
+        sandbox_cluster.backends[name].set_duplicate_ids(mode)

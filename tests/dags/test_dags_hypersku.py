@@ -13,7 +13,7 @@ DAY = datetime(2026, 11, 21, tzinfo=UTC)  # the run covering 2026-11-20
 
 
 def test_dropship_fulfilment_end_to_end_and_rerun(
-    run_dag: Any, sandbox_cluster: Any, reports_dir: Path
+    run_dag: Any, sandbox_cluster: Any, reports_dir: Path, refuse_reused_ids: None
 ) -> None:
     backend = sandbox_cluster.backends["hypersku"]
     before = set(backend.store.table("orders"))

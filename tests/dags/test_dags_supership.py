@@ -54,7 +54,9 @@ def test_sample_file_covers_the_interval_edges() -> None:
     assert {"DH-261120-00", "DH-261121-01"} < {o["order_id"] for o in orders} - set(inside)
 
 
-def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, tmp_path: Path) -> None:
+def test_cod_delivery_end_to_end_and_rerun(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path, refuse_reused_ids: None
+) -> None:
     backend = sandbox_cluster.backends["supership"]
     conf = {"output_dir": str(tmp_path)}
 

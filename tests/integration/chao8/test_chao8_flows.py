@@ -20,7 +20,10 @@ from airflow_provider.chao8.operators import (
     Chao8SyncDealersOperator,
     Chao8SyncProductsOperator,
 )
-from airflow_provider.chao8.sandbox import (
+from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
+from airflow_provider.common.errors import ConfigurationError
+from airflow_provider.common.triggers import StatusTrigger
+from airflow_provider.sandbox.chao8 import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
     SANDBOX_ACCESS_KEY,
@@ -31,10 +34,7 @@ from airflow_provider.chao8.sandbox import (
     Chao8Backend,
     create_app,
 )
-from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
-from airflow_provider.common.errors import ConfigurationError
-from airflow_provider.common.sandbox import SandboxClock
-from airflow_provider.common.triggers import StatusTrigger
+from airflow_provider.sandbox.kit import SandboxClock
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.errors import RateLimitError, TransportError
 from airflow_provider.common.operators import IdempotentCreate, run_bulk
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.common.sandbox import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
+from airflow_provider.sandbox.kit import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
 
 pytestmark = pytest.mark.integration
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
@@ -32,14 +32,12 @@ def hook(backend: DemoBackend, serve_app, make_conn) -> DemoHook:
 
 
 def test_clock_speed_and_advance() -> None:
-    before = time.monotonic()
-    clock = SandboxClock(speed=100, start=0)
-    time.sleep(0.05)
-    now = clock.now()
-    real = time.monotonic() - before  # however long a busy machine took: bounds, not a guess
-    assert 0.05 * 100 <= now <= real * 100
+    real = [50.0]
+    clock = SandboxClock(speed=100, start=0, monotonic=lambda: real[0])
+    real[0] += 0.05
+    assert clock.now() == pytest.approx(5)
     clock.advance(1000)
-    assert clock.now() >= now + 1000
+    assert clock.now() == pytest.approx(1005)
 
 
 def test_lifecycle_and_deterministic_paths() -> None:

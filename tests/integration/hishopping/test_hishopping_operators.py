@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 
-from airflow_provider.hishopping import sandbox as sb
 from airflow_provider.hishopping.hooks import HiShoppingHook
 from airflow_provider.hishopping.operators import (
     TRANSACTION_COLUMNS,
@@ -24,6 +23,7 @@ from airflow_provider.hishopping.operators import (
     HiShoppingListOrdersOperator,
 )
 from airflow_provider.hishopping.sensors import HiShoppingCreditSensor, HiShoppingOrderStatusSensor
+from airflow_provider.sandbox import hishopping as sb
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from airflow_provider.common.errors import (
 )
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.hishopping import envelope
-from airflow_provider.hishopping import sandbox as sb
 from airflow_provider.hishopping.hooks import HiShoppingHook
+from airflow_provider.sandbox import hishopping as sb
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,8 @@ from airflow_provider.hypersku.operators import (
     HyperSkuGetTrackingOperator,
     HyperSkuListProductsOperator,
 )
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -34,7 +35,6 @@ from airflow_provider.hypersku.sandbox import (
     HyperSkuBackend,
     create_app,
 )
-from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +124,7 @@ def test_server_errors_on_reads_are_retried(backend: HyperSkuBackend, conn_id: s
 def test_lost_create_answer_makes_no_duplicate(
     backend: HyperSkuBackend, conn_id: str, task_context: Any
 ) -> None:
+    backend.set_duplicate_ids("refuse")  # the re-run below (try 1) is told apart by the refusal
     backend.faults.script("lose_answer", 1, path_contains=CREATE)
     result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(
         task_context()
@@ -161,7 +162,8 @@ def test_a_retried_attempt_reports_existing_orders_and_creates_only_the_rest(
 def test_the_sandbox_duplicate_answer_counts_existed_after_a_read_back(
     backend: HyperSkuBackend, conn_id: str, task_context: Any
 ) -> None:
-    """This sandbox refuses a reused thirdOrderId: without a look-up first, the refusal is read back."""
+    """A sandbox set to refuse a reused thirdOrderId: without a look-up first, the refusal is read back."""
+    backend.set_duplicate_ids("refuse")
     HyperSkuCreateOrdersOperator(task_id="c", orders=orders("DUP-1")).execute(task_context())
     again = HyperSkuCreateOrdersOperator(
         task_id="c", orders=orders("DUP-1", "DUP-2"), lookup_first=False
@@ -319,7 +321,7 @@ def test_token_shared_through_airflow_variables(
 def test_sandbox_connection_reaches_the_sandbox(
     backend: HyperSkuBackend, url: str, monkeypatch: pytest.MonkeyPatch, auth_mode: str
 ) -> None:
-    from airflow_provider.hypersku.sandbox import sandbox_connection
+    from airflow_provider.sandbox.hypersku import sandbox_connection
 
     monkeypatch.setenv("AIRFLOW_CONN_HYPERSKU_SBX", json.dumps(sandbox_connection(url, auth_mode=auth_mode)))
     ok, message = HyperSkuHook("hypersku_sbx").test_connection()

@@ -14,11 +14,9 @@ from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.errors import ConfigurationError
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.common.sandbox import Faults, SandboxClock, start_server
 from airflow_provider.common.triggers import StatusTrigger
-from airflow_provider.supership import operators as ops
-from airflow_provider.supership.hooks import SuperShipHook
-from airflow_provider.supership.sandbox import (
+from airflow_provider.sandbox.kit import Faults, SandboxClock, start_server
+from airflow_provider.sandbox.supership import (
     SECONDS_TO_DELIVERED,
     SECONDS_TO_FINAL,
     SuperShipBackend,
@@ -26,6 +24,8 @@ from airflow_provider.supership.sandbox import (
     sample_order,
     sandbox_connection,
 )
+from airflow_provider.supership import operators as ops
+from airflow_provider.supership.hooks import SuperShipHook
 from airflow_provider.supership.sensors import SuperShipOrderStatusSensor
 
 pytestmark = pytest.mark.integration
@@ -172,15 +172,17 @@ def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
     assert [r["outcome"] for r in again["results"]] == ["existed"] * 3 + ["created"] * 2
     assert [r["id"] for r in again["results"][:3]] == [r["id"] for r in first["results"]]
     assert sorted(o["soc"] for o in backend.orders()) == [f"RERUN-{i}" for i in range(5)]
-    # found by soc before any create: no refused (duplicate) create was sent
+    # found by soc before any create: nothing was sent again (the sandbox accepts a reused soc)
+    assert backend.duplicate_ids == "accept"
     assert backend.requests["/v1/partner/orders/add"] == 5
 
 
 def test_a_duplicate_answer_counts_existed_after_a_read_back(
     fast_operators: None, backend: SuperShipBackend, context: Any
 ) -> None:
-    """The sandbox refuses a reused soc (422, inferred): on a first attempt that resends an
+    """A sandbox set to refuse a reused soc (422, inferred): on a first attempt that resends an
     order, the refusal is read back by soc and counts ``existed`` when it is this order."""
+    backend.set_duplicate_ids("refuse")
     orders = [sample_order(f"AGAIN-{i}", i) for i in range(2)]
     first = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
     again = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders, lookup_first=False).execute(

@@ -11,6 +11,7 @@ from pathlib import Path
 import airflow
 
 from airflow_provider.get_provider_info import get_provider_info
+from airflow_provider.platforms import platform_names, platforms
 
 
 def test_entry_point_returns_valid_provider_info() -> None:
@@ -27,7 +28,7 @@ def test_entry_point_returns_valid_provider_info() -> None:
 
 def test_four_connection_types_with_declarative_forms_and_hidden_secrets() -> None:
     types = {c["connection-type"]: c for c in get_provider_info()["connection-types"]}
-    assert set(types) == {"hypersku", "supership", "chao8", "hishopping"}
+    assert set(types) == set(platform_names()) == {"hypersku", "supership", "chao8", "hishopping"}
     secrets = {  # proxy: a proxy URL can carry a password, and Airflow masks any "proxy" extra
         "hypersku": {"api_key", "client_secret", "refresh_token", "proxy"},
         "supership": {"client_secret", "partner_secret", "proxy"},
@@ -43,22 +44,54 @@ def test_four_connection_types_with_declarative_forms_and_hidden_secrets() -> No
         assert module == f"airflow_provider.{conn_type}.hooks"
 
 
+def test_every_secret_extra_has_a_name_airflow_masks() -> None:
+    """Masking, the REST API and the edit form go by name, not by ``format: password``."""
+    try:
+        from airflow.sdk._shared.secrets_masker.secrets_masker import should_hide_value_for_key
+    except ImportError:  # older Airflow 3 releases
+        from airflow.sdk.execution_time.secrets_masker import should_hide_value_for_key
+
+    for platform in platforms():
+        for name in platform.secret_fields:
+            assert should_hide_value_for_key(name), (platform.name, name)
+    renamed = {p.name: dict(p.renamed_extras) for p in platforms() if p.renamed_extras}
+    assert renamed == {
+        "hypersku": {"auth_scheme": "auth_header_prefix", "session_ttl": "token_ttl"},
+        "supership": {"partner_secret": "partner"},
+        "chao8": {"session_ttl": "token_ttl"},
+        "hishopping": {"sign_secret": "sign_key"},
+    }
+
+
+def test_the_hooks_read_the_renamed_extras_the_registry_declares() -> None:
+    """One fact, two readers: the form (registry) and the hook (old names as read-only aliases)."""
+    from airflow.sdk.module_loading import import_string
+
+    for platform in platforms():
+        hook_class = import_string(platform.hook_class)
+        assert dict(hook_class.extra_aliases) == dict(platform.renamed_extras), platform.name
+        for new, old in platform.renamed_extras.items():
+            assert new in platform.conn_fields, (platform.name, new)
+            assert old not in platform.conn_fields, (platform.name, old)
+
+
 def test_operator_and_sensor_modules_import_no_heavy_modules() -> None:
     """DAG parsing pays every module-level import: keep hooks, httpx clients, fastapi out."""
+    root = Path(__file__).resolve().parents[3]
     modules = [
-        f"airflow_provider.{p}.{kind}"
-        for p in ("hypersku", "supership", "chao8", "hishopping")
-        for kind in ("operators", "sensors")
-        if (Path(__file__).resolve().parents[3] / "airflow_provider" / p / f"{kind}.py").exists()
+        p.module(kind)
+        for p in platforms()
+        for kind in p.modules
+        if (root / Path(*p.module(kind).split("."))).with_suffix(".py").exists()
     ]
     code = (
         "import sys, airflow.sdk\n"
         "before = set(sys.modules)\n"
-        "import airflow_provider\n"
+        "import airflow_provider, airflow_provider.get_provider_info, airflow_provider.platforms\n"
         + "".join(f"import {m}\n" for m in modules)
         + "new = set(sys.modules) - before\n"
         "heavy = sorted(m for m in new if m.split('.')[0] in ('fastapi', 'uvicorn', 'requests', 'cryptography')"
-        " or m.startswith('airflow.providers.http') or m.endswith('.hooks') or m.endswith('.sandbox'))\n"
+        " or m.startswith('airflow.providers.http') or m.endswith('.hooks') or m.startswith('airflow_provider.sandbox'))\n"
         "print(heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

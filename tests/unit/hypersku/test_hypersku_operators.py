@@ -24,7 +24,7 @@ from airflow_provider.hypersku.operators import (
     HyperSkuListProductsOperator,
     HyperSkuUpdateOrderAddressesOperator,
 )
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def backend() -> HyperSkuBackend:
-    return HyperSkuBackend(failure_share=0)
+    return HyperSkuBackend(failure_share=0, duplicate_ids="refuse")  # these tests exercise the refusal
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from test_hypersku_support import AppTransport, sandbox_hook
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.triggers import StatusTrigger
 from airflow_provider.hypersku.hooks import HyperSkuHook
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+from airflow_provider.sandbox.hypersku import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_EXAMPLE_ORDER,
@@ -22,7 +23,6 @@ from airflow_provider.hypersku.sandbox import (
     HyperSkuBackend,
     create_app,
 )
-from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 
 STATUS = "/api/customer/admin/orders/status"
 

@@ -18,7 +18,7 @@ import pytest
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.hypersku.hooks import HyperSkuHook
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     SANDBOX_PASSWORD,
     SANDBOX_STORE_CODE,
     SANDBOX_USERNAME,
