@@ -28,7 +28,7 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransportError,
 )
-from airflow_provider.common.hooks import ApiCall, ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook, mask
 from airflow_provider.common.models import ApiModel, Page
 from airflow_provider.hypersku.models import (
     LOGISTICS_STRATEGIES,
@@ -316,23 +316,39 @@ class HyperSkuHook(ApiHook):
     def _fetch_password_token(self) -> Token:
         return self._token(self.get_password_token().token, None)
 
-    def _oauth_client(self) -> tuple[str, str]:
-        client_id, client_secret = self._extra_str("client_id"), self._extra_str("client_secret")
+    def _oauth_client(
+        self, client_id: str | None = None, client_secret: str | None = None
+    ) -> tuple[str, str]:
+        client_id = (client_id or self._extra_str("client_id")).strip()
+        client_secret = (client_secret or self._extra_str("client_secret")).strip()
+        mask(client_secret)
         if not client_id or not client_secret:
             raise ConfigurationError(
                 self.platform, "oauth2 mode needs the extras client_id and client_secret"
             )
         return client_id, client_secret
 
-    def exchange_oauth2_code(self, code: str) -> OAuth2TokenVo:
-        """``accessToken``: exchange an authorisation ``code`` (once, outside a DAG) for tokens."""
-        client_id, client_secret = self._oauth_client()
+    def exchange_oauth2_code(
+        self, code: str, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> OAuth2TokenVo:
+        """``accessToken``: exchange an authorisation ``code`` (once, outside a DAG) for tokens.
+
+        :param client_id: the app's ``clientId``; defaults to the connection extra ``client_id``.
+        :param client_secret: the app's ``clientSecret``; defaults to the extra ``client_secret``.
+        """
+        client_id, client_secret = self._oauth_client(client_id, client_secret)
         body = OAuth2AccessTokenReq(client_id=client_id, client_secret=client_secret, code=code).dump()
         return self._token_call(self._post("accessToken", body, oauth2_token_vo, idempotent=False))
 
-    def refresh_oauth2_token(self, refresh_token: str) -> OAuth2TokenVo:
-        """``refreshToken``: a new access token (and maybe a rotated refresh token)."""
-        client_id, client_secret = self._oauth_client()
+    def refresh_oauth2_token(
+        self, refresh_token: str, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> OAuth2TokenVo:
+        """``refreshToken``: a new access token (and maybe a rotated refresh token).
+
+        :param client_id: the app's ``clientId``; defaults to the connection extra ``client_id``.
+        :param client_secret: the app's ``clientSecret``; defaults to the extra ``client_secret``.
+        """
+        client_id, client_secret = self._oauth_client(client_id, client_secret)
         body = OAuth2RefreshTokenReq(
             client_id=client_id, client_secret=client_secret, refresh_token=refresh_token
         ).dump()
@@ -723,21 +739,61 @@ class HyperSkuHook(ApiHook):
         return await self.acall(self._update_address(order_id, shipping_address))
 
     # ------------------------------------------------------------------ stock
-    def get_stock_order_info(self, page: int = 1, limit: int = 50, **filters: Any) -> Page[OrderResult]:
+    def _stock_body(
+        self,
+        status: int | str | None,
+        start_time: datetime | str | None,
+        end_time: datetime | str | None,
+        filters: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        named = self._order_infos_body(status, start_time, end_time)
+        return {**filters, **{key: value for key, value in named.items() if value is not None}}
+
+    def get_stock_order_info(
+        self,
+        page: int = 1,
+        limit: int = 50,
+        *,
+        status: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        **filters: Any,
+    ) -> Page[OrderResult]:
         """``getStockOrderInfo``: one page of stock (inventory purchase) orders.
+
+        The filters are inferred (as for ``getOrderInfos``): ``status``, creation time from
+        ``start_time`` to before ``end_time`` (sent as +08:00 ``yyyy-MM-dd HH:mm:ss``).
 
         :param filters: extra body fields in HyperSKU's spelling (``orderId``, ...).
         """
-        return self.call(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
+        body = self._stock_body(status, start_time, end_time, filters)
+        return self.call(self._paged("getStockOrderInfo", OrderResult, body, page, limit))
 
     async def aget_stock_order_info(
-        self, page: int = 1, limit: int = 50, **filters: Any
+        self,
+        page: int = 1,
+        limit: int = 50,
+        *,
+        status: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        **filters: Any,
     ) -> Page[OrderResult]:
-        return await self.acall(self._paged("getStockOrderInfo", OrderResult, filters, page, limit))
+        body = self._stock_body(status, start_time, end_time, filters)
+        return await self.acall(self._paged("getStockOrderInfo", OrderResult, body, page, limit))
 
-    def iter_stock_orders(self, *, limit: int = 50, **filters: Any) -> Iterator[OrderResult]:
-        """Every stock order, page after page."""
-        return self._walk("getStockOrderInfo", OrderResult, filters, limit)
+    def iter_stock_orders(
+        self,
+        *,
+        status: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        limit: int = 50,
+        **filters: Any,
+    ) -> Iterator[OrderResult]:
+        """Every stock order matching the filters, page after page to the end."""
+        body = self._stock_body(status, start_time, end_time, filters)
+        return self._walk("getStockOrderInfo", OrderResult, body, limit)
 
     def get_inventory_info(
         self, page: int = 1, limit: int = 50, *, sku_id: str | None = None

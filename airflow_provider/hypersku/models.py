@@ -609,6 +609,16 @@ class OrderInventoryHistoryDto(ApiModel):
     crt_time: Time = Field(default=None, alias="crtTime")
     remark: str | None = None
 
+    def compact(self) -> dict[str, Any]:
+        """``{skuId, num, type, warehouseName, time}``: the XCom form of a movement."""
+        return {
+            "skuId": self.sku_id,
+            "num": self.num,
+            "type": self.type,
+            "warehouseName": self.warehouse_name,
+            "time": self.crt_time.isoformat() if self.crt_time else None,
+        }
+
 
 def iter_rows(model: type[ApiModel], data: Any) -> Iterator[Any]:
     """Rows of a list answer (a list, ``TableData`` or a single object) validated as ``model``."""

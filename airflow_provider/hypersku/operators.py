@@ -65,6 +65,20 @@ class HyperSkuOperator(PlatformOperator):
 
         def session(self) -> _GeneratorContextManager[HyperSkuHook, None, None]: ...
 
+    @staticmethod
+    def as_time(value: Any) -> datetime | str | None:
+        """A datetime, an ISO string (read as a datetime; naive = UTC) or a string in HyperSKU's form."""
+        if value in (None, ""):
+            return None
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            return value
+        raise ValueError(f"expected a datetime or an ISO time string, got {value!r}")
+
     def write_file(self, context: Context, prefix: str, payload: Any) -> str:
         """Write ``payload`` as JSON to ``output_path/<prefix>_<dag>_<task>_<run>[_<map>].json``."""
         import json
@@ -417,7 +431,46 @@ class HyperSkuUpdateOrderAddressesOperator(HyperSkuOperator, BulkOperator["Updat
         )
 
 
-class HyperSkuGetTrackingOperator(HyperSkuOperator, BulkOperator[str]):
+class HyperSkuPerOrderReadOperator(HyperSkuOperator, BulkOperator[str]):
+    """
+    Base of the operators that read one record per order id with bounded concurrency and put
+    the full records in one JSON file under ``output_path`` (its path in XCom under ``file``).
+
+    Subclasses set :attr:`file_prefix` and implement :meth:`read`, returning the compact
+    ``ItemResult`` and the full record of one id.
+    """
+
+    #: the JSON file's name starts with this
+    file_prefix: ClassVar[str] = ""
+
+    def __init__(self, *, output_path: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.output_path = output_path
+        self._records: dict[str, Any] = {}
+        self._file: str | None = None
+
+    def item_key(self, item: str) -> str:
+        return item
+
+    async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
+        """The compact result of ``item`` and its full record (JSON-ready) for the file."""
+        raise NotImplementedError
+
+    async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
+        result, record = await self.read(hook, item)
+        self._records[item] = record
+        return result
+
+    def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
+        if self.output_path:
+            self._file = self.write_file(context, self.file_prefix, self._records)
+        return super().finish(context, report)
+
+    def report_extra(self, report: BulkReport) -> dict[str, Any]:
+        return {"file": self._file}
+
+
+class HyperSkuGetTrackingOperator(HyperSkuPerOrderReadOperator):
     """
     Fetch the international tracking of many orders with bounded concurrency.
 
@@ -442,32 +495,24 @@ class HyperSkuGetTrackingOperator(HyperSkuOperator, BulkOperator[str]):
 
     action = "HyperSKU tracking"
     items_param = "store_order_ids"
+    file_prefix = "hypersku_tracking"
     template_fields: Sequence[str] = ("store_order_ids", "output_path", "results_path")
 
-    def __init__(
-        self, *, store_order_ids: Any, output_path: str | None = None, events_in_xcom: int = 10, **kwargs: Any
-    ) -> None:
+    def __init__(self, *, store_order_ids: Any, events_in_xcom: int = 10, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.store_order_ids = store_order_ids
-        self.output_path = output_path
         self.events_in_xcom = events_in_xcom
-        self._histories: dict[str, Any] = {}
-        self._file: str | None = None
 
     def validate_items(self, raw: Any) -> list[str]:
         from airflow_provider.common.inputs import ids_from
 
         return ids_from(raw, param="store_order_ids", report_field="key", report_key="third_order_ids")
 
-    def item_key(self, item: str) -> str:
-        return item
-
-    async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
+    async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
         from airflow_provider.common.operators import ItemResult
 
         info = await hook.aget_international_logistics(item)
         events = info.sorted_tracks()
-        self._histories[item] = info.model_dump(mode="json", by_alias=True)
         data: dict[str, Any] = {
             "trackingNumber": info.tracking_number,
             "carrier": info.express_delivery,
@@ -478,15 +523,70 @@ class HyperSkuGetTrackingOperator(HyperSkuOperator, BulkOperator[str]):
         if self.events_in_xcom > 0 and not self.output_path:
             data["events"] = [event.compact() for event in events[-self.events_in_xcom :]]
         tracked = bool(info.tracking_number or events)
-        return ItemResult(key=item, outcome="ok", status="tracked" if tracked else "no_tracking", data=data)
+        result = ItemResult(key=item, outcome="ok", status="tracked" if tracked else "no_tracking", data=data)
+        return result, info.model_dump(mode="json", by_alias=True)
 
-    def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
-        if self.output_path:
-            self._file = self.write_file(context, "hypersku_tracking", self._histories)
-        return super().finish(context, report)
 
-    def report_extra(self, report: BulkReport) -> dict[str, Any]:
-        return {"file": self._file}
+class HyperSkuGetInventoryHistoryOperator(HyperSkuPerOrderReadOperator):
+    """
+    Read the stock movements orders caused (``getInventoryHistoryByOrderId``), many orders with
+    bounded concurrency.
+
+    An order that ships from your stock held by HyperSKU locks that stock (a negative ``num``);
+    cancelling it releases the stock again (a positive ``num``). Without ``output_path`` the XCom
+    report carries, per order, the movement count, the net quantity per SKU and the latest
+    ``rows_in_xcom`` movements (compact). With ``output_path`` every movement goes to a JSON file
+    in that folder (``{orderId: [OrderInventoryHistoryDto]}``; any ``ObjectStoragePath`` URL) and
+    XCom carries its path under ``file`` plus the counts without the rows. Order ids are
+    validated before any request; an empty input skips the task.
+
+    Pushes to XCom ``{"counts", "results": [{key (orderId), outcome (ok/failed), status
+    (moved/no_movement), data: {movements, netBySku: {skuId: num}, rows: [{skuId, num, type,
+    warehouseName, time}]}}], "file"}``, before failing on any failed order (an unknown order id
+    fails that order only).
+
+    :param order_ids: one HyperSKU ``orderId`` or a list (templated): a create report works
+        (its ``order_ids``), as do ``"id1,id2"`` and a JSON list.
+    :param output_path: folder for the full histories (templated).
+    :param rows_in_xcom: latest movements per order kept in XCom when there is no file.
+    :param results_path: write every order's result to this JSON-lines file (templated).
+    :param hypersku_conn_id: the HyperSKU connection id.
+    :param max_concurrency: history calls in flight at once.
+    """
+
+    action = "HyperSKU inventory history"
+    items_param = "order_ids"
+    file_prefix = "hypersku_inventory_history"
+    template_fields: Sequence[str] = ("order_ids", "output_path", "results_path")
+
+    def __init__(self, *, order_ids: Any, rows_in_xcom: int = 20, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if int(rows_in_xcom) < 0:
+            raise ValueError(f"rows_in_xcom must be 0 or more, not {rows_in_xcom!r}")
+        self.order_ids = order_ids
+        self.rows_in_xcom = int(rows_in_xcom)
+
+    def validate_items(self, raw: Any) -> list[str]:
+        from airflow_provider.common.inputs import ids_from
+
+        return ids_from(raw, param="order_ids", report_key="order_ids")
+
+    async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
+        from airflow_provider.common.operators import ItemResult
+
+        rows = await hook.aget_inventory_history_by_order_id(item)
+        rows.sort(key=lambda row: (row.crt_time is None, row.crt_time or 0))
+        net: dict[str, int] = {}
+        for row in rows:
+            if row.sku_id is not None:
+                net[row.sku_id] = net.get(row.sku_id, 0) + (row.num or 0)
+        data: dict[str, Any] = {"movements": len(rows), "netBySku": net}
+        if self.rows_in_xcom > 0 and not self.output_path:
+            data["rows"] = [row.compact() for row in rows[-self.rows_in_xcom :]]
+        result = ItemResult(
+            key=item, outcome="ok", id=item, status="moved" if rows else "no_movement", data=data
+        )
+        return result, [row.model_dump(mode="json", by_alias=True) for row in rows]
 
 
 class HyperSkuListProductsOperator(HyperSkuOperator):
@@ -649,20 +749,6 @@ class HyperSkuListOrdersOperator(HyperSkuOperator):
         self.end_time = end_time
         self.output_path = output_path
 
-    @staticmethod
-    def as_time(value: Any) -> datetime | str | None:
-        """A datetime, an ISO string (read as a datetime) or a string HyperSKU's form already."""
-        if value in (None, ""):
-            return None
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return value
-        if isinstance(value, datetime):
-            return value
-        raise ValueError(f"expected a datetime or an ISO time string, got {value!r}")
-
     def execute(self, context: Context) -> dict[str, Any]:
         with self.session() as hook, self.fail_fast():
             orders = hook.list_order_infos(
@@ -679,6 +765,149 @@ class HyperSkuListOrdersOperator(HyperSkuOperator):
                 {"orderId": o.order_id, "storeOrderId": o.own_id, "status": o.status} for o in orders
             ]
         self.log.info("Read %d HyperSKU order(s)", len(orders))
+        return payload
+
+
+class HyperSkuGetStockOrdersOperator(HyperSkuOperator):
+    """
+    Read your stock (inventory purchase) orders (``getStockOrderInfo``), page after page, into a
+    JSON file; counts go to XCom.
+
+    By default only the stock orders created in the run's data interval are read
+    (``[data_interval_start, data_interval_end)``, sent as HyperSKU's +08:00
+    ``yyyy-MM-dd HH:mm:ss``); ``start_time`` / ``end_time`` replace either bound, and
+    ``use_data_interval=False`` reads every stock order (no time filter unless given). A run
+    without a data interval (a manual run of an unscheduled DAG) reads with no time filter. The
+    request fields of ``getStockOrderInfo`` are inferred (the ``getOrderInfos`` ones: ``page``,
+    ``limit``, ``status``, ``startTime``, ``endTime``); ``filters`` adds any other body field.
+    Every input is checked before the first request; no stock order in the window is not an
+    error (``count`` 0, an empty file).
+
+    Pushes to XCom ``{"count", "by_status": {status: n}, "quantity": total units ordered,
+    "amount": {currency: total}, "start_time", "end_time" (as sent, or null), "file"}``; the file
+    (``output_path/hypersku_stock_orders_<dag>_<task>_<run>.json``) holds the full orders
+    (``OrderResult`` fields in HyperSKU's spelling, ``goodsList`` included).
+
+    :param output_path: folder for the stock orders JSON (local path or any ``ObjectStoragePath``
+        URL; templated). Required.
+    :param status: only stock orders in this status code (templated).
+    :param start_time: created at or after (datetime or ISO string, naive = UTC; templated);
+        default ``data_interval_start``.
+    :param end_time: created before (templated); default ``data_interval_end``.
+    :param use_data_interval: default the bounds to the run's data interval (default ``True``).
+    :param filters: more body fields in HyperSKU's spelling, e.g. ``{"orderId": "ST240001"}``
+        (a dict or a JSON object string; templated).
+    :param page_size: stock orders per page (``limit``).
+    :param hypersku_conn_id: the HyperSKU connection id.
+    """
+
+    template_fields: Sequence[str] = ("output_path", "status", "start_time", "end_time", "filters")
+
+    def __init__(
+        self,
+        *,
+        output_path: str,
+        status: int | str | None = None,
+        start_time: datetime | str | None = None,
+        end_time: datetime | str | None = None,
+        use_data_interval: bool = True,
+        filters: dict[str, Any] | str | None = None,
+        page_size: int = 50,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not output_path:
+            raise ValueError("output_path is required: the stock orders are written to a file")
+        if int(page_size) < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size!r}")
+        self.output_path = output_path
+        self.status = status
+        self.start_time = start_time
+        self.end_time = end_time
+        self.use_data_interval = use_data_interval
+        self.filters = filters
+        self.page_size = int(page_size)
+
+    def request_filters(self, context: Context) -> dict[str, Any]:
+        """The checked hook arguments: ``status``, ``start_time``, ``end_time`` and the ``filters``."""
+        import json
+
+        from airflow_provider.hypersku.models import format_time
+
+        problems: list[str] = []
+        filters: Any = self.filters
+        if isinstance(filters, str):
+            try:
+                filters = json.loads(filters) if filters.strip() else None
+            except ValueError as err:
+                problems.append(f"filters: a JSON string was given but it does not parse: {err}")
+                filters = None
+        if filters is not None and not isinstance(filters, dict):
+            problems.append(f"filters: expected a dict of body fields, got {type(filters).__name__}")
+            filters = None
+        status: int | None = None
+        if self.status not in (None, ""):
+            try:
+                status = int(str(self.status).strip())
+            except ValueError:
+                problems.append(f"status: expected an order status code (an integer), got {self.status!r}")
+        bounds: dict[str, str | None] = {}
+        for name, value, default in (
+            ("start_time", self.start_time, "data_interval_start"),
+            ("end_time", self.end_time, "data_interval_end"),
+        ):
+            if value in (None, "") and self.use_data_interval:
+                value = context.get(default)  # type: ignore[misc,assignment]
+            try:
+                moment = self.as_time(value)
+            except ValueError as err:
+                problems.append(f"{name}: {err}")
+                continue
+            if isinstance(moment, str):
+                problems.append(f"{name}: {value!r} is not a time (a datetime or an ISO-8601 string)")
+                continue
+            bounds[name] = None if moment is None else format_time(moment)
+        start, end = bounds.get("start_time"), bounds.get("end_time")
+        if start and end and start >= end:
+            problems.append(f"start_time {start} is not before end_time {end} (+08:00)")
+        if problems:
+            raise ValueError("; ".join(problems) + "; nothing was sent")
+        return {"status": status, "start_time": start, "end_time": end, **(filters or {})}
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from decimal import Decimal
+
+        with self.fail_fast():
+            query = self.request_filters(context)
+        self.log.info(
+            "Reading HyperSKU stock orders created from %s to %s (+08:00)%s",
+            query["start_time"] or "the start",
+            query["end_time"] or "now",
+            f", status {query['status']}" if query["status"] is not None else "",
+        )
+        with self.session() as hook, self.fail_fast():
+            orders = list(hook.iter_stock_orders(limit=self.page_size, **query))
+        by_status: dict[str, int] = {}
+        amount: dict[str, Decimal] = {}
+        quantity = 0
+        for order in orders:
+            key = "unknown" if order.status is None else str(order.status)
+            by_status[key] = by_status.get(key, 0) + 1
+            if order.amount is not None:
+                currency = order.currency_code or ""
+                amount[currency] = amount.get(currency, Decimal(0)) + order.amount
+            quantity += sum(line.num or 0 for line in order.goods_list)
+        full = [order.model_dump(mode="json", by_alias=True) for order in orders]
+        payload = {
+            "count": len(orders),
+            "by_status": by_status,
+            "quantity": quantity,
+            "amount": {currency: str(total) for currency, total in amount.items()},
+            "start_time": query["start_time"],
+            "end_time": query["end_time"],
+            "file": self.write_file(context, "hypersku_stock_orders", full),
+        }
+        self.log.info("Read %d HyperSKU stock order(s): %s", len(orders), by_status)
         return payload
 
 

@@ -746,9 +746,25 @@ class HyperSkuBackend(SandboxBackend):
         return ok({"orderId": order["orderId"], **self.view(order)["ordersAddress"]})
 
     def stock_order_info(self, body: Any) -> Envelope:
+        """Stock orders by ``orderId``, ``status`` and creation time (``startTime`` <= crtTime < ``endTime``)."""
         page, limit = self._paging(body)
-        wanted = body.get("orderId") if isinstance(body, dict) else None
-        rows = [dict(o) for o in SANDBOX_STOCK_ORDERS if wanted in (None, "", o["orderId"])]
+        body = body if isinstance(body, dict) else {}
+        wanted = body.get("orderId")
+        start, end = (
+            self._time(body.get("startTime"), "startTime"),
+            self._time(body.get("endTime"), "endTime"),
+        )
+        status = body.get("status")
+        rows = []
+        for order in SANDBOX_STOCK_ORDERS:
+            created = self._time(order["crtTime"], "crtTime") or 0.0
+            if wanted not in (None, "") and str(wanted) != order["orderId"]:
+                continue
+            if (start is not None and created < start) or (end is not None and created >= end):
+                continue
+            if status not in (None, "") and str(order["status"]) != str(status):
+                continue
+            rows.append(json.loads(json.dumps(order)))
         return self._slice(rows, page, limit)
 
     def _inventory_rows(self, sku_id: str | None = None) -> list[dict[str, Any]]:
