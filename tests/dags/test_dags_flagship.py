@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from dag_states import (
     EMPTY_DAY,
     all_succeeded,
     assert_empty_day_skipped,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EMPTY_DAY, WATCHER, all_succeeded, assert_empty_day_skipped, edited_sample, task_states
+from dag_states import EMPTY_DAY, WATCHER, all_succeeded, assert_empty_day_skipped, edited_sample, task_states
 
 pytestmark = pytest.mark.dags
 DAY = datetime(2026, 11, 21, tzinfo=UTC)  # the run covering 2026-11-20
