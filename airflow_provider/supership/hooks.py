@@ -39,7 +39,7 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransientError,
 )
-from airflow_provider.common.hooks import ApiCall, ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook, mask
 from airflow_provider.common.retry import parse_retry_after
 from airflow_provider.supership import areas as place_names
 from airflow_provider.supership.models import (
@@ -59,6 +59,8 @@ from airflow_provider.supership.models import (
     OrderInfo,
     OrderStatus,
     Province,
+    RegisterRequest,
+    RegisterResult,
     Warehouse,
     WarehouseCreateRequest,
     WarehouseUpdate,
@@ -129,6 +131,7 @@ class SuperShipHook(ApiHook):
     default_base_url: ClassVar[str] = "https://api.mysupership.vn"
     endpoints: ClassVar[Mapping[str, str]] = {
         "login": "/v1/partner/auth/login",
+        "register": "/v1/partner/auth/register",
         "provinces": "/v1/partner/areas/province",
         "districts": "/v1/partner/areas/district",
         "communes": "/v1/partner/areas/commune",
@@ -223,10 +226,8 @@ class SuperShipHook(ApiHook):
         """Log in (password grant); in token mode the personal token is returned without a call."""
         if self.auth_mode == "token":
             return Token(value=self._personal_token())
-        login = self.login_call()
         try:
-            # the one call sent without a token (ApiCall has no ``auth`` flag): request + its parse
-            data = self.request(login.method, login.path, json=login.json, auth=False, idempotent=True)
+            result = self.login()
         except (AuthError, BadRequestError, NotFoundError) as err:
             raise ConfigurationError(
                 self.platform,
@@ -235,15 +236,70 @@ class SuperShipHook(ApiHook):
                 http_status=err.http_status,
                 trace_id=err.trace_id,
             ) from err
-        result = self._parse_answer(login, data)
         extra = {"refresh_token": result.refresh_token} if result.refresh_token else {}
         ttl = float(result.expires_in) if result.expires_in else self.default_token_ttl
         return Token.with_ttl(result.access_token, ttl, extra=extra)
 
-    def login_call(self) -> ApiCall[LoginResult]:
-        """``POST /v1/partner/auth/login`` (password grant; sent without a token)."""
-        body = self.login_request().dump()
-        return ApiCall("POST", self.endpoint("login"), LoginResult.model_validate, json=body, idempotent=True)
+    def login_call(self, credentials: LoginRequest | Mapping[str, Any] | None = None) -> ApiCall[LoginResult]:
+        """``POST /v1/partner/auth/login`` (password grant; sent without a token).
+
+        :param credentials: ``{client_id, client_secret, username, password, partner}``; default:
+            the connection's (see :meth:`login_request`). Secrets given here are masked in logs.
+        """
+        if credentials is None:
+            body = self.login_request().dump()
+        else:
+            body = _model(LoginRequest, credentials).dump()
+            for name in ("client_secret", "password", "partner"):
+                mask(body[name])
+        return ApiCall("POST", self.endpoint("login"), _login_result, json=body, idempotent=True, auth=False)
+
+    def login(self, credentials: LoginRequest | Mapping[str, Any] | None = None) -> LoginResult:
+        """
+        Log in with the password grant (``POST /v1/partner/auth/login``) and return the answer.
+
+        The hook logs in by itself when it needs a token (``auth_mode: password``); call this to
+        get a shop's token for another account. The tokens it returns are masked in logs.
+
+        :param credentials: ``{client_id, client_secret, username (shop e-mail), password,
+            partner}``; default: the connection's.
+        """
+        return self.call(self.login_call(credentials))
+
+    async def alogin(self, credentials: LoginRequest | Mapping[str, Any] | None = None) -> LoginResult:
+        return await self.acall(self.login_call(credentials))
+
+    def register_call(self, account: RegisterRequest | Mapping[str, Any]) -> ApiCall[RegisterResult]:
+        """``POST /v1/partner/auth/register`` (sent without a token, once: it creates an account).
+
+        The password and the partner code are registered with log masking before anything is sent.
+        """
+        request = _model(RegisterRequest, account)
+        for secret in request.secrets():
+            mask(secret)
+        return ApiCall(
+            "POST",
+            self.endpoint("register"),
+            _register_result,
+            json=request.dump(),
+            idempotent=False,
+            auth=False,
+        )
+
+    def register_account(self, account: RegisterRequest | Mapping[str, Any]) -> RegisterResult:
+        """
+        Register a new shop account (``POST /v1/partner/auth/register``), for e-commerce partners.
+
+        :param account: ``{project (shop name), name (representative), phone, email, password,
+            partner (the partner secret code)}``; validated before anything is sent.
+        :return: the account's ``code``, ``referral`` code and an access token (a ``SecretStr``,
+            masked in logs).
+        :raises DuplicateError: SuperShip already has an account with this e-mail.
+        """
+        return self.call(self.register_call(account))
+
+    async def aregister_account(self, account: RegisterRequest | Mapping[str, Any]) -> RegisterResult:
+        return await self.acall(self.register_call(account))
 
     def auth_headers(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
@@ -288,6 +344,8 @@ class SuperShipHook(ApiHook):
             body = None
         if not isinstance(body, dict):
             if 200 <= status < 300:
+                if body is None and _request_of(response)[0].endswith(self.endpoint("label")):
+                    return response.text  # the label print page is HTML
                 if body is None:
                     raise ResponseError(
                         self.platform,
@@ -314,6 +372,13 @@ class SuperShipHook(ApiHook):
         kwargs: dict[str, Any] = {"http_status": status, "trace_id": _trace_id(response), "details": errors}
         lowered = f"{message} {detail}".lower()
         path, query = _request_of(response)
+        if path.endswith(self.endpoint("register")):
+            if status in (401, 403):
+                return AuthError(
+                    self.platform, f"registration refused: check the partner code ({text})", **kwargs
+                )
+            if status < 500 and status != 429 and _says_exists(lowered):
+                return DuplicateError(self.platform, f"an account with this e-mail exists ({text})", **kwargs)
         if status == 401 or (status < 300 and any(w in message.lower() for w in _UNAUTHENTICATED)):
             if self.auth_mode == "token":
                 return ConfigurationError(
@@ -511,6 +576,11 @@ class SuperShipHook(ApiHook):
         body = LabelTokenRequest(code=list(codes)).dump()
         return ApiCall("POST", self.endpoint("label_token"), _label_token, json=body, idempotent=True)
 
+    def label_page_call(self, token: str, size: str = "A5") -> ApiCall[str]:
+        """``GET /v1/partner/orders/label?token=..&size=..`` (PHP SDK): the labels' HTML page."""
+        params = {"token": str(token), "size": _label_size(size)}
+        return ApiCall("GET", self.endpoint("label"), str, params=params)
+
     def warehouses_call(self) -> ApiCall[list[Warehouse]]:
         """``GET /v1/partner/warehouses``."""
         return ApiCall("GET", self.endpoint("warehouses"), partial(_many, Warehouse))
@@ -643,6 +713,21 @@ class SuperShipHook(ApiHook):
         size = _label_size(size)
         return f"{self.settings.base_url}{self.endpoint('label')}?{urlencode({'token': token, 'size': size})}"
 
+    def get_label_page(self, token: str, size: str = "A5") -> str:
+        """The labels' print page as HTML (``GET /v1/partner/orders/label``): receiver names and
+        addresses, keep it out of logs."""
+        return self.call(self.label_page_call(token, size))
+
+    async def aget_label_page(self, token: str, size: str = "A5") -> str:
+        return await self.acall(self.label_page_call(token, size))
+
+    def fetch_labels(self, codes: Iterable[str], size: str = "A5") -> str:
+        """A print token for ``codes`` then their print page (HTML), e.g. to archive the labels."""
+        return self.get_label_page(self.create_label_token(codes), size)
+
+    async def afetch_labels(self, codes: Iterable[str], size: str = "A5") -> str:
+        return await self.aget_label_page(await self.acreate_label_token(codes), size)
+
     # ----------------------------------------------------------------- warehouses
     def get_warehouses(self) -> list[Warehouse]:
         """Pickup warehouses of the account (``GET /v1/partner/warehouses``)."""
@@ -718,6 +803,21 @@ def _many(model: type[ModelT], data: Any) -> list[ModelT]:
     if isinstance(data, Mapping):
         data = [data]
     return [model.model_validate(item) for item in data]
+
+
+def _login_result(data: Any) -> LoginResult:
+    result = LoginResult.model_validate(data)
+    mask(result.access_token)
+    mask(result.refresh_token or "")
+    return result
+
+
+def _register_result(data: Any) -> RegisterResult:
+    result = RegisterResult.model_validate(data)
+    mask(result.access_token.get_secret_value())
+    if result.refresh_token is not None:
+        mask(result.refresh_token.get_secret_value())
+    return result
 
 
 def _label_token(data: Any) -> str:

@@ -17,6 +17,7 @@ from pydantic import (
     AliasChoices,
     BeforeValidator,
     Field,
+    SecretStr,
     ValidationInfo,
     field_validator,
 )
@@ -144,6 +145,79 @@ class LoginResult(_Answer):
     expires_in: int | None = None
     access_token: NonEmpty
     refresh_token: str | None = None
+
+
+class RegisterRequest(RequestModel):
+    """
+    Body of ``POST /v1/partner/auth/register`` (SuperShip's "Register" / "Đăng Ký"; PHP SDK
+    ``createUser``): a new shop account.
+
+    ``password`` and ``partner`` (the partner secret code) are :class:`~pydantic.SecretStr`: they
+    never show in ``repr``, logs or ``model_dump``; :meth:`dump` (the wire form) reveals them.
+
+    :param project: the shop / company name (``HMN Store``).
+    :param name: the representative's full name.
+    :param phone: the shop's phone (Vietnamese number, separators removed).
+    :param email: the shop's e-mail: the account's login (SuperShip refuses one already used).
+    :param password: the account's password (secret).
+    :param partner: the partner secret code issued to large e-commerce partners (secret).
+    """
+
+    project: NonEmpty
+    name: NonEmpty
+    phone: Phone
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    password: SecretStr
+    partner: SecretStr
+
+    @field_validator("password", "partner", mode="after")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("required")
+        return value
+
+    def secrets(self) -> tuple[str, str]:
+        """The password and the partner code, to register with log masking."""
+        return self.password.get_secret_value(), self.partner.get_secret_value()
+
+    def dump(self) -> dict[str, Any]:
+        """The wire form, secrets revealed (goes only into the request body)."""
+        data = super().dump()
+        data["password"], data["partner"] = self.secrets()
+        return data
+
+
+class RegisterResult(_Answer):
+    """
+    ``results`` of a registration: the account's ``code``, its ``referral`` code and a token.
+
+    The access token (and a refresh token if the answer carries one, not documented) are
+    :class:`~pydantic.SecretStr`; :meth:`compact` leaves them out.
+    """
+
+    code: str | None = None
+    project: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    referral: str | None = None
+    token_type: str = "Bearer"
+    expires_in: int | None = None
+    access_token: SecretStr
+    refresh_token: SecretStr | None = None
+
+    def compact(self) -> dict[str, Any]:
+        """XCom data: the account's code, e-mail, referral code and token lifetime (no token)."""
+        return _compact(
+            {
+                "code": self.code,
+                "project": self.project,
+                "email": self.email,
+                "referral": self.referral,
+                "expires_in": self.expires_in,
+            }
+        )
 
 
 # ----------------------------------------------------------------------------- areas
@@ -521,6 +595,18 @@ class Warehouse(_Answer):
     primary_name: str | None = None
     created_at: VnDateTime = None
     updated_at: VnDateTime = None
+
+    def compact(self) -> dict[str, Any]:
+        """XCom data: code, name, address, status and primary flag."""
+        return _compact(
+            {
+                "code": self.code,
+                "name": self.name,
+                "formatted_address": self.formatted_address or self.address,
+                "status": self.status,
+                "primary": self.primary,
+            }
+        )
 
 
 class WarehouseCreateRequest(RequestModel):

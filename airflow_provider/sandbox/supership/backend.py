@@ -224,7 +224,7 @@ class SuperShipBackend(SandboxBackend):
     platform = "supership"
     #: SuperShip documents no refusal of a reused ``soc``: a second create makes a second order
     default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
-    auth_paths = ("/v1/partner/auth/login",)
+    auth_paths = ("/v1/partner/auth/login", "/v1/partner/auth/register")
 
     def __init__(
         self,
@@ -246,6 +246,11 @@ class SuperShipBackend(SandboxBackend):
         self.last_headers: dict[str, dict[str, str]] = {}
         self._sequence = 810000000
         self._webhook_pushed: dict[str, int] = {}
+        #: e-mail -> account (the seed account, then every registered one); login takes any of them
+        self.accounts: dict[str, dict[str, Any]] = {
+            SANDBOX_EMAIL: {"code": "S" + SHOP_ID, "email": SANDBOX_EMAIL, "password": SANDBOX_PASSWORD}
+        }
+        self._account_sequence = 748145
         for warehouse in SANDBOX_WAREHOUSES:
             self._add_warehouse(dict(warehouse), created=self.clock.now() - 86400 * 30)
 
@@ -290,9 +295,14 @@ class SuperShipBackend(SandboxBackend):
             SANDBOX_PARTNER,
         )
         given = tuple(_text(body.get(f)) for f in fields)
-        if given[2].lower() != expected[2] or given[:2] + given[3:] != expected[:2] + expected[3:]:
+        account = self.accounts.get(given[2].lower())
+        if (
+            account is None
+            or given[3] != account["password"]
+            or given[:2] + given[4:] != expected[:2] + expected[4:]
+        ):
             return 401, _error("Thông tin đăng nhập không chính xác.", "invalid_credentials")
-        access = self.tokens.issue(SANDBOX_EMAIL)
+        access = self.tokens.issue(account["email"])
         refresh = secrets.token_urlsafe(30)
         with self.lock:
             self.token_calls += 1
@@ -304,6 +314,53 @@ class SuperShipBackend(SandboxBackend):
             "refresh_token": refresh,
         }
         return 200, _success(results, "Đăng nhập thành công.")
+
+    def register(self, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        """
+        ``POST /v1/partner/auth/register``: a new shop account with its token.
+
+        Inferred (SuperShip documents only the success answer): missing or invalid fields are
+        HTTP 422 with Laravel-style ``errors``; a wrong partner code is HTTP 401; an e-mail
+        already registered is HTTP 422 ``errors.email = ["The email has already been taken."]``.
+        """
+        fields = ("project", "name", "phone", "email", "password", "partner")
+        values = {f: _text(body.get(f)) for f in fields}
+        errors: dict[str, list[str]] = {f: [f"Trường {f} là bắt buộc."] for f, v in values.items() if not v}
+        if values["phone"] and not _PHONE.fullmatch(re.sub(r"[\s.\-()]", "", values["phone"])):
+            errors.setdefault("phone", []).append("Số điện thoại không hợp lệ.")
+        if values["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
+            errors.setdefault("email", []).append("Email không hợp lệ.")
+        if errors:
+            return 422, _error(_first(errors, more=True), errors)
+        if values["partner"] != SANDBOX_PARTNER:
+            return 401, _error("Mã bí mật không hợp lệ.", "invalid_partner")
+        email = values["email"].lower()
+        with self.lock:
+            if email in self.accounts:
+                return 422, _error("Email đã được sử dụng.", {"email": ["The email has already been taken."]})
+            self._account_sequence += 1
+            code = f"S{self._account_sequence}"
+            self.accounts[email] = {
+                "code": code,
+                "email": email,
+                "password": values["password"],
+                "project": values["project"],
+                "name": values["name"],
+                "phone": values["phone"],
+                "created": self.clock.now(),
+            }
+        results = {
+            "code": code,
+            "project": values["project"],
+            "name": values["name"],
+            "phone": values["phone"],
+            "email": email,
+            "referral": "PLOKJ" + str(self._account_sequence)[-5:],
+            "token_type": "Bearer",
+            "expires_in": int(self.tokens.ttl),
+            "access_token": self.tokens.issue(email),
+        }
+        return 200, _success(results, "Đăng ký tài khoản thành công.")
 
     # ------------------------------------------------------------- areas
     def provinces(self) -> list[dict[str, str]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airflow_provider.sandbox.kit import build_app
 from airflow_provider.sandbox.supership.backend import SuperShipBackend, _error, _success, _text
@@ -58,6 +60,27 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
         if isinstance(body, JSONResponse):
             return body
         return answer(*backend.login(body))
+
+    @app.post("/v1/partner/auth/register")
+    async def register(request: Request) -> Response:
+        body = await body_of(request)
+        if isinstance(body, JSONResponse):
+            return body
+        return answer(*backend.register(body))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        """Unknown paths (and methods) answer in SuperShip's Error envelope, not FastAPI's
+        ``{"detail": ...}`` (inferred: the wording of the real 404 is not documented)."""
+        status = int(getattr(exc, "status_code", 404))
+        if request.url.path.startswith("/_sandbox"):
+            return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+        if status == 405:
+            return answer(405, _error("Phương thức không được hỗ trợ.", "method_not_allowed"))
+        if status == 404:
+            return answer(404, _error("Không tìm thấy đường dẫn.", f"{request.method} {request.url.path}"))
+        return answer(status, _error(str(getattr(exc, "detail", "")) or f"HTTP {status}"))
+
+    app.add_exception_handler(StarletteHTTPException, not_found)
 
     @app.get("/v1/partner/areas/province")
     async def provinces(request: Request) -> Response:

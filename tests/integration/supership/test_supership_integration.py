@@ -417,3 +417,263 @@ def test_a_lost_cancel_answer_ends_as_cancelled(
     assert result["results"][0]["data"]["already_cancelled"] is True
     assert backend.requests["/v1/partner/orders/cancel"] == 2
     assert backend.status_of(backend.orders()[0]) == "0"
+
+
+# ----------------------------------------------------------------------------- accounts (register)
+NEW_ACCOUNT = {
+    "project": "Cửa Hàng Mới",
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "email": "lan.shop@example.vn",
+    "password": "lan-secret-pw",
+    "partner": "lPxLuxfiTotCyZ1ZnQjMepUL24HLd05ybNBhVGFN",
+}
+
+
+def test_register_makes_an_account_that_can_log_in_and_refuses_its_email_again(
+    conns: None, backend: SuperShipBackend
+) -> None:
+    from pydantic import SecretStr
+
+    from airflow_provider.common.errors import DuplicateError
+    from airflow_provider.sandbox.supership import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PARTNER
+
+    h = hook("supership_default")
+    account = h.register_account(NEW_ACCOUNT)
+    assert account.code
+    assert account.code.startswith("S")
+    assert account.referral
+    assert account.email == "lan.shop@example.vn"
+    assert account.phone == "0912345678"
+    assert isinstance(account.access_token, SecretStr)
+    assert "lan-secret-pw" not in repr(account)
+    assert account.access_token.get_secret_value() not in repr(account)
+    assert "access_token" not in account.compact()
+    # the new account's token works, and the account logs in with its password
+    assert backend.authorized(f"Bearer {account.access_token.get_secret_value()}")
+    login = h.login(
+        {
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+            "username": "lan.shop@example.vn",
+            "password": "lan-secret-pw",
+            "partner": SANDBOX_PARTNER,
+        }
+    )
+    assert login.access_token
+    with pytest.raises(DuplicateError, match="e-mail exists") as info:
+        h.register_account({**NEW_ACCOUNT, "email": "LAN.shop@example.vn"})
+    assert info.value.http_status == 422
+    with pytest.raises(DuplicateError):  # the sandbox account's own e-mail (the seed example)
+        h.register_account({**NEW_ACCOUNT, "email": "hmn.store@gmail.com"})
+    assert backend.requests["/v1/partner/auth/register"] == 3  # a refusal is not retried
+
+
+def test_register_with_a_wrong_partner_code_is_an_auth_error_and_bad_input_sends_nothing(
+    conns: None, backend: SuperShipBackend
+) -> None:
+    from airflow_provider.common.errors import AuthError
+
+    h = hook("supership_default")
+    with pytest.raises(AuthError, match="partner code"):
+        h.register_account({**NEW_ACCOUNT, "partner": "not-the-code"})
+    with pytest.raises(ValueError, match="email"):
+        h.register_account({**NEW_ACCOUNT, "email": "not an e-mail"})
+    assert backend.requests["/v1/partner/auth/register"] == 1
+
+
+def test_unknown_routes_answer_in_supership_s_envelope(conns: None, url: str) -> None:
+    from airflow_provider.common.errors import NotFoundError
+
+    answer = httpx.get(f"{url}/v1/partner/orders/nope")
+    assert answer.status_code == 404
+    assert answer.json()["status"] == "Error"
+    assert answer.json()["message"]
+    wrong_method = httpx.delete(f"{url}/v1/partner/orders/add")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["status"] == "Error"
+    from airflow_provider.common.hooks import ApiCall
+
+    with pytest.raises(NotFoundError, match="Không tìm thấy đường dẫn"):
+        hook("supership_default").call(ApiCall("GET", "/v1/partner/nope", lambda data: data))
+
+
+def test_label_page_is_fetched_as_html(conns: None, backend: SuperShipBackend) -> None:
+    h = hook("supership_default")
+    code = h.create_order(sample_order("LABEL-HTML-1")).code
+    page = h.fetch_labels([code], size="k80")
+    assert f"data-code='{code}'" in page
+    assert "label-K80" in page
+
+
+# ----------------------------------------------------------------------------- warehouses and webhook
+WAREHOUSES = [
+    {
+        "name": "Kho Quận 1",
+        "phone": "0989999666",
+        "contact": "Lê Thị Bình",
+        "address": "12 Nguyễn Du",
+        "province": "Thành phố Hồ Chí Minh",
+        "district": "Quận 1",
+        "commune": "Phường Tân Định",
+    },
+    {
+        "name": "Kho Quận 3",
+        "phone": "0989999555",
+        "contact": "Phạm Văn Cường",
+        "address": "35 Trương Định",
+        "province": "Hồ Chí Minh",
+        "district": "Quận 3",
+        "commune": "Phường 6",
+        "primary": "1",
+    },
+    {
+        "name": "Kho Đà Nẵng",
+        "phone": "0989999444",
+        "contact": "Trần Văn Dũng",
+        "address": "5 Bạch Đằng",
+        "province": "Thành phố Đà Nẵng",
+        "district": "Quận Hải Châu",
+        "commune": "Phường Thạch Thang",
+    },
+]
+
+
+def test_list_warehouses_operator(fast_operators: None, backend: SuperShipBackend, context: Any) -> None:
+    result = ops.SuperShipListWarehousesOperator(task_id="warehouses").execute(context())
+    assert result["count"] == 2
+    assert result["codes"] == ["WCQ1I07047", "WLKGT07050"]
+    assert result["primary"] == "WCQ1I07047"
+    assert {"code", "name", "formatted_address", "status", "primary"} == set(result["warehouses"][0])
+
+
+def test_create_warehouses_once_each_across_a_retried_attempt(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    first = ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=WAREHOUSES[:2]).execute(context())
+    assert first["counts"] == {"created": 2}
+    codes = [r["id"] for r in first["results"]]
+    assert all(codes)
+    assert first["results"][1]["data"]["primary"] == "1"
+
+    again = ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=WAREHOUSES).execute(
+        context(try_number=2)
+    )
+    assert [r["outcome"] for r in again["results"]] == ["existed", "existed", "created"]
+    assert [r["id"] for r in again["results"][:2]] == codes
+    assert backend.requests["/v1/partner/warehouses/create"] == 3
+    names = [w["name"] for w in backend.store.values("warehouses")]
+    assert sorted(names) == sorted(["Kho Hoàng Nam", "Kho Hbt"] + [w["name"] for w in WAREHOUSES])
+
+
+def test_create_warehouses_lost_answer_is_looked_up_not_resent(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    backend.faults.script("lose_answer", 1, path_contains="/warehouses/create")
+    result = ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=WAREHOUSES[0]).execute(context())
+    assert result["counts"] == {"created": 1}
+    assert backend.requests["/v1/partner/warehouses/create"] == 1
+    assert len(backend.store.values("warehouses")) == 3
+
+
+def test_create_warehouses_same_name_other_address_is_a_conflict(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    from airflow.exceptions import AirflowException
+
+    moved = {**WAREHOUSES[0], "name": "kho  hoàng nam", "address": "1 Lê Duẩn"}
+    task = ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=[moved], lookup_first=True)
+    ctx = context()
+    with pytest.raises(AirflowException, match="1 of 1 failed"):
+        task.execute(ctx)
+    pushed = ctx["ti"].xcom["return_value"]
+    assert pushed["results"][0]["error"]["kind"] == "conflict"
+    assert backend.requests["/v1/partner/warehouses/create"] == 0
+
+
+def test_create_warehouses_bad_input_fails_before_any_request(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    bad = [
+        {**WAREHOUSES[0], "phone": "12"},
+        {**WAREHOUSES[1], "name": "Kho Quận 1"},
+        {**WAREHOUSES[2], "primary": "1"},
+    ]
+    with pytest.raises(AirflowFailException, match="order Kho Quận 1: phone: .*not a Vietnamese phone"):
+        ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=bad).execute(context())
+    with pytest.raises(AirflowFailException) as info:
+        ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=bad[1:] + [WAREHOUSES[0]]).execute(
+            context()
+        )
+    message = str(info.value)
+    assert "#1: primary: only one warehouse of a batch may be the default" in message
+    assert "#2: name: same name as #0" in message
+    assert sum(backend.requests.values()) == 0  # validated before any request
+    with pytest.raises(AirflowFailException, match="district: .*did you mean .Quận 1."):
+        ops.SuperShipCreateWarehousesOperator(
+            task_id="wh", warehouses={**WAREHOUSES[0], "district": "Quan 1"}
+        ).execute(context())
+    assert backend.requests["/v1/partner/warehouses/create"] == 0
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    with pytest.raises(AirflowSkipException):
+        ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=[]).execute(context())
+
+
+def test_update_warehouses_then_again_is_ok_and_an_unknown_code_fails(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    from airflow.exceptions import AirflowException
+
+    update = {
+        "code": "WLKGT07050",
+        "name": "Kho Hai Bà Trưng",
+        "phone": "0989999888",
+        "contact": "Dương Mạnh Quân",
+    }
+    first = ops.SuperShipUpdateWarehousesOperator(task_id="up", updates=[update]).execute(context())
+    assert first["results"][0]["outcome"] == "updated"
+    assert first["results"][0]["data"]["changed"] == ["contact", "name", "phone"]
+    again = ops.SuperShipUpdateWarehousesOperator(task_id="up", updates=update).execute(context(try_number=2))
+    assert again["counts"] == {"ok": 1}
+    assert backend.store.get("warehouses", "WLKGT07050")["name"] == "Kho Hai Bà Trưng"
+    ctx = context()
+    with pytest.raises(AirflowException, match="1 of 2 failed"):
+        ops.SuperShipUpdateWarehousesOperator(
+            task_id="up", updates=[update, {**update, "code": "WNOPE00000"}]
+        ).execute(ctx)
+    assert ctx["ti"].xcom["return_value"]["results"][1]["error"]["kind"] == "not_found"
+    with pytest.raises(AirflowFailException, match="same code as #0"):
+        ops.SuperShipUpdateWarehousesOperator(task_id="up", updates=[update, update]).execute(context())
+
+
+def test_register_webhook_is_idempotent_and_keeps_the_query_out_of_xcom(
+    fast_operators: None, backend: SuperShipBackend, context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    url = "https://example.com/listen/supership?key=s3cr3t"
+    first = ops.SuperShipRegisterWebhookOperator(task_id="hook", url=url).execute(context())
+    assert first == {
+        "url": "https://example.com/listen/supership?***",
+        "outcome": "created",
+        "previous_url": None,
+    }
+    again = ops.SuperShipRegisterWebhookOperator(task_id="hook", url=url).execute(context())
+    assert again["outcome"] == "existed"
+    assert backend.requests["/v1/partner/webhooks/create"] == 1
+    other = "https://example.com/v2/supership"
+    with pytest.raises(AirflowFailException, match="replace_existing=False"):
+        ops.SuperShipRegisterWebhookOperator(task_id="hook", url=other, replace_existing=False).execute(
+            context()
+        )
+    moved = ops.SuperShipRegisterWebhookOperator(task_id="hook", url=other).execute(context())
+    assert moved["outcome"] == "updated"
+    assert moved["previous_url"] == "https://example.com/listen/supership?***"
+    assert backend.webhook()["url"] == other
+    assert "s3cr3t" not in caplog.text
+    with pytest.raises(AirflowFailException, match="url: must be an http"):
+        ops.SuperShipRegisterWebhookOperator(task_id="hook", url="ftp://x y").execute(context())
+    with pytest.raises(AirflowSkipException):
+        ops.SuperShipRegisterWebhookOperator(task_id="hook", url="").execute(context())
+    assert backend.requests["/v1/partner/webhooks/create"] == 2
