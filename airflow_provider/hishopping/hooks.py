@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, ClassVar, Literal, TypeVar
 
 import httpx
@@ -34,10 +35,15 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransientError,
 )
-from airflow_provider.common.hooks import ApiCall, ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook, amask, mask
 from airflow_provider.common.models import Page
 from airflow_provider.hishopping import envelope
+from airflow_provider.hishopping.keystore import read_stored_keys
 from airflow_provider.hishopping.models import (
+    ApiKeyInfo,
+    AppInfo,
+    AppUpdateRequest,
+    Captcha,
     Category,
     CreditInfo,
     CreditTransaction,
@@ -47,10 +53,15 @@ from airflow_provider.hishopping.models import (
     GoodsListRequest,
     LoginRequest,
     LoginResult,
+    Merchant,
+    MerchantRequest,
+    NewApiKey,
+    NewSignKey,
     Order,
     OrderCreateRequest,
     OrderDetailRequest,
     OrderListRequest,
+    PasswordChangeRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +87,11 @@ CODE_ERRORS: dict[int, tuple[type[ApiError], str]] = {
     4002: (ConfigurationError, "forbidden: the account may not do this"),
     5001: (TransientError, "internal error"),
 }
+#: the open API's timestamp window [inferred]: the server refuses a request signed further than
+#: this from its clock (1001) and the hook refuses an answer signed further than this from its own
+TIMESTAMP_WINDOW = 300.0
+#: the connection extras of the open API (``sign_secret`` formerly ``sign_key``)
+OPEN_KEY_NAMES = ("app_id", "secret_key", "sign_secret")
 #: paged walks stop here whatever the server says (a server ignoring ``page`` would loop)
 MAX_PAGES = 10_000
 _LIST_KEYS = ("list", "items", "records", "rows", "data")
@@ -117,6 +133,13 @@ class HiShoppingHook(ApiHook):
     endpoints: ClassVar[Mapping[str, str]] = {
         # web API [seed]: JWT in Authorization: Bearer
         "web_login": "/api/v1/web/login",
+        "web_logout": "/api/v1/web/logout",
+        "web_captcha": "/api/v1/web/captcha",
+        "web_password": "/api/v1/web/password",
+        "web_apikey": "/api/v1/web/apikey",
+        "web_merchant": "/api/v1/web/merchant",
+        "web_app": "/api/v1/web/app",
+        "web_app_cert": "/api/v1/web/app/cert",
         "web_goods": "/api/v1/web/goods",
         "web_goods_categories": "/api/v1/web/goods/categories",
         "web_goods_detail": "/api/v1/web/goods/detail/{goods_id}",
@@ -133,8 +156,18 @@ class HiShoppingHook(ApiHook):
         "open_goods_detail": "/api/v1/open/goods/detail",
     }
 
-    def __init__(self, hishopping_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        hishopping_conn_id: str = default_conn_name,
+        *,
+        clock: Callable[[], float] = time.time,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(hishopping_conn_id, **kwargs)
+        #: Unix seconds now: stamps outgoing envelopes and judges the answers' timestamps
+        self.clock = clock
+        #: keys regenerated through this hook (newest; win over the stored and the connection's)
+        self._rotated: dict[str, str] = {}
 
     # ------------------------------------------------------------------ credentials
     @property
@@ -144,12 +177,27 @@ class HiShoppingHook(ApiHook):
 
     @property
     def has_open_credentials(self) -> bool:
-        extra = self.extra
-        return all(extra.get(name) for name in ("app_id", "secret_key", "sign_secret"))
+        keys = self.open_keys()
+        return all(keys.get(name) for name in OPEN_KEY_NAMES)
+
+    @cached_property
+    def stored_keys(self) -> dict[str, str]:
+        """Keys a :class:`~airflow_provider.hishopping.operators.HiShoppingRotateKeysOperator`
+        stored in the Airflow Variable named by the connection extra ``keys_variable`` (masked
+        in logs as soon as they are read); empty when the extra is not set or the Variable is
+        missing."""
+        name = self.extra.get("keys_variable")
+        return read_stored_keys(str(name)) if name else {}
+
+    def open_keys(self) -> dict[str, str]:
+        """``{app_id, secret_key, sign_secret}``: keys regenerated through this hook first, then
+        the stored (rotated) keys, then the connection extras."""
+        keys = {name: str(self.extra[name]) for name in OPEN_KEY_NAMES if self.extra.get(name)}
+        return keys | self.stored_keys | self._rotated
 
     def open_credentials(self) -> tuple[str, str, str]:
-        """``(app_id, secret_key, sign_secret)`` from the connection extras."""
-        extra = self.extra
+        """``(app_id, secret_key, sign_secret)``: see :meth:`open_keys`."""
+        extra = self.open_keys()
         missing = [name for name in ("app_id", "secret_key", "sign_secret") if not extra.get(name)]
         if missing:
             raise ConfigurationError(
@@ -210,7 +258,11 @@ class HiShoppingHook(ApiHook):
             app_id, secret_key, sign_key = self.open_credentials()
             log.debug("%s %s payload: %s", self.platform, path, json)
             kwargs["json"] = envelope.seal(
-                json if json is not None else {}, app_id=app_id, secret_key=secret_key, sign_key=sign_key
+                json if json is not None else {},
+                app_id=app_id,
+                secret_key=secret_key,
+                sign_key=sign_key,
+                timestamp=int(self.clock()),
             )
         return kwargs
 
@@ -272,6 +324,16 @@ class HiShoppingHook(ApiHook):
         if str(sealed.get("app_id")) != app_id:
             raise ResponseError(
                 self.platform, "open API answer is for another App ID", http_status=response.status_code
+            )
+        skew = int(sealed["timestamp"]) - self.clock()
+        if abs(skew) > TIMESTAMP_WINDOW:
+            raise ResponseError(
+                self.platform,
+                f"open API answer is signed {abs(skew):.0f} s in the "
+                f"{'future' if skew > 0 else 'past'} (more than the +-{TIMESTAMP_WINDOW:.0f} s window): "
+                "refusing a replayed or stale answer; check this machine's clock (NTP)",
+                http_status=response.status_code,
+                trace_id=self._trace_id(response, body),
             )
         log.debug("%s answer payload: %s", self.platform, payload)
         if isinstance(payload, Mapping) and "code" in payload and "message" in payload:
@@ -477,6 +539,212 @@ class HiShoppingHook(ApiHook):
     def _open_goods(self, goods_id: GoodsId) -> ApiCall[Goods]:
         body = GoodsDetailRequest(goods_id=goods_id).dump()
         return self._post("open_goods_detail", body, self._one(Goods, f"goods {goods_id}"))
+
+    # web API: account, API key, merchant profile, app
+    def _web(
+        self, method: str, name: str, parse: Callable[[Any], R], *, body: Any = None, **flags: Any
+    ) -> ApiCall[R]:
+        return ApiCall(method, self.endpoint(name), parse, json=body, **flags)
+
+    def _logout(self) -> ApiCall[None]:
+        return self._web("POST", "web_logout", lambda _data: None, idempotent=True)
+
+    def _captcha(self) -> ApiCall[Captcha]:
+        return self._web("GET", "web_captcha", self._one(Captcha, "captcha"), auth=False)
+
+    def _password(self, old_password: str, new_password: str) -> ApiCall[None]:
+        request = PasswordChangeRequest(old_password=old_password, new_password=new_password)
+        # Not re-sent: once the first one landed, the old password no longer matches (3002).
+        return self._web("PUT", "web_password", lambda _data: None, body=request.dump(), idempotent=False)
+
+    def _api_key(self) -> ApiCall[ApiKeyInfo]:
+        return self._web("GET", "web_apikey", self._one(ApiKeyInfo, "API key"))
+
+    def _new_api_key(self, *, mask_now: bool = True) -> ApiCall[NewApiKey]:
+        # Re-sent after a lost answer on purpose: each call replaces the key, the last answer
+        # holds the one that works (a lost answer is a lost key otherwise).
+        parse = self._received(NewApiKey, ("api_key", "apikey", "key"), "secret_key", mask_now)
+        return self._web("POST", "web_apikey", parse, idempotent=True)
+
+    def _received(
+        self, model: type[M], names: tuple[str, ...], rotated: str, mask_now: bool
+    ) -> Callable[[Any], M]:
+        """Parse a regenerated key: masked in logs before anything else (sync callers; async
+        callers pass ``mask_now=False`` and ``await amask`` it at once: a blocking
+        ``mask_secret`` inside the event loop can deadlock the task's supervisor channel), then
+        used by this hook's later open API calls."""
+
+        def parse(data: Any) -> M:
+            value = next((data[n] for n in names if isinstance(data, Mapping) and data.get(n)), None)
+            if value is None:
+                raise ResponseError(self.platform, f"the answer carries no new key ({'/'.join(names)})")
+            if mask_now:
+                mask(str(value))
+            self._rotated[rotated] = str(value)
+            return model.model_validate(data)
+
+        return parse
+
+    def _create_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> ApiCall[Merchant]:
+        body = MerchantRequest.model_validate(profile).dump()
+        if not body.get("merchant_name"):
+            raise ValueError("merchant_name: required to create a merchant profile")
+        return self._web("POST", "web_merchant", self._one(Merchant, "merchant"), body=body, idempotent=False)
+
+    def _merchant(self) -> ApiCall[Merchant]:
+        return self._web("GET", "web_merchant", self._one(Merchant, "merchant profile"))
+
+    def _update_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> ApiCall[Merchant | None]:
+        body = MerchantRequest.model_validate(changes).dump()
+        return self._web("PUT", "web_merchant", _maybe(Merchant), body=body, idempotent=True)
+
+    def _app(self) -> ApiCall[AppInfo]:
+        return self._web("GET", "web_app", self._one(AppInfo, "app"))
+
+    def _update_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> ApiCall[AppInfo | None]:
+        body = AppUpdateRequest.model_validate(changes).dump()
+        return self._web("PUT", "web_app", _maybe(AppInfo), body=body, idempotent=True)
+
+    def _new_sign_key(self, *, mask_now: bool = True) -> ApiCall[NewSignKey]:
+        # Re-sent after a lost answer on purpose, as for the API key.
+        parse = self._received(
+            NewSignKey, ("sign_key", "sign_secret", "key", "cert"), "sign_secret", mask_now
+        )
+        return self._web("PUT", "web_app_cert", parse, idempotent=True)
+
+    # ------------------------------------------------------------------ web API: account
+    def logout(self) -> None:
+        """Log out (``POST /api/v1/web/logout``): the JWT stops working for every task sharing it.
+
+        The hook forgets the token (process cache and shared store); the next web call logs in
+        again. Rarely useful in a DAG: the token is shared by every task of the account.
+        """
+        token = self.token_manager.cached()
+        self.call(self._logout())
+        self._forget_token(token.value if token else None)
+
+    async def alogout(self) -> None:
+        token = self.token_manager.cached()
+        await self.acall(self._logout())
+        self._forget_token(token.value if token else None)
+
+    def _forget_token(self, value: str | None) -> None:
+        manager = self.token_manager
+        current = manager.cached()
+        value = value or (current.value if current else None)
+        if value is None:
+            return
+        manager.invalidate(value)
+        try:
+            stored = manager.store.get(manager.key)
+            if stored and value in stored:
+                manager.store.delete(manager.key)
+        except Exception as err:  # the next call refreshes after one 4001 anyway
+            log.warning(
+                "%s: cannot drop the logged-out token from the store (%s)", self.platform, type(err).__name__
+            )
+
+    def get_captcha(self) -> Captcha:
+        """An image captcha for the interactive login (``GET /api/v1/web/captcha``, no token).
+
+        API accounts log in without one [inferred]; :class:`LoginRequest` takes ``captcha_id``
+        and ``captcha`` for accounts that need it.
+        """
+        return self.call(self._captcha())
+
+    async def aget_captcha(self) -> Captcha:
+        return await self.acall(self._captcha())
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the account's password (``PUT /api/v1/web/password``; both masked in logs).
+
+        Sent once. Afterwards update the connection's password: the hook keeps using the
+        token it has, but its next login needs the new password.
+        """
+        mask(old_password)
+        mask(new_password)
+        self.call(self._password(old_password, new_password))
+
+    async def achange_password(self, old_password: str, new_password: str) -> None:
+        await amask(old_password)
+        await amask(new_password)
+        await self.acall(self._password(old_password, new_password))
+
+    # ------------------------------------------------------------------ web API: API key
+    def get_api_key(self) -> ApiKeyInfo:
+        """The API Key (= the open API Secret Key [inferred]), masked (``GET /api/v1/web/apikey``)."""
+        return self.call(self._api_key())
+
+    async def aget_api_key(self) -> ApiKeyInfo:
+        return await self.acall(self._api_key())
+
+    def regenerate_api_key(self) -> NewApiKey:
+        """Regenerate the API Key (``POST /api/v1/web/apikey``): the old one stops working.
+
+        The new key is masked in logs the moment it arrives, returned as a ``SecretStr`` and used
+        by this hook's later open API calls as the Secret Key. Store it (see
+        :class:`~airflow_provider.hishopping.operators.HiShoppingRotateKeysOperator`).
+        """
+        return self.call(self._new_api_key())
+
+    async def aregenerate_api_key(self) -> NewApiKey:
+        result = await self.acall(self._new_api_key(mask_now=False))
+        await amask(result.api_key.get_secret_value())
+        return result
+
+    # ------------------------------------------------------------------ web API: merchant profile
+    def create_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> Merchant:
+        """Create the merchant profile (``POST /api/v1/web/merchant``; ``merchant_name`` required)."""
+        return self.call(self._create_merchant(profile))
+
+    async def acreate_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> Merchant:
+        return await self.acall(self._create_merchant(profile))
+
+    def get_merchant(self) -> Merchant:
+        """The merchant profile (``GET /api/v1/web/merchant``).
+
+        :raises NotFoundError: the account has no profile yet.
+        """
+        return self.call(self._merchant())
+
+    async def aget_merchant(self) -> Merchant:
+        return await self.acall(self._merchant())
+
+    def update_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> Merchant:
+        """Update the fields given (``PUT /api/v1/web/merchant``); the profile after the update
+        (read back when the answer carries none)."""
+        return self.call(self._update_merchant(changes)) or self.get_merchant()
+
+    async def aupdate_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> Merchant:
+        return await self.acall(self._update_merchant(changes)) or await self.aget_merchant()
+
+    # ------------------------------------------------------------------ web API: app
+    def get_app(self) -> AppInfo:
+        """The open API app, with its App ID (``GET /api/v1/web/app``)."""
+        return self.call(self._app())
+
+    async def aget_app(self) -> AppInfo:
+        return await self.acall(self._app())
+
+    def update_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> AppInfo:
+        """Update the app's fields given (``PUT /api/v1/web/app``); the app after the update."""
+        return self.call(self._update_app(changes)) or self.get_app()
+
+    async def aupdate_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> AppInfo:
+        return await self.acall(self._update_app(changes)) or await self.aget_app()
+
+    def regenerate_sign_key(self) -> NewSignKey:
+        """Regenerate the app's Sign Key (``PUT /api/v1/web/app/cert``): the old one stops working.
+
+        Masked in logs the moment it arrives, returned as a ``SecretStr`` and used by this
+        hook's later open API calls. Store it (see the rotate-keys operator).
+        """
+        return self.call(self._new_sign_key())
+
+    async def aregenerate_sign_key(self) -> NewSignKey:
+        result = await self.acall(self._new_sign_key(mask_now=False))
+        await amask(result.sign_key.get_secret_value())
+        return result
 
     # ------------------------------------------------------------------ web API: goods
     def list_goods(
@@ -823,6 +1091,17 @@ def last_page(page: Page[Any], seen: int) -> bool:
     if page.total is not None:
         return seen >= page.total
     return len(page.items) < page.size
+
+
+def _maybe(model: type[M]) -> Callable[[Any], M | None]:
+    """Parse an update's answer: the object, or ``None`` when the answer carries none."""
+
+    def parse(data: Any) -> M | None:
+        if not isinstance(data, Mapping) or not data:
+            return None
+        return model.model_validate(data)
+
+    return parse
 
 
 def _time_filter(

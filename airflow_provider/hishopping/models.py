@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BeforeValidator, Field, field_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, field_validator
 
 from airflow_provider.common.models import ApiModel, RequestModel, to_decimal
 
@@ -275,3 +275,155 @@ class GoodsDetailRequest(RequestModel):
     """Payload of ``POST /api/v1/open/goods/detail``."""
 
     goods_id: GoodsId
+
+
+# ----------------------------------------------------------------------------- web API: account
+# The seed lists these endpoints with one-line descriptions only; every field name below is
+# inferred (snake_case, like the documented order fields). Unknown answer fields are kept.
+class Captcha(ApiModel):
+    """``data`` of ``GET /api/v1/web/captcha``: an image captcha for the interactive login.
+
+    ``captcha_id`` goes back with the login as ``captcha_id``, the text read off the image as
+    ``captcha`` [inferred names].
+    """
+
+    captcha_id: str = Field(validation_alias=AliasChoices("captcha_id", "id", "key"))
+    image: str | None = Field(default=None, validation_alias=AliasChoices("image", "img", "captcha_image"))
+
+
+class PasswordChangeRequest(RequestModel):
+    """Body of ``PUT /api/v1/web/password`` (field names [inferred])."""
+
+    old_password: str = Field(min_length=1)
+    new_password: str = Field(min_length=8, max_length=128)
+
+
+class ApiKeyInfo(ApiModel):
+    """``data`` of ``GET /api/v1/web/apikey``: the API Key (= the open API Secret Key), masked."""
+
+    api_key: str = Field(validation_alias=AliasChoices("api_key", "apikey", "key"))
+    created_at: When = Field(default=None, validation_alias=AliasChoices("created_at", "create_time"))
+
+
+class NewApiKey(ApiModel):
+    """``data`` of ``POST /api/v1/web/apikey``: the regenerated API Key, shown once.
+
+    The key is a :class:`~pydantic.SecretStr` (``repr``, ``str`` and ``model_dump`` show
+    ``**********``); read it with ``.api_key.get_secret_value()``. The hook registers it with
+    Airflow's log masking as soon as it arrives.
+    """
+
+    api_key: SecretStr = Field(validation_alias=AliasChoices("api_key", "apikey", "key"))
+    created_at: When = Field(default=None, validation_alias=AliasChoices("created_at", "create_time"))
+
+
+class Merchant(ApiModel):
+    """The merchant profile (``GET /api/v1/web/merchant``; the dashboard's Profile page:
+    merchant information and bank account). Field names [inferred]."""
+
+    merchant_id: str | None = Field(default=None, validation_alias=AliasChoices("merchant_id", "id"))
+    merchant_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("merchant_name", "name", "company_name")
+    )
+    contact_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    country: str | None = None
+    address: str | None = None
+    bank_name: str | None = None
+    bank_account: str | None = None
+    bank_account_name: str | None = None
+    status: str | None = None
+    created_at: When = Field(default=None, validation_alias=AliasChoices("created_at", "create_time"))
+    updated_at: When = Field(default=None, validation_alias=AliasChoices("updated_at", "update_time"))
+
+    @field_validator("merchant_id", "phone", "bank_account", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    def compact(self) -> dict[str, Any]:
+        """The XCom form: ids, name, status and country; no contact or bank data."""
+        return {
+            "merchant_id": self.merchant_id,
+            "merchant_name": self.merchant_name,
+            "status": self.status,
+            "country": self.country,
+            "updated_at": None if self.updated_at is None else self.updated_at.isoformat(),
+        }
+
+
+class MerchantRequest(RequestModel):
+    """Body of ``POST`` (create) and ``PUT`` (update) ``/api/v1/web/merchant`` [inferred fields].
+
+    An update sends only the fields given; a create needs ``merchant_name`` (checked by the hook).
+    """
+
+    merchant_name: str | None = Field(default=None, min_length=1, max_length=128)
+    contact_name: str | None = Field(default=None, min_length=1, max_length=64)
+    email: str | None = Field(default=None, min_length=3, max_length=128)
+    phone: str | None = Field(default=None, min_length=3, max_length=32)
+    country: str | None = Field(default=None, min_length=2, max_length=64)
+    address: str | None = Field(default=None, min_length=1, max_length=256)
+    bank_name: str | None = Field(default=None, min_length=1, max_length=128)
+    bank_account: str | None = Field(default=None, min_length=1, max_length=64)
+    bank_account_name: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("phone", "bank_account", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class AppInfo(ApiModel):
+    """The open API app (``GET /api/v1/web/app``, "includes App ID"). Other names [inferred].
+
+    The keys themselves are never part of it (they are shown once, when generated).
+    """
+
+    app_id: str = Field(validation_alias=AliasChoices("app_id", "appid", "id"))
+    app_name: str | None = Field(default=None, validation_alias=AliasChoices("app_name", "name"))
+    status: str | None = None
+    callback_url: str | None = None
+    ip_whitelist: list[str] = Field(default_factory=list)
+    created_at: When = Field(default=None, validation_alias=AliasChoices("created_at", "create_time"))
+    updated_at: When = Field(default=None, validation_alias=AliasChoices("updated_at", "update_time"))
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_text(cls, value: Any) -> Any:
+        return None if value is None else str(value).lower()
+
+    @field_validator("ip_whitelist", mode="before")
+    @classmethod
+    def _ips(cls, value: Any) -> Any:
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+class AppUpdateRequest(RequestModel):
+    """Body of ``PUT /api/v1/web/app`` [inferred fields]; only the fields given are sent."""
+
+    app_name: str | None = Field(default=None, min_length=1, max_length=64)
+    callback_url: str | None = Field(default=None, max_length=512)
+    ip_whitelist: list[str] | None = None
+
+    @field_validator("callback_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class NewSignKey(ApiModel):
+    """``data`` of ``PUT /api/v1/web/app/cert``: the regenerated Sign Key (HMAC-SHA256), shown once.
+
+    ``sign_key`` is a :class:`~pydantic.SecretStr`; the hook masks it as soon as it arrives.
+    """
+
+    sign_key: SecretStr = Field(validation_alias=AliasChoices("sign_key", "sign_secret", "key", "cert"))
+    app_id: str | None = None

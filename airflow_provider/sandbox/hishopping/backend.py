@@ -16,8 +16,18 @@ HiShopping simulator: the web API (JWT) and the signed, encrypted open API, with
 - Orders move pending -> processing -> shipped (tracking number) -> completed on the sandbox
   clock. A ``merchant_order`` containing ``CANCEL`` is cancelled, one containing ``FAIL`` fails;
   a small deterministic share of the others does too (``cancel_rate``, ``fail_rate``).
+- Account [seed endpoints, inferred fields]: ``POST /logout`` revokes the caller's JWT (4001
+  after); ``GET /captcha`` (no auth) gives ``{captcha_id, image}`` (an SVG data URL showing the
+  text), a login may then send ``captcha_id`` + ``captcha``; ``PUT /password``
+  ``{old_password, new_password}`` (3002 when the old one is wrong).
+- Keys: ``GET /apikey`` shows the app's Secret Key masked, ``POST /apikey`` replaces it,
+  ``PUT /web/app/cert`` replaces the Sign Key; the open API refuses the old key at once (1005 /
+  1001). A user without an app gets 1002.
+- Merchant profile ``POST|GET|PUT /web/merchant`` and app ``GET|PUT /web/app``: the main account
+  has both; ``SANDBOX_NEW_EMAIL`` has neither (its POST creates the profile).
 - Not in the vendor's code table, sandbox choices: a malformed request is HTTP 400 with code
-  400, an unknown order or goods item HTTP 404 with code 404.
+  400, an unknown order or goods item (or a missing merchant profile) HTTP 404 with code 404,
+  creating a profile that exists HTTP 409 with code 409.
 
 This module is the backend (state and rules, no HTTP); :mod:`.routes` is the HTTP layer,
 :mod:`.crypto` the envelope code, :mod:`.seed` the accounts and catalogue.
@@ -25,6 +35,7 @@ This module is the backend (state and rules, no HTTP); :mod:`.routes` is the HTT
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import threading
@@ -44,9 +55,12 @@ from airflow_provider.sandbox.hishopping.seed import (
     PROCESSING_SECONDS,
     SANDBOX_APP_ID,
     SANDBOX_APP_ID_2,
+    SANDBOX_APP_NAME,
     SANDBOX_DISABLED_EMAIL,
     SANDBOX_EMAIL,
     SANDBOX_GOODS,
+    SANDBOX_MERCHANT,
+    SANDBOX_NEW_EMAIL,
     SANDBOX_PASSWORD,
     SANDBOX_SECRET_KEY,
     SANDBOX_SECRET_KEY_2,
@@ -78,6 +92,21 @@ CANCEL_PATH = Lifecycle((("pending", PENDING_SECONDS), ("cancelled", 0)))
 FAIL_PATH = Lifecycle((("pending", PENDING_SECONDS), ("processing", PROCESSING_SECONDS), ("failed", 0)))
 PATHS = {"ok": OK_PATH, "cancelled": CANCEL_PATH, "failed": FAIL_PATH}
 REFUNDED_STATUSES = frozenset({"cancelled", "failed"})
+#: the merchant profile fields a create or update may send [inferred]
+MERCHANT_FIELDS = (
+    "merchant_name",
+    "contact_name",
+    "email",
+    "phone",
+    "country",
+    "address",
+    "bank_name",
+    "bank_account",
+    "bank_account_name",
+)
+#: the app fields an update may send [inferred]
+APP_FIELDS = ("app_name", "callback_url", "ip_whitelist")
+MIN_PASSWORD = 8
 CENT = Decimal("0.01")
 
 
@@ -166,10 +195,21 @@ class HiShoppingBackend(SandboxBackend):
         }
         self.users: dict[str, dict[str, Any]] = {}
         self.apps: dict[str, dict[str, Any]] = {}
-        self.add_user(SANDBOX_EMAIL, SANDBOX_PASSWORD)
+        self.merchants: dict[str, dict[str, Any]] = {}
+        self.captchas: dict[str, str] = {}
+        self._logged_out: set[str] = set()
+        self.add_user(SANDBOX_EMAIL, SANDBOX_PASSWORD, app_id=SANDBOX_APP_ID)
         self.add_user(SANDBOX_DISABLED_EMAIL, SANDBOX_PASSWORD, enabled=False)
-        self.add_app(SANDBOX_APP_ID, SANDBOX_SECRET_KEY, SANDBOX_SIGN_KEY)
+        self.add_user(SANDBOX_NEW_EMAIL, SANDBOX_PASSWORD)
+        self.add_app(SANDBOX_APP_ID, SANDBOX_SECRET_KEY, SANDBOX_SIGN_KEY, name=SANDBOX_APP_NAME)
         self.add_app(SANDBOX_APP_ID_2, SANDBOX_SECRET_KEY_2, SANDBOX_SIGN_KEY_2)
+        now = self.clock.now()
+        self.merchants[SANDBOX_EMAIL] = {
+            **SANDBOX_MERCHANT,
+            "status": "active",
+            "_created": now,
+            "_updated": now,
+        }
         self.goods = {str(item["goods_id"]): item for item in SANDBOX_GOODS}
         self.balance = Decimal("0.00")
         self.transactions: list[dict[str, Any]] = []
@@ -181,11 +221,23 @@ class HiShoppingBackend(SandboxBackend):
         self.top_up(starting_credit, remark="opening credit")
 
     # ------------------------------------------------------------------ set-up helpers
-    def add_user(self, email: str, password: str, *, enabled: bool = True) -> None:
-        self.users[email.lower()] = {"password": password, "enabled": enabled}
+    def add_user(self, email: str, password: str, *, enabled: bool = True, app_id: str | None = None) -> None:
+        self.users[email.lower()] = {"password": password, "enabled": enabled, "app_id": app_id}
 
-    def add_app(self, app_id: str, secret_key: str, sign_key: str, *, enabled: bool = True) -> None:
-        self.apps[app_id] = {"secret_key": secret_key, "sign_key": sign_key, "enabled": enabled}
+    def add_app(
+        self, app_id: str, secret_key: str, sign_key: str, *, enabled: bool = True, name: str | None = None
+    ) -> None:
+        now = self.clock.now()
+        self.apps[app_id] = {
+            "secret_key": secret_key,
+            "sign_key": sign_key,
+            "enabled": enabled,
+            "app_name": name or app_id,
+            "callback_url": None,
+            "ip_whitelist": [],
+            "_created": now,
+            "_updated": now,
+        }
 
     def script_code(self, code: int, count: int = 1, path_contains: str | None = None) -> None:
         """Answer vendor ``code`` (e.g. 5001 internal error) to the next ``count`` matching calls."""
@@ -462,17 +514,161 @@ class HiShoppingBackend(SandboxBackend):
             raise SandboxAnswer(3002, "invalid credentials")
         if not user["enabled"]:
             raise SandboxAnswer(3003, "user disabled")
+        self._check_captcha(body)
         token = self.tokens.issue(str(body["email"]).lower())
         with self.lock:
             self.token_calls += 1
         return {"token": token}
 
-    def check_bearer(self, header: str | None) -> None:
+    def check_bearer(self, header: str | None) -> str:
+        """The e-mail of the account whose valid, not logged-out JWT ``header`` carries."""
+        return str(self._claims(header)["sub"])
+
+    def _claims(self, header: str | None) -> dict[str, Any]:
         if not header:
             raise SandboxAnswer(1004, "missing auth header")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or self.tokens.check(token.strip()) is None:
+        claims = self.tokens.check(token.strip()) if scheme.lower() == "bearer" else None
+        if claims is None or claims.get("jti") in self._logged_out:
             raise SandboxAnswer(4001, "unauthorized")
+        return claims
+
+    # ------------------------------------------------------------------ account
+    def logout(self, header: str | None) -> None:
+        """Revoke the caller's JWT: it is answered 4001 from now on."""
+        claims = self._claims(header)
+        with self.lock:
+            self._logged_out.add(str(claims.get("jti")))
+
+    def captcha(self) -> dict[str, Any]:
+        """A new image captcha: its id and an SVG data URL showing the text to type."""
+        captcha_id = secrets.token_hex(8)
+        text = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(4))
+        with self.lock:
+            self.captchas[captcha_id] = text
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="80" height="30"><text x="8" y="22">{text}</text></svg>'
+        image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+        return {"captcha_id": captcha_id, "image": image}
+
+    def _check_captcha(self, body: dict[str, Any]) -> None:
+        captcha_id = body.get("captcha_id")
+        if not captcha_id:
+            return  # API accounts log in without one [inferred]
+        with self.lock:
+            expected = self.captchas.pop(str(captcha_id), None)  # one attempt per captcha
+        if expected is None or str(body.get("captcha") or "").upper() != expected:
+            raise SandboxAnswer(400, "captcha: wrong or expired", 400)
+
+    def change_password(self, email: str, body: Any) -> None:
+        if not isinstance(body, dict) or not body.get("old_password") or not body.get("new_password"):
+            raise SandboxAnswer(400, "old_password and new_password are required", 400)
+        user = self.users[email]
+        if user["password"] != body["old_password"]:
+            raise SandboxAnswer(3002, "invalid credentials")
+        if len(str(body["new_password"])) < MIN_PASSWORD:
+            raise SandboxAnswer(400, f"new_password: at least {MIN_PASSWORD} characters", 400)
+        user["password"] = str(body["new_password"])
+
+    # ------------------------------------------------------------------ keys and app
+    def app_of(self, email: str) -> tuple[str, dict[str, Any]]:
+        app_id = self.users[email].get("app_id")
+        if not app_id or app_id not in self.apps:
+            raise SandboxAnswer(1002, "app not found")
+        return app_id, self.apps[app_id]
+
+    def api_key(self, email: str) -> dict[str, Any]:
+        """The Secret Key, masked: its first and last 4 characters."""
+        _, app = self.app_of(email)
+        key = app["secret_key"]
+        return {
+            "api_key": f"{key[:4]}{'*' * max(4, len(key) - 8)}{key[-4:]}",
+            "created_at": _iso(app["_updated"]),
+        }
+
+    def new_api_key(self, email: str) -> dict[str, Any]:
+        """A new Secret Key (32 characters: used as the AES key as is); the old one stops working."""
+        _, app = self.app_of(email)
+        key = secrets.token_hex(16)
+        with self.lock:
+            app["secret_key"] = key
+            app["_updated"] = self.clock.now()
+        return {"api_key": key, "created_at": _iso(app["_updated"])}
+
+    def new_sign_key(self, email: str) -> dict[str, Any]:
+        """A new Sign Key; the old one stops working."""
+        app_id, app = self.app_of(email)
+        key = secrets.token_hex(32)
+        with self.lock:
+            app["sign_key"] = key
+            app["_updated"] = self.clock.now()
+        return {"app_id": app_id, "sign_key": key}
+
+    def app_view(self, email: str) -> dict[str, Any]:
+        app_id, app = self.app_of(email)
+        return {
+            "app_id": app_id,
+            "app_name": app["app_name"],
+            "status": "enabled" if app["enabled"] else "disabled",
+            "callback_url": app["callback_url"],
+            "ip_whitelist": list(app["ip_whitelist"]),
+            "created_at": _iso(app["_created"]),
+            "updated_at": _iso(app["_updated"]),
+        }
+
+    def update_app(self, email: str, body: Any) -> dict[str, Any]:
+        _, app = self.app_of(email)
+        changes = _changes(body, APP_FIELDS)
+        if "ip_whitelist" in changes and not (
+            isinstance(changes["ip_whitelist"], list)
+            and all(isinstance(ip, str) for ip in changes["ip_whitelist"])
+        ):
+            raise SandboxAnswer(400, "ip_whitelist: a list of addresses", 400)
+        url = changes.get("callback_url")
+        if url and not str(url).startswith(("http://", "https://")):
+            raise SandboxAnswer(400, "callback_url: an http(s) URL", 400)
+        with self.lock:
+            app.update(changes)
+            app["_updated"] = self.clock.now()
+        return self.app_view(email)
+
+    # ------------------------------------------------------------------ merchant profile
+    def merchant(self, email: str) -> dict[str, Any]:
+        profile = self.merchants.get(email)
+        if profile is None:
+            raise SandboxAnswer(404, "merchant profile not found", 404)
+        return {key: value for key, value in profile.items() if not key.startswith("_")} | {
+            "created_at": _iso(profile["_created"]),
+            "updated_at": _iso(profile["_updated"]),
+        }
+
+    def create_merchant(self, email: str, body: Any) -> dict[str, Any]:
+        changes = _changes(body, MERCHANT_FIELDS)
+        if not str(changes.get("merchant_name") or "").strip():
+            raise SandboxAnswer(400, "merchant_name: required", 400)
+        with self.lock:
+            if email in self.merchants:
+                raise SandboxAnswer(409, "merchant profile already exists", 409)
+            now = self.clock.now()
+            sequence = len(self.merchants) + 1
+            self.merchants[email] = {
+                "merchant_id": f"M{sequence:06d}",
+                **{name: None for name in MERCHANT_FIELDS},
+                **changes,
+                "status": "active",
+                "_created": now,
+                "_updated": now,
+            }
+        return self.merchant(email)
+
+    def update_merchant(self, email: str, body: Any) -> dict[str, Any]:
+        changes = _changes(body, MERCHANT_FIELDS)
+        with self.lock:
+            profile = self.merchants.get(email)
+            if profile is None:
+                raise SandboxAnswer(404, "merchant profile not found", 404)
+            profile.update(changes)
+            profile["_updated"] = self.clock.now()
+        return self.merchant(email)
 
     def open_request(self, body: Any) -> tuple[dict[str, Any], Any]:
         """Check an open API envelope; returns the app and the decrypted payload."""
@@ -519,6 +715,16 @@ class HiShoppingBackend(SandboxBackend):
             timestamp=int(self.wall_clock()),
         )
         return {"code": 0, "message": "success", **sealed}
+
+
+def _changes(body: Any, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The fields of a create/update body; an unknown field is refused (400)."""
+    if not isinstance(body, dict):
+        raise SandboxAnswer(400, "the body must be a JSON object", 400)
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise SandboxAnswer(400, f"unknown fields: {', '.join(unknown)}", 400)
+    return dict(body)
 
 
 def _paged(rows: list[dict[str, Any]], page: int, size: int) -> dict[str, Any]:

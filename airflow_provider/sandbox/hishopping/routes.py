@@ -72,6 +72,65 @@ def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastA
         except SandboxAnswer as err:
             return _error(err)
 
+    async def account_call(request: Request, handler: Callable[[str, Any], Any]) -> JSONResponse:
+        """A web call acting for the token's account: ``handler(email, JSON body)``."""
+        try:
+            email = backend.check_bearer(request.headers.get("authorization"))
+            backend.scripted_code(request.url.path)
+            body = await _json(request) if request.method in ("POST", "PUT") else None
+            return _ok(handler(email, body))
+        except SandboxAnswer as err:
+            return _error(err)
+
+    @app.post(f"{web}/logout")
+    def logout(request: Request) -> JSONResponse:
+        authorization = request.headers.get("authorization")
+        return web_call(request, lambda: backend.logout(authorization))
+
+    @app.get(f"{web}/captcha")
+    def captcha(request: Request) -> JSONResponse:
+        try:
+            backend.scripted_code(request.url.path)
+            return _ok(backend.captcha())
+        except SandboxAnswer as err:
+            return _error(err)
+
+    @app.put(f"{web}/password")
+    async def password(request: Request) -> JSONResponse:
+        return await account_call(request, backend.change_password)
+
+    @app.get(f"{web}/apikey")
+    async def apikey(request: Request) -> JSONResponse:
+        return await account_call(request, lambda email, _body: backend.api_key(email))
+
+    @app.post(f"{web}/apikey")
+    async def new_apikey(request: Request) -> JSONResponse:
+        return await account_call(request, lambda email, _body: backend.new_api_key(email))
+
+    @app.post(f"{web}/merchant")
+    async def create_merchant(request: Request) -> JSONResponse:
+        return await account_call(request, backend.create_merchant)
+
+    @app.get(f"{web}/merchant")
+    async def merchant(request: Request) -> JSONResponse:
+        return await account_call(request, lambda email, _body: backend.merchant(email))
+
+    @app.put(f"{web}/merchant")
+    async def update_merchant(request: Request) -> JSONResponse:
+        return await account_call(request, backend.update_merchant)
+
+    @app.get(f"{web}/app")
+    async def app_info(request: Request) -> JSONResponse:
+        return await account_call(request, lambda email, _body: backend.app_view(email))
+
+    @app.put(f"{web}/app")
+    async def update_app(request: Request) -> JSONResponse:
+        return await account_call(request, backend.update_app)
+
+    @app.put(f"{web}/app/cert")
+    async def new_sign_key(request: Request) -> JSONResponse:
+        return await account_call(request, lambda email, _body: backend.new_sign_key(email))
+
     @app.get(f"{web}/goods")
     def web_goods(request: Request) -> JSONResponse:
         return web_call(request, lambda: backend.list_goods(dict(request.query_params)))

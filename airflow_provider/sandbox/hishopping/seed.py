@@ -15,6 +15,23 @@ SANDBOX_EMAIL = "merchant@sandbox.hishopping.test"
 SANDBOX_PASSWORD = "sandbox-password"
 #: a user whose account is disabled (login answers 3003)
 SANDBOX_DISABLED_EMAIL = "disabled@sandbox.hishopping.test"
+#: a user without a merchant profile yet (POST /web/merchant creates it) and without an app
+SANDBOX_NEW_EMAIL = "new@sandbox.hishopping.test"
+#: the merchant profile of the main account (the dashboard's Profile page) [field names inferred]
+SANDBOX_MERCHANT: dict[str, Any] = {
+    "merchant_id": "M000001",
+    "merchant_name": "Sandbox Trading Ltd",
+    "contact_name": "Sandy Box",
+    "email": SANDBOX_EMAIL,
+    "phone": "+1 555 0100",
+    "country": "US",
+    "address": "1 Sandbox Way, Springfield",
+    "bank_name": "Sandbox Bank",
+    "bank_account": "000123456789",
+    "bank_account_name": "Sandbox Trading Ltd",
+}
+#: the app of the main account (the second app is reached through the open API only)
+SANDBOX_APP_NAME = "Sandbox store"
 #: the open API app: its Secret Key is exactly 32 bytes (used as the AES key as is)
 SANDBOX_APP_ID = "hs_app_sandbox_0001"
 SANDBOX_SECRET_KEY = "sandbox-secret-key-0123456789abc"
