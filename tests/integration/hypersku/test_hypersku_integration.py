@@ -328,3 +328,37 @@ def test_sandbox_connection_reaches_the_sandbox(
     assert ok, message
     found = HyperSkuHook("hypersku_sbx").find_order("none-yet")
     assert found is None
+
+
+def test_inventory_history_and_stock_orders_over_http(
+    backend: HyperSkuBackend, conn_id: str, tmp_path: Path, task_context: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from airflow_provider.hypersku.operators import (
+        HyperSkuCancelOrdersOperator,
+        HyperSkuGetInventoryHistoryOperator,
+        HyperSkuGetStockOrdersOperator,
+    )
+
+    created = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("INV-1", "INV-2")).execute(
+        task_context()
+    )
+    HyperSkuCancelOrdersOperator(task_id="x", order_ids=created["order_ids"][1]).execute(task_context())
+    history = HyperSkuGetInventoryHistoryOperator(
+        task_id="h", order_ids=created, output_path=str(tmp_path)
+    ).execute(task_context())
+    assert history["counts"] == {"ok": 2}
+    nets = [r["data"]["netBySku"] for r in history["results"]]
+    assert nets == [{"SKU1001-BLK": -1}, {"SKU1001-BLK": 0}]
+    written = json.loads(Path(history["file"]).read_text())
+    assert [row["type"] for row in written[created["order_ids"][1]]] == ["LOCK", "RELEASE"]
+
+    april = task_context(
+        data_interval_start=datetime(2024, 4, 1, tzinfo=UTC),
+        data_interval_end=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+    stock = HyperSkuGetStockOrdersOperator(task_id="s", output_path=str(tmp_path), page_size=1).execute(april)
+    assert (stock["count"], stock["by_status"], stock["quantity"]) == (1, {"2": 1}, 300)
+    assert [o["orderId"] for o in json.loads(Path(stock["file"]).read_text())] == ["ST240002"]
+    assert backend.token_calls == 1

@@ -536,3 +536,156 @@ def test_former_names_are_deprecated_aliases(hook_factory: Callable[[], HyperSku
     assert isinstance(old, HyperSkuCancelOrdersOperator)
     with pytest.warns(AirflowProviderDeprecationWarning, match="use HyperSkuUpdateOrderAddressesOperator"):
         HyperSkuUpdateOrderAddressOperator(task_id="u", updates=[])
+
+
+# ----------------------------------------------------------------------------- inventory history
+def test_inventory_history_of_a_create_report_to_xcom(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuGetInventoryHistoryOperator
+
+    created, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("H-1"), order("H-2")]), hook_factory()
+    )
+    kept, closed = created["order_ids"]
+    run(HyperSkuCancelOrdersOperator(task_id="x", order_ids=closed), hook_factory())
+    result, _ = run(HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=created), hook_factory())
+    assert result["counts"] == {"ok": 2}
+    assert result["file"] is None
+    by_id = {r["key"]: r for r in result["results"]}
+    assert by_id[kept]["status"] == "moved"
+    assert by_id[kept]["data"]["netBySku"] == {"SKU1001-BLK": -1}
+    assert [row["type"] for row in by_id[closed]["data"]["rows"]] == ["LOCK", "RELEASE"]
+    assert by_id[closed]["data"] | {"rows": None} == {
+        "movements": 2,
+        "netBySku": {"SKU1001-BLK": 0},
+        "rows": None,
+    }
+    first = by_id[closed]["data"]["rows"][0]
+    assert first["num"] == -1
+    assert first["warehouseName"] == "Yiwu Warehouse"
+    assert first["time"].endswith("+08:00")
+
+
+def test_inventory_history_to_a_file_reports_unknown_orders(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any, tmp_path: Path
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuGetInventoryHistoryOperator
+
+    stocked = order("H-3", skuItems=[{"skuId": "SKU1002-BLU", "num": 1}])  # no stock held: no movement
+    hook = hook_factory()
+    ids = [hook.create_order(o).order_base_info.order_id for o in (order("H-2"), stocked)]
+    op = HyperSkuGetInventoryHistoryOperator(
+        task_id="h", order_ids=f"{ids[0]}, {ids[1]}, 404", output_path=str(tmp_path / "history")
+    )
+    op.__dict__["hook"] = hook_factory()
+    context = task_context()
+    with pytest.raises(AirflowException, match="404"):
+        op.execute(context)
+    report = context["ti"].xcom["return_value"]  # pushed before failing
+    assert report["counts"] == {"ok": 2, "failed": 1}
+    statuses = {r["key"]: r["status"] for r in report["results"]}
+    assert statuses == {ids[0]: "moved", ids[1]: "no_movement", "404": None}
+    assert all("rows" not in r["data"] for r in report["results"])
+    written = json.loads(Path(report["file"]).read_text())
+    assert set(written) == set(ids)
+    assert written[ids[0]][0]["skuId"] == "SKU1001-BLK"
+    assert written[ids[0]][0]["type"] == "LOCK"
+    assert written[ids[1]] == []
+    assert Path(report["file"]).name.startswith("hypersku_inventory_history_")
+
+
+def test_inventory_history_bad_ids_fail_and_empty_input_skips(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuGetInventoryHistoryOperator
+
+    with pytest.raises(
+        AirflowFailException, match=r"(?s)order_ids: .*#1: order_ids: expected an id \(str or int\), got dict"
+    ):
+        run(HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=["1", {"x": 1}]), hook_factory())
+    for empty in (None, [], "", {"counts": {}, "results": []}):
+        with pytest.raises(AirflowSkipException):
+            run(HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=empty), hook_factory())
+    assert not backend.requests
+    with pytest.raises(ValueError, match="rows_in_xcom"):
+        HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=["1"], rows_in_xcom=-1)
+
+
+# ----------------------------------------------------------------------------- stock orders
+def test_stock_orders_of_the_data_interval_to_a_file(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from airflow_provider.hypersku.operators import HyperSkuGetStockOrdersOperator
+
+    op = HyperSkuGetStockOrdersOperator(task_id="s", output_path=str(tmp_path), page_size=1)
+    op.__dict__["hook"] = hook_factory()
+    context = task_context(
+        data_interval_start=datetime(2024, 3, 1, tzinfo=UTC),
+        data_interval_end=datetime(2024, 3, 2, tzinfo=UTC),
+    )
+    result = op.execute(context)
+    assert {k: v for k, v in result.items() if k != "file"} == {
+        "count": 1,
+        "by_status": {"5": 1},
+        "quantity": 150,
+        "amount": {"USD": "420.0"},
+        "start_time": "2024-03-01 08:00:00",  # +08:00
+        "end_time": "2024-03-02 08:00:00",
+    }
+    rows = json.loads(Path(result["file"]).read_text())
+    assert [r["orderId"] for r in rows] == ["ST240001"]
+    assert rows[0]["goodsList"][0]["num"] == 150
+    assert Path(result["file"]).name.startswith("hypersku_stock_orders_dag_task_")
+
+
+def test_stock_orders_filters_and_no_interval(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, tmp_path: Path
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuGetStockOrdersOperator
+
+    def read(**kwargs: Any) -> dict[str, Any]:
+        result, _ = run(
+            HyperSkuGetStockOrdersOperator(task_id="s", output_path=str(tmp_path), **kwargs), hook_factory()
+        )
+        return dict(result)
+
+    everything = read()  # the run has no data interval: no time filter
+    assert (everything["count"], everything["start_time"], everything["end_time"]) == (2, None, None)
+    assert everything["by_status"] == {"5": 1, "2": 1}
+    assert read(status="2")["by_status"] == {"2": 1}
+    assert read(filters='{"orderId": "ST240002"}')["quantity"] == 300
+    since = read(start_time="2024-04-01T00:00:00+08:00", use_data_interval=False)
+    assert (since["count"], since["start_time"]) == (1, "2024-04-01 00:00:00")
+    assert read(end_time="2024-01-01T00:00:00Z")["count"] == 0
+
+
+def test_stock_orders_bad_input_fails_before_any_request(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, tmp_path: Path
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuGetStockOrdersOperator
+
+    cases = [
+        ({"status": "shipped"}, r"status: expected an order status code"),
+        ({"start_time": "yesterday"}, r"start_time: 'yesterday' is not a time"),
+        ({"filters": "[1]"}, r"filters: expected a dict"),
+        ({"filters": "{oops"}, r"filters: a JSON string was given but it does not parse"),
+        (
+            {"start_time": "2024-05-01T00:00:00Z", "end_time": "2024-04-01T00:00:00Z"},
+            r"start_time 2024-05-01 08:00:00 is not before end_time",
+        ),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(AirflowFailException, match=message):
+            run(
+                HyperSkuGetStockOrdersOperator(task_id="s", output_path=str(tmp_path), **kwargs),
+                hook_factory(),
+            )
+    assert not backend.requests
+    with pytest.raises(ValueError, match="output_path is required"):
+        HyperSkuGetStockOrdersOperator(task_id="s", output_path="")
+    assert {"status", "start_time", "end_time", "filters", "output_path"} <= set(
+        HyperSkuGetStockOrdersOperator.template_fields
+    )
