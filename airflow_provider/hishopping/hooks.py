@@ -193,7 +193,17 @@ class HiShoppingHook(ApiHook):
         """``{app_id, secret_key, sign_secret}``: keys regenerated through this hook first, then
         the stored (rotated) keys, then the connection extras."""
         keys = {name: str(self.extra[name]) for name in OPEN_KEY_NAMES if self.extra.get(name)}
-        return keys | self.stored_keys | self._rotated
+        stored = self.stored_keys
+        if keys.get("app_id") and stored.get("app_id") and stored["app_id"] != keys["app_id"]:
+            log.warning(
+                "%s: Variable %s holds keys of app %s, the connection is for app %s: not used",
+                self.platform,
+                self.extra.get("keys_variable"),
+                stored["app_id"],
+                keys["app_id"],
+            )
+            stored = {}
+        return keys | stored | self._rotated
 
     def open_credentials(self) -> tuple[str, str, str]:
         """``(app_id, secret_key, sign_secret)``: see :meth:`open_keys`."""
