@@ -599,17 +599,17 @@ def test_create_warehouses_bad_input_fails_before_any_request(
         {**WAREHOUSES[1], "name": "Kho Quận 1"},
         {**WAREHOUSES[2], "primary": "1"},
     ]
-    with pytest.raises(AirflowFailException, match="order Kho Quận 1: phone: .*not a Vietnamese phone"):
+    with pytest.raises(AirflowFailException, match=r"order Kho Quận 1: phone: .*not a Vietnamese phone"):
         ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=bad).execute(context())
     with pytest.raises(AirflowFailException) as info:
-        ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=bad[1:] + [WAREHOUSES[0]]).execute(
+        ops.SuperShipCreateWarehousesOperator(task_id="wh", warehouses=[*bad[1:], WAREHOUSES[0]]).execute(
             context()
         )
     message = str(info.value)
     assert "#1: primary: only one warehouse of a batch may be the default" in message
     assert "#2: name: same name as #0" in message
     assert sum(backend.requests.values()) == 0  # validated before any request
-    with pytest.raises(AirflowFailException, match="district: .*did you mean .Quận 1."):
+    with pytest.raises(AirflowFailException, match=r"district: .*did you mean .Quận 1."):
         ops.SuperShipCreateWarehousesOperator(
             task_id="wh", warehouses={**WAREHOUSES[0], "district": "Quan 1"}
         ).execute(context())

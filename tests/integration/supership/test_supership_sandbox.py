@@ -134,6 +134,83 @@ def test_login_errors_use_the_error_envelope(client: httpx.Client, backend: Supe
     assert backend.token_calls == 0
 
 
+REGISTER = {
+    "project": "HMN Store 2",
+    "name": "Hoàng Mạnh Nam",
+    "phone": "0989998888",
+    "email": "hmn.store2@gmail.com",
+    "password": "323423-new",
+    "partner": SANDBOX_PARTNER,
+}
+
+
+def test_register_answers_the_documented_fields_and_the_account_logs_in(
+    client: httpx.Client, backend: SuperShipBackend
+) -> None:
+    response = client.post("/v1/partner/auth/register", json=REGISTER)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "Success"
+    results = body["results"]
+    documented = {
+        "code",
+        "project",
+        "name",
+        "phone",
+        "email",
+        "referral",
+        "token_type",
+        "expires_in",
+        "access_token",
+    }
+    assert set(results) == documented
+    assert results["token_type"] == "Bearer"
+    assert results["expires_in"] == 31536000
+    bearer = {"Authorization": f"Bearer {results['access_token']}"}
+    assert client.get("/v1/partner/warehouses", headers=bearer).status_code == 200
+    login = {**LOGIN, "username": "HMN.store2@gmail.com", "password": "323423-new"}
+    assert client.post("/v1/partner/auth/login", json=login).status_code == 200
+    assert (
+        client.post("/v1/partner/auth/login", json={**login, "password": SANDBOX_PASSWORD}).status_code == 401
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"email": SANDBOX_EMAIL}, 422, "email"),
+        ({"email": "Hmn.Store@Gmail.com"}, 422, "email"),
+        ({"email": "no-at-sign"}, 422, "email"),
+        ({"phone": "12"}, 422, "phone"),
+        ({"project": ""}, 422, "project"),
+        ({"partner": "wrong"}, 401, None),
+    ],
+)
+def test_register_errors_use_the_error_envelope(
+    client: httpx.Client, change: dict[str, Any], status: int, field: str | None
+) -> None:
+    response = client.post("/v1/partner/auth/register", json={**REGISTER, **change})
+    assert response.status_code == status
+    body = response.json()
+    assert body["status"] == "Error"
+    assert body["message"]
+    if field:
+        assert field in body["errors"]
+
+
+def test_unknown_routes_and_methods_answer_supership_s_envelope(client: httpx.Client) -> None:
+    for response, status in (
+        (client.get("/v1/partner/nothing-here", headers=BEARER), 404),
+        (client.get("/v1/partner/auth/register"), 405),
+        (client.put("/v1/partner/orders/cancel", headers=BEARER), 405),
+    ):
+        assert response.status_code == status
+        assert set(response.json()) == {"status", "message", "errors"}
+        assert response.json()["status"] == "Error"
+    # the sandbox's own control API keeps FastAPI's answers
+    assert client.get("/_sandbox/nothing-here").json() == {"detail": "Not Found"}
+
+
 @pytest.mark.parametrize(
     "headers",
     [

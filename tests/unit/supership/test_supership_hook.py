@@ -335,6 +335,8 @@ def test_every_call_sends_the_same_request_sync_and_async(
         ("GET", "/v1/partner/webhooks"): [],
         ("POST", "/v1/partner/webhooks/create"): {"url": "https://hook.example"},
         ("GET", "/v1/partner/areas/province"): [],
+        ("POST", "/v1/partner/auth/register"): {"code": "S1", "access_token": "new-token"},
+        ("POST", "/v1/partner/auth/login"): {"access_token": "A", "expires_in": 60},
     }
     for (method, path), results in answers.items():
         fake.route(method, path, lambda _request, results=results: ok(results))
@@ -368,7 +370,13 @@ def test_every_call_sends_the_same_request_sync_and_async(
         ("get_webhook", (), {}),
         ("register_webhook", ("https://hook.example",), {}),
         ("get_provinces", (), {}),
+        ("register_account", (ACCOUNT,), {}),
+        ("login", (LOGIN,), {}),
     ]
+    fake.route(
+        "GET", "/v1/partner/orders/label", lambda _request: httpx.Response(200, text="<html>labels</html>")
+    )
+    calls.append(("get_label_page", ("T",), {"size": "K80"}))
 
     def sent() -> tuple[str, str, str, bytes]:
         request = fake.requests.pop()
@@ -769,3 +777,163 @@ def test_place_codes_and_unknown_names_are_explained(areas: SuperShipHook) -> No
     assert areas.check_place("Thành phố Hà Nội", "", None).problems == [
         ("district", "a district name is required")
     ]
+
+
+# ----------------------------------------------------------------------------- register, login, label page
+ACCOUNT: dict[str, Any] = {
+    "project": "HMN Store",
+    "name": "Hoàng Mạnh Nam",
+    "phone": "0989998888",
+    "email": "hmn.store@gmail.com",
+    "password": "register-pw-323423",
+    "partner": "partner-code-lPxLux",
+}
+LOGIN: dict[str, Any] = {
+    "client_id": "AZN6QUo40w",
+    "client_secret": "client-secret-C4fF",
+    "username": "hmn.store@gmail.com",
+    "password": "login-pw-323423",
+    "partner": "partner-code-lPxLux",
+}
+REGISTERED = {
+    "code": "S748146",
+    "project": "HMN Store",
+    "name": "Hoàng Mạnh Nam",
+    "phone": "0989998888",
+    "email": "hmn.store@gmail.com",
+    "referral": "PLOKJ52747",
+    "token_type": "Bearer",
+    "expires_in": 31536000,
+    "access_token": "registered-access-token",
+}
+
+
+@pytest.fixture
+def masked(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every value the SuperShip hook registers with Airflow's log masking."""
+    values: list[str] = []
+    monkeypatch.setattr("airflow_provider.supership.hooks.mask", lambda value: values.append(value))
+    return values
+
+
+def test_register_sends_the_documented_body_without_a_token_and_masks_the_secrets(
+    token_hook: SuperShipHook, fake: FakeSuperShip, masked: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    from pydantic import SecretStr
+
+    caplog.set_level("DEBUG")
+    fake.route("POST", "/v1/partner/auth/register", ok(REGISTERED))
+    result = token_hook.register_account({**ACCOUNT, "phone": "0989 998 888"})
+    request = fake.calls("/v1/partner/auth/register")[0]
+    assert json.loads(request.content) == ACCOUNT  # the phone sent without separators
+    assert "authorization" not in request.headers
+    assert request.headers["accept"] == "application/json"
+    assert {"register-pw-323423", "partner-code-lPxLux", "registered-access-token"} <= set(masked)
+    assert result.code == "S748146"
+    assert result.referral == "PLOKJ52747"
+    assert isinstance(result.access_token, SecretStr)
+    assert result.access_token.get_secret_value() == "registered-access-token"
+    assert result.compact() == {
+        "code": "S748146",
+        "project": "HMN Store",
+        "email": "hmn.store@gmail.com",
+        "referral": "PLOKJ52747",
+        "expires_in": 31536000,
+    }
+    for secret in ("register-pw-323423", "partner-code-lPxLux", "registered-access-token"):
+        assert secret not in caplog.text
+        assert secret not in repr(result)
+
+
+def test_register_request_keeps_its_secrets_out_of_repr_and_model_dump() -> None:
+    from airflow_provider.supership.models import RegisterRequest
+
+    request = RegisterRequest.model_validate(ACCOUNT)
+    for shown in (repr(request), str(request.model_dump()), request.model_dump_json()):
+        assert "register-pw-323423" not in shown
+        assert "partner-code-lPxLux" not in shown
+    assert request.dump()["password"] == "register-pw-323423"
+    assert request.dump()["partner"] == "partner-code-lPxLux"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"phone": "12345"}, "phone"),
+        ({"password": "  "}, "password"),
+        ({"partner": None}, "partner"),
+        ({"project": ""}, "project"),
+        ({"referral": "X"}, "referral"),
+    ],
+)
+def test_register_bad_input_is_refused_before_any_request(
+    token_hook: SuperShipHook, fake: FakeSuperShip, change: dict[str, Any], field: str
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=field):
+        token_hook.register_account({**ACCOUNT, **change})
+    assert fake.requests == []
+
+
+def test_register_an_existing_email_is_a_duplicate_and_is_sent_once(
+    token_hook: SuperShipHook, fake: FakeSuperShip
+) -> None:
+    fake.route(
+        "POST",
+        "/v1/partner/auth/register",
+        err(422, "Email đã được sử dụng.", {"email": ["The email has already been taken."]}),
+    )
+    with pytest.raises(DuplicateError, match="e-mail exists") as info:
+        token_hook.register_account(ACCOUNT)
+    assert info.value.details == {"email": ["The email has already been taken."]}
+    assert len(fake.calls("/v1/partner/auth/register")) == 1
+
+
+def test_register_with_a_wrong_partner_code_is_an_auth_error_even_in_token_mode(
+    token_hook: SuperShipHook, fake: FakeSuperShip
+) -> None:
+    fake.route("POST", "/v1/partner/auth/register", err(401, "Mã bí mật không hợp lệ."))
+    with pytest.raises(AuthError, match="partner code"):
+        token_hook.register_account(ACCOUNT)
+    fake.route("POST", "/v1/partner/auth/register", err(422, "Trường phone là bắt buộc.", {"phone": ["x"]}))
+    with pytest.raises(BadRequestError):
+        token_hook.register_account(ACCOUNT)
+
+
+def test_register_answer_lost_on_a_server_error_is_not_resent(
+    token_hook: SuperShipHook, fake: FakeSuperShip
+) -> None:
+    fake.route("POST", "/v1/partner/auth/register", err(503, "down"))
+    with pytest.raises(TransientError):
+        token_hook.register_account(ACCOUNT)
+    assert len(fake.calls("/v1/partner/auth/register")) == 1
+
+
+def test_login_with_given_credentials_masks_them_and_the_tokens(
+    token_hook: SuperShipHook, fake: FakeSuperShip, masked: list[str]
+) -> None:
+    result = token_hook.login(LOGIN)
+    request = fake.calls("/v1/partner/auth/login")[0]
+    assert json.loads(request.content) == LOGIN
+    assert "authorization" not in request.headers
+    assert result.access_token == "access-1"
+    assert {"client-secret-C4fF", "login-pw-323423", "partner-code-lPxLux", "access-1", "refresh-1"} <= set(
+        masked
+    )
+
+
+def test_label_page_is_html_with_the_token_and_size_in_the_query(
+    token_hook: SuperShipHook, fake: FakeSuperShip
+) -> None:
+    fake.route("POST", "/v1/partner/orders/token", lambda _request: ok({"token": "print-token"}))
+    fake.route(
+        "GET", "/v1/partner/orders/label", lambda _request: httpx.Response(200, text="<html>C1</html>")
+    )
+    assert token_hook.fetch_labels(["C1"], "k46") == "<html>C1</html>"
+    request = fake.calls("/v1/partner/orders/label")[0]
+    assert dict(request.url.params) == {"token": "print-token", "size": "K46"}
+    assert token_hook.run_async(token_hook.afetch_labels(["C1"])) == "<html>C1</html>"
+    with pytest.raises(ValueError, match="label size"):
+        token_hook.get_label_page("print-token", "B4")

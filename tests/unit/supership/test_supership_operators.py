@@ -504,3 +504,114 @@ def test_tracking_by_soc_reads_the_socs_of_a_create_report(api: FakeApi, context
     assert "file" not in tracked
     with pytest.raises(ValueError, match="lookup_by"):
         ops.SuperShipGetTrackingOperator(task_id="track", codes="X", lookup_by="id")
+
+
+# ----------------------------------------------------------------------------- warehouses and webhook
+NEW_WAREHOUSE: dict[str, Any] = {
+    "name": "Kho Quận 3",
+    "phone": "0989999555",
+    "contact": "Phạm Văn Cường",
+    "address": "35 Trương Định",
+    "province": "Thành phố Hồ Chí Minh",
+    "district": "Quận 3",
+    "commune": "Phường 6",
+}
+
+
+def test_list_warehouses_pushes_codes_and_the_default(api: FakeApi, context: Any) -> None:
+    every = ops.SuperShipListWarehousesOperator(task_id="wh").execute(context())
+    assert every["codes"] == ["W1", "W9"]
+    assert every["primary"] is None
+    active = ops.SuperShipListWarehousesOperator(task_id="wh", active_only=True).execute(context())
+    assert active["count"] == 1
+    assert active["warehouses"] == [{"code": "W1", "name": "Kho", "status": "1"}]
+
+
+def test_create_warehouses_bad_input_names_the_warehouse_and_sends_nothing(
+    api: FakeApi, context: Any
+) -> None:
+    with pytest.raises(AirflowFailException, match="order Kho Quận 3: commune: Field required"):
+        ops.SuperShipCreateWarehousesOperator(
+            task_id="wh", warehouses=[{k: v for k, v in NEW_WAREHOUSE.items() if k != "commune"}]
+        ).execute(context())
+    with pytest.raises(AirflowFailException, match="#1: name: same name as #0"):
+        ops.SuperShipCreateWarehousesOperator(
+            task_id="wh", warehouses=[NEW_WAREHOUSE, {**NEW_WAREHOUSE, "name": " kho  QUẬN 3 "}]
+        ).execute(context())
+    with pytest.raises(AirflowFailException, match="commune: unknown commune 'Phường 99'"):
+        ops.SuperShipCreateWarehousesOperator(
+            task_id="wh", warehouses={**NEW_WAREHOUSE, "commune": "Phường 99"}
+        ).execute(context())
+    assert api.posts("/v1/partner/warehouses/create") == []
+
+
+def test_a_retried_warehouse_create_finds_the_name_and_sends_nothing(
+    api: FakeApi, context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = [{"code": "W1", "name": "Kho", "address": "1 Lê Lợi", "status": "1"}]
+    answer = FakeApi.__call__
+
+    def with_addresses(self: FakeApi, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/partner/warehouses":
+            self.requests.append(request)
+            return ok(listed)
+        return answer(self, request)
+
+    monkeypatch.setattr(FakeApi, "__call__", with_addresses)
+    same = {**NEW_WAREHOUSE, "name": "kho", "address": "1 Lê Lợi"}
+    result = ops.SuperShipCreateWarehousesOperator(
+        task_id="wh", warehouses=[same], check_places=False
+    ).execute(context(try_number=2))
+    assert result["results"][0]["outcome"] == "existed"
+    assert result["results"][0]["id"] == "W1"
+    assert api.posts("/v1/partner/warehouses/create") == []
+
+
+def test_update_warehouses_validates_every_update_first(api: FakeApi, context: Any) -> None:
+    with pytest.raises(AirflowFailException, match=r"order W1: phone: .*not a Vietnamese phone"):
+        ops.SuperShipUpdateWarehousesOperator(
+            task_id="up", updates=[{"code": "W1", "name": "Kho", "phone": "1", "contact": "A"}]
+        ).execute(context())
+    with pytest.raises(AirflowSkipException):
+        ops.SuperShipUpdateWarehousesOperator(task_id="up", updates=None).execute(context())
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "https://user:pw@hooks.example.vn:8443/supership?token=abc",
+            "https://hooks.example.vn:8443/supership?***",
+        ),
+        ("https://hooks.example.vn/supership", "https://hooks.example.vn/supership"),
+    ],
+)
+def test_webhook_urls_lose_their_credentials_in_logs_and_xcom(url: str, shown: str) -> None:
+    assert ops._redacted_url(url) == shown
+
+
+def test_register_webhook_fails_on_a_bad_url_before_any_request(api: FakeApi, context: Any) -> None:
+    with pytest.raises(AirflowFailException, match="url: must be an http"):
+        ops.SuperShipRegisterWebhookOperator(task_id="hook", url="hooks.example.vn/x").execute(context())
+    with pytest.raises(AirflowSkipException):
+        ops.SuperShipRegisterWebhookOperator(task_id="hook", url=None).execute(context())
+    assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    "operator",
+    [
+        ops.SuperShipListWarehousesOperator,
+        ops.SuperShipCreateWarehousesOperator,
+        ops.SuperShipUpdateWarehousesOperator,
+        ops.SuperShipRegisterWebhookOperator,
+    ],
+)
+def test_new_operators_document_their_xcom_and_template_no_secret(operator: type) -> None:
+    doc = operator.__doc__ or ""
+    assert "XCom" in doc
+    assert ":param supership_conn_id:" in doc
+    for name in operator.template_fields:
+        assert f":param {name}:" in doc
+        assert not any(word in name for word in ("password", "secret", "token", "partner"))
