@@ -587,21 +587,20 @@ class HiShoppingBackend(SandboxBackend):
 
     def new_api_key(self, email: str) -> dict[str, Any]:
         """A new Secret Key (32 characters: used as the AES key as is); the old one stops working."""
-        _, app = self.app_of(email)
-        key = secrets.token_hex(16)
-        with self.lock:
-            app["secret_key"] = key
-            app["_updated"] = self.clock.now()
-        return {"api_key": key, "created_at": _iso(app["_updated"])}
+        _, key, at = self._replace_key(email, "secret_key", secrets.token_hex(16))
+        return {"api_key": key, "created_at": at}
 
     def new_sign_key(self, email: str) -> dict[str, Any]:
         """A new Sign Key; the old one stops working."""
-        app_id, app = self.app_of(email)
-        key = secrets.token_hex(32)
-        with self.lock:
-            app["sign_key"] = key
-            app["_updated"] = self.clock.now()
+        app_id, key, _ = self._replace_key(email, "sign_key", secrets.token_hex(32))
         return {"app_id": app_id, "sign_key": key}
+
+    def _replace_key(self, email: str, name: str, key: str) -> tuple[str, str, str]:
+        app_id, app = self.app_of(email)
+        with self.lock:
+            app[name] = key
+            app["_updated"] = self.clock.now()
+        return app_id, key, _iso(app["_updated"])
 
     def app_view(self, email: str) -> dict[str, Any]:
         app_id, app = self.app_of(email)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -72,16 +72,6 @@ def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastA
         except SandboxAnswer as err:
             return _error(err)
 
-    async def account_call(request: Request, handler: Callable[[str, Any], Any]) -> JSONResponse:
-        """A web call acting for the token's account: ``handler(email, JSON body)``."""
-        try:
-            email = backend.check_bearer(request.headers.get("authorization"))
-            backend.scripted_code(request.url.path)
-            body = await _json(request) if request.method in ("POST", "PUT") else None
-            return _ok(handler(email, body))
-        except SandboxAnswer as err:
-            return _error(err)
-
     @app.post(f"{web}/logout")
     def logout(request: Request) -> JSONResponse:
         authorization = request.headers.get("authorization")
@@ -95,41 +85,36 @@ def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastA
         except SandboxAnswer as err:
             return _error(err)
 
-    @app.put(f"{web}/password")
-    async def password(request: Request) -> JSONResponse:
-        return await account_call(request, backend.change_password)
+    def account_route(handler: Callable[[str, Any], Any]) -> Callable[[Request], Awaitable[JSONResponse]]:
+        """A web route acting for the token's account: ``handler(email, JSON body or None)``."""
 
-    @app.get(f"{web}/apikey")
-    async def apikey(request: Request) -> JSONResponse:
-        return await account_call(request, lambda email, _body: backend.api_key(email))
+        async def route(request: Request) -> JSONResponse:
+            try:
+                email = backend.check_bearer(request.headers.get("authorization"))
+                backend.scripted_code(request.url.path)
+                body = await _json(request) if request.method in ("POST", "PUT") else None
+                return _ok(handler(email, body))
+            except SandboxAnswer as err:
+                return _error(err)
 
-    @app.post(f"{web}/apikey")
-    async def new_apikey(request: Request) -> JSONResponse:
-        return await account_call(request, lambda email, _body: backend.new_api_key(email))
+        return route
 
-    @app.post(f"{web}/merchant")
-    async def create_merchant(request: Request) -> JSONResponse:
-        return await account_call(request, backend.create_merchant)
+    def mine(read: Callable[[str], Any]) -> Callable[[str, Any], Any]:
+        return lambda email, _body: read(email)
 
-    @app.get(f"{web}/merchant")
-    async def merchant(request: Request) -> JSONResponse:
-        return await account_call(request, lambda email, _body: backend.merchant(email))
-
-    @app.put(f"{web}/merchant")
-    async def update_merchant(request: Request) -> JSONResponse:
-        return await account_call(request, backend.update_merchant)
-
-    @app.get(f"{web}/app")
-    async def app_info(request: Request) -> JSONResponse:
-        return await account_call(request, lambda email, _body: backend.app_view(email))
-
-    @app.put(f"{web}/app")
-    async def update_app(request: Request) -> JSONResponse:
-        return await account_call(request, backend.update_app)
-
-    @app.put(f"{web}/app/cert")
-    async def new_sign_key(request: Request) -> JSONResponse:
-        return await account_call(request, lambda email, _body: backend.new_sign_key(email))
+    account_routes: list[tuple[str, str, Callable[[str, Any], Any]]] = [
+        ("PUT", "/password", backend.change_password),
+        ("GET", "/apikey", mine(backend.api_key)),
+        ("POST", "/apikey", mine(backend.new_api_key)),
+        ("POST", "/merchant", backend.create_merchant),
+        ("GET", "/merchant", mine(backend.merchant)),
+        ("PUT", "/merchant", backend.update_merchant),
+        ("GET", "/app", mine(backend.app_view)),
+        ("PUT", "/app", backend.update_app),
+        ("PUT", "/app/cert", mine(backend.new_sign_key)),
+    ]
+    for method, path, handler in account_routes:
+        app.add_api_route(f"{web}{path}", account_route(handler), methods=[method])
 
     @app.get(f"{web}/goods")
     def web_goods(request: Request) -> JSONResponse:

@@ -35,16 +35,6 @@ FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 WEB = "/api/v1/web"
 
 
-@pytest.fixture
-def backend() -> sb.HiShoppingBackend:
-    return sb.HiShoppingBackend(cancel_rate=0, fail_rate=0)
-
-
-@pytest.fixture
-def url(backend: sb.HiShoppingBackend, serve_app: Callable[[Any], str]) -> str:
-    return serve_app(sb.create_app(backend))
-
-
 @pytest.fixture(autouse=True)
 def conns(make_conn: Callable[..., str], url: str) -> None:
     make_conn(

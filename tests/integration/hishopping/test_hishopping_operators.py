@@ -67,16 +67,6 @@ def create_op(orders: Any, **kwargs: Any) -> HiShoppingCreateOrdersOperator:
     return HiShoppingCreateOrdersOperator(task_id="create", orders=orders, hishopping_conn_id=CONN, **kwargs)
 
 
-@pytest.fixture
-def backend() -> sb.HiShoppingBackend:
-    return sb.HiShoppingBackend(cancel_rate=0, fail_rate=0)
-
-
-@pytest.fixture
-def url(backend: sb.HiShoppingBackend, serve_app: Callable[[Any], str]) -> str:
-    return serve_app(sb.create_app(backend))
-
-
 @pytest.fixture(autouse=True)
 def conn(make_conn: Callable[..., str], url: str) -> str:
     return make_conn(

@@ -40,16 +40,6 @@ def order(
 
 
 @pytest.fixture
-def backend() -> sb.HiShoppingBackend:
-    return sb.HiShoppingBackend(cancel_rate=0, fail_rate=0)
-
-
-@pytest.fixture
-def url(backend: sb.HiShoppingBackend, serve_app: Callable[[Any], str]) -> str:
-    return serve_app(sb.create_app(backend))
-
-
-@pytest.fixture
 def conn(make_conn: Callable[..., str], url: str) -> str:
     return make_conn(
         "hishopping_it",
