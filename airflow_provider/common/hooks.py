@@ -215,10 +215,14 @@ class ApiHook(BaseHook):
         """Load the connection without blocking the event loop (triggers call this first)."""
         if "connection" in self.__dict__:
             return
-        from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
+        import importlib
 
-        conn = await get_async_connection(self.conn_id, hook=type(self))
-        extra = dict(await get_async_extra_dejson(conn) or {})
+        # imported off the loop: a first import reads files and would stall every trigger
+        compat = await asyncio.to_thread(
+            importlib.import_module, "airflow.providers.common.compat.connection"
+        )
+        conn = await compat.get_async_connection(self.conn_id, hook=type(self))
+        extra = dict(await compat.get_async_extra_dejson(conn) or {})
         for secret in [conn.password, *(extra.get(name) for name in self._secret_extra_names())]:
             if secret:
                 await amask(str(secret))

@@ -73,7 +73,9 @@ class StatusTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        hook = self._hook = import_hook(self.hook_class_path)(self.conn_id)
+        # the hook's module (and what it imports) loads off the loop: a first import stalls it
+        hook_class = await asyncio.to_thread(import_hook, self.hook_class_path)
+        hook = self._hook = hook_class(self.conn_id)
         await hook.aload_connection()
         fetch = getattr(hook, self.status_method)
         statuses = dict(self.known)
