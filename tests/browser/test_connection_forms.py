@@ -48,11 +48,13 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from airflow_provider.platforms import platform_names
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_IMAGES = REPO / "docs" / "images"
-CONN_TYPES = ("hypersku", "supership", "chao8", "hishopping")
+CONN_TYPES = platform_names()
 MASK = "***"
 FLAGSHIP_DAG = "order_to_doorstep"
 

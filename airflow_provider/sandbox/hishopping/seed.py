@@ -96,7 +96,5 @@ def sandbox_connection(url: str) -> dict[str, Any]:
             "app_id": SANDBOX_APP_ID,
             "secret_key": SANDBOX_SECRET_KEY,
             "sign_secret": SANDBOX_SIGN_KEY,
-            # the pre-rename name, read by hooks until the sign_key -> sign_secret rename lands
-            "sign_key": SANDBOX_SIGN_KEY,
         },
     }

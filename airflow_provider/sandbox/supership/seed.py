@@ -96,8 +96,6 @@ def sandbox_connection(url: str, *, auth_mode: str = "token") -> dict[str, Any]:
             client_id=SANDBOX_CLIENT_ID,
             client_secret=SANDBOX_CLIENT_SECRET,
             partner_secret=SANDBOX_PARTNER,
-            # the pre-rename name, read by hooks until the partner -> partner_secret rename lands
-            partner=SANDBOX_PARTNER,
         )
         return {
             "conn_type": "supership",

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from airflow_provider.hishopping import envelope
-from airflow_provider.platforms import get_platform
+from airflow_provider.platforms import get_platform, platform_names
 from airflow_provider.sandbox.hypersku import LIFECYCLE_SECONDS, SANDBOX_EXAMPLE_ORDER
 from airflow_provider.sandbox.supership import SECONDS_TO_DELIVERED, sample_order
 
@@ -82,7 +82,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
         }
         connections = {
             name: exports[f"AIRFLOW_CONN_{get_platform(name).default_conn_id.upper()}"]
-            for name in ("hypersku", "supership", "chao8", "hishopping")
+            for name in platform_names()
         }
         running = Sandbox(connections, connections_file)
         yield running
@@ -185,7 +185,7 @@ def hishopping_order(merchant_order: str) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- docs and connections
-@pytest.mark.parametrize("platform", ["hypersku", "supership", "chao8", "hishopping"])
+@pytest.mark.parametrize("platform", platform_names())
 def test_docs_page_and_openapi_list_every_control_route(sandbox: Sandbox, platform: str) -> None:
     page = sandbox.http.get(f"{sandbox.url(platform)}/_sandbox/docs")
     assert page.status_code == 200

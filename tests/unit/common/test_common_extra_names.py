@@ -17,6 +17,7 @@ import pytest
 
 from airflow_provider.common import hooks as common_hooks
 from airflow_provider.get_provider_info import get_provider_info
+from airflow_provider.platforms import platform_names
 
 
 def _should_hide() -> Callable[[str], bool]:
@@ -62,7 +63,7 @@ def test_each_conn_field_is_masked_by_airflow_exactly_when_it_is_a_secret(
     )
 
 
-@pytest.mark.parametrize("conn_type", ["hypersku", "supership", "chao8", "hishopping"])
+@pytest.mark.parametrize("conn_type", platform_names())
 def test_hook_registers_every_secret_field_and_its_old_name_with_log_masking(conn_type: str) -> None:
     hook = _hook_class(conn_type)
     masked = set(hook.secret_extras) | set(common_hooks.COMMON_SECRET_EXTRAS)

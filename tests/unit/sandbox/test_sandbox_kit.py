@@ -85,9 +85,7 @@ def test_every_simulator_has_the_typed_interface() -> None:
         assert isinstance(simulator, Simulator)
         connection = simulator.connection("http://127.0.0.1:1")
         assert connection["conn_type"] == platform.conn_type
-        assert set(connection.get("extra", {})) - {"partner", "sign_key"} <= set(platform.conn_fields) | {
-            "print_url"
-        }
+        assert set(connection.get("extra", {})) <= set(platform.conn_fields) | {"print_url"}
 
 
 def test_control_routes_in_process_and_the_python_handle() -> None:
