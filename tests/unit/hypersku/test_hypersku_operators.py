@@ -604,7 +604,8 @@ def test_inventory_history_bad_ids_fail_and_empty_input_skips(
         AirflowFailException, match=r"(?s)order_ids: .*#1: order_ids: expected an id \(str or int\), got dict"
     ):
         run(HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=["1", {"x": 1}]), hook_factory())
-    for empty in (None, [], "", {"counts": {}, "results": []}):
+    empties: list[Any] = [None, [], "", {"counts": {}, "results": []}]
+    for empty in empties:
         with pytest.raises(AirflowSkipException):
             run(HyperSkuGetInventoryHistoryOperator(task_id="h", order_ids=empty), hook_factory())
     assert not backend.requests
@@ -667,7 +668,7 @@ def test_stock_orders_bad_input_fails_before_any_request(
 ) -> None:
     from airflow_provider.hypersku.operators import HyperSkuGetStockOrdersOperator
 
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"status": "shipped"}, r"status: expected an order status code"),
         ({"start_time": "yesterday"}, r"start_time: 'yesterday' is not a time"),
         ({"filters": "[1]"}, r"filters: expected a dict"),
