@@ -66,8 +66,24 @@ class PlatformOperator(BaseOperator):
         return hook_class(self.conn_id, max_concurrency=self.max_concurrency)  # type: ignore[no-any-return]
 
     def concurrency(self) -> int:
-        """Calls in flight at once: this operator's ``max_concurrency``, else the connection's."""
-        return self.hook.concurrency(self.max_concurrency)
+        """
+        Calls in flight at once: this operator's ``max_concurrency``, else the connection's
+        ``max_concurrency`` extra, and never more than the connection's ``max_concurrency_cap``
+        extra when set (a per-connection ceiling no task can raise; see docs/connections.md).
+        """
+        wanted = self.hook.concurrency(self.max_concurrency)
+        cap = self.hook.extra.get("max_concurrency_cap")
+        if cap not in (None, ""):
+            try:
+                wanted = min(wanted, max(1, int(cap)))
+            except (TypeError, ValueError) as err:
+                from airflow_provider.common.errors import ConfigurationError
+
+                raise ConfigurationError(
+                    self.hook.platform,
+                    f"connection extra 'max_concurrency_cap' must be an integer, not {cap!r}",
+                ) from err
+        return wanted
 
     @contextmanager
     def fail_fast(self) -> Iterator[None]:
@@ -127,8 +143,26 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
 
     Pushes to XCom ``{"counts": {outcome: n}, "results": [{key, outcome, id, status, error,
     data}], ...named extra keys}``; with ``results_path`` the results go to that JSON-lines file
-    and XCom carries ``{"counts", "total", "failures", "results_file", ...}``. The report is pushed
-    before the task fails on any failed item. An empty input skips the task.
+    as they complete and XCom carries ``{"counts", "total", "failures", "results_file", ...}``
+    (the first 100 failures; extra id lists longer than 1,000 are left to the results file and
+    named under ``in_results_file``: ``ids_from`` and the sensors read them from there). The
+    report is pushed before the task fails on any failed item. An empty input skips the task.
+
+    **Any size, flat memory.** The items parameter may name a JSON-lines file (one item per
+    line): ``"file:///data/orders.jsonl"``, ``"s3://bucket/{{ ds }}/orders.jsonl"``, an
+    absolute local path or an ``ObjectStoragePath`` ending in ``.jsonl`` / ``.ndjson``. The
+    run then streams it in two passes: the first validates every item (errors name the order
+    or line and the field, duplicate caller ids across the whole file included; nothing is
+    sent), the second runs the items :attr:`stream_chunk_size` at a time, writing each result
+    to the results file as it completes. Only the counts, the first failures and the caller
+    ids (for the duplicate check) stay in memory. The results file defaults to one beside the
+    input (``orders.jsonl`` -> ``orders.results.jsonl``).
+
+    A list (or XCom) input is validated and run as one batch. Without ``results_path`` its
+    results stay inline up to :data:`~airflow_provider.common.results.MAX_INLINE_RESULTS`
+    items; a larger list fails at validation (nothing sent) asking for ``results_path``: an
+    XCom of many MB burdens the metadata database, and a worker-local default (the log folder)
+    would be invisible to downstream tasks on other workers.
 
     :param results_path: write every item's result to this JSON-lines file (local path or any
         ``ObjectStoragePath`` URL; templated) and keep XCom small.
@@ -140,6 +174,10 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     items_param: ClassVar[str] = "orders"
     #: seconds between progress lines at the most (tests lower it)
     progress_seconds: ClassVar[float] = 10.0
+    #: items validated and run together when streaming a JSON-lines input
+    stream_chunk_size: ClassVar[int] = 1000
+    #: whether caller ids must be unique across the input (creates)
+    unique_keys: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -164,7 +202,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         raise NotImplementedError
 
     def prepare(self, hook: Any, items: list[ItemT], context: Context) -> list[ItemT]:
-        """Before any item runs (inside :meth:`fail_fast`): get the token; may amend items."""
+        """Before any item runs (inside :meth:`fail_fast`): get the token; may amend items.
+
+        When a JSON-lines input is streamed, this runs once per chunk of
+        :attr:`stream_chunk_size` items, just before that chunk is sent.
+        """
         self.prime_token(hook)
         return items
 
@@ -173,7 +215,15 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         return False
 
     def report_extra(self, report: BulkReport) -> dict[str, Any]:
-        """Named top-level keys added to the XCom report (ids downstream tasks need)."""
+        """Named top-level keys added to the XCom report (ids downstream tasks need).
+
+        When the results went to a file, ``report.results`` is a
+        :class:`~airflow_provider.common.results.ResultsView` reading them back one at a time
+        (iterate it, do not index it; ``report.counts`` and ``report.total`` are exact,
+        ``report.failures`` holds the first 100). Lists longer than 1,000 in the returned dict
+        are left out of XCom (named under ``in_results_file``): return ids that downstream can
+        also derive from each result's ``id`` or ``key``.
+        """
         return {}
 
     # ------------------------------------------------------------- the core
@@ -192,29 +242,184 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         return items
 
     def execute(self, context: Context) -> dict[str, Any]:
-        items = self.validated(getattr(self, self.items_param))
+        from airflow_provider.common.inputs import jsonl_source
+
+        raw = getattr(self, self.items_param)
+        source = jsonl_source(raw)
+        if source is not None:
+            return self.execute_stream(context, source)
+        items = self.validated(raw)
+        results_path = self.results_target(len(items))
         with self.session() as hook:
             with self.fail_fast():
                 items = self.prepare(hook, items, context)
             self.log.info("%s: %d item(s), %d at a time", self.action, len(items), self.concurrency())
             report = hook.run_async(self._run_with_progress(hook, items, context))
+        if results_path:
+            from airflow_provider.common.results import ResultSink
+
+            with ResultSink(results_path) as sink:
+                sink.add_all(report.results)
+            report = sink.report()
         return self.finish(context, report)
+
+    def results_target(self, total: int, source: str | None = None) -> str | None:
+        """Where the results go: ``results_path``, beside a streamed input, or inline (small).
+
+        A large list input without ``results_path`` fails here, before anything is sent.
+        """
+        from airflow_provider.common.results import MAX_INLINE_RESULTS, default_results_path
+
+        if self.results_path:
+            return str(self.results_path)
+        if source is not None:
+            return default_results_path(source)
+        if total > MAX_INLINE_RESULTS:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(
+                f"{self.task_id}: {self.items_param}: {total} items would put a report of several MB in "
+                f"XCom: give results_path= (a JSON-lines file, local or object storage) for more than "
+                f"{MAX_INLINE_RESULTS}, or a JSON-lines file as {self.items_param}; nothing was sent"
+            )
+        return None
+
+    # ------------------------------------------------------------- streaming (JSON-lines input)
+    def stream_chunks(
+        self, source: str
+    ) -> Iterator[tuple[list[int], list[ItemT], list[tuple[str, str, str]]]]:
+        """``(line numbers, validated items, problems)`` of a JSON-lines input, a chunk at a time;
+        a chunk with problems (named by line or order id, and field) has no items."""
+        from airflow_provider.common.inputs import BadLine, jsonl_chunks
+        from airflow_provider.common.models import InputError
+
+        for lines, values in jsonl_chunks(source, self.stream_chunk_size, param=self.items_param):
+            bad = [
+                (f"line {line}", self.items_param, f"not JSON: {value.message}")
+                for line, value in zip(lines, values, strict=True)
+                if isinstance(value, BadLine)
+            ]
+            if bad:
+                yield lines, [], bad
+                continue
+            try:
+                items = self.validate_items(values)
+            except InputError as err:
+                yield lines, [], [(_line_label(order, lines), f, m) for order, f, m in err.errors]
+                continue
+            except ValueError as err:
+                yield lines, [], [(f"lines {lines[0]}-{lines[-1]}", self.items_param, str(err))]
+                continue
+            yield lines, items, []
+
+    def validate_stream(self, source: str) -> int:
+        """First pass over a JSON-lines input: every item valid, caller ids unique (when
+        :attr:`unique_keys`); returns the item count. Nothing is sent."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from airflow_provider.common.models import InputError
+
+        problems: list[tuple[str, str, str]] = []
+        seen: dict[str, int] = {}
+        reused: dict[str, list[int]] = {}
+        total = 0
+        try:
+            for lines, items, bad in self.stream_chunks(source):
+                problems.extend(bad)
+                total += len(items) + len(bad)
+                if not self.unique_keys:
+                    continue
+                for line, item in zip(lines, items, strict=False):
+                    key = self.item_key(item)
+                    if key in seen:
+                        reused.setdefault(key, [seen[key]]).append(line)
+                    else:
+                        seen[key] = line
+        except OSError as err:
+            raise AirflowFailException(
+                f"{self.task_id}: {self.items_param}: cannot read {source}: {err}"
+            ) from err
+        for key, where in reused.items():
+            lines_text = ", ".join(map(str, where))
+            problems.append(
+                (key, self.items_param, f"used by {len(where)} orders of this file (lines {lines_text})")
+            )
+        if problems:
+            more = f"\n  ... and {len(problems) - 100} more" if len(problems) > 100 else ""
+            raise AirflowFailException(
+                f"{self.task_id}: {self.items_param}: {InputError(problems[:100])}{more}"
+            )
+        if not total:
+            raise AirflowSkipException(f"{self.items_param}: nothing to do (no items in {source})")
+        return total
+
+    def execute_stream(self, context: Context, source: str) -> dict[str, Any]:
+        """Validate the whole file first (nothing sent on any error), then run it chunk by
+        chunk, streaming each result to the results file; memory stays flat at any size."""
+        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ResultSink
+
+        total = self.validate_stream(source)
+        results_path = self.results_target(total, source)
+        progress = self.progress(total)
+        stopped = False
+        with self.session() as hook, ResultSink(results_path) as sink:
+            self.log.info(
+                "%s: %d item(s) from %s, %d at a time, results to %s",
+                self.action,
+                total,
+                source,
+                self.concurrency(),
+                results_path,
+            )
+            for _lines, items, bad in self.stream_chunks(source):
+                if bad:
+                    from airflow.sdk.exceptions import AirflowFailException
+
+                    from airflow_provider.common.models import InputError
+
+                    raise AirflowFailException(
+                        f"{self.task_id}: {self.items_param}: {source} changed while it ran: {InputError(bad)}"
+                    )
+                if stopped:
+                    for item in items:
+                        skipped = ItemResult(
+                            key=self.item_key(item),
+                            outcome="skipped",
+                            error={"kind": "skipped", "message": "batch stopped"},
+                        )
+                        sink.add(skipped)
+                        progress.record_result(skipped)
+                    continue
+                with self.fail_fast():
+                    items = self.prepare(hook, items, context)
+                chunk = hook.run_async(self._run_with_progress(hook, items, context, progress))
+                for result in chunk.results:
+                    sink.add(result)
+                    stopped = stopped or self.stop_when(result)
+                del chunk, items
+        progress.emit()
+        return self.finish(context, sink.report())
 
     def progress(self, total: int) -> Progress:
         from airflow_provider.common.progress import Progress
 
         return Progress(self.action, total, logger=self.log, every_seconds=self.progress_seconds)
 
-    async def _run_with_progress(self, hook: Any, items: list[ItemT], context: Context) -> BulkReport:
+    async def _run_with_progress(
+        self, hook: Any, items: list[ItemT], context: Context, progress: Progress | None = None
+    ) -> BulkReport:
         import asyncio
 
-        progress = self.progress(len(items))
+        own = progress is None
+        progress = progress or self.progress(len(items))
         heartbeat = asyncio.ensure_future(progress.heartbeat())
         try:
             report = await self.run_items(hook, items, context, progress.record_result)
         finally:
             heartbeat.cancel()
-        progress.emit()
+        if own:
+            progress.emit()
         return report
 
     async def run_items(
@@ -236,13 +441,12 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         """The XCom report (results file written first when asked); fails after pushing it."""
         from airflow_provider.common.operators import finish_bulk
 
-        if self.results_path:
-            from airflow_provider.common.results import write_results
+        extra = self.report_extra(report)
+        if report.results_file:
+            from airflow_provider.common.results import bound_extra
 
-            report.results_file = write_results(
-                self.results_path, (result.model_dump(mode="json") for result in report.results)
-            )
-        return finish_bulk(context, report, action=self.action, extra=self.report_extra(report))
+            extra = bound_extra(extra)
+        return finish_bulk(context, report, action=self.action, extra=extra)
 
 
 class BulkCreateOperator(BulkOperator[ItemT]):
@@ -259,6 +463,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
 
     #: orders per batched look-up (platforms with :meth:`lookup_many`)
     lookup_batch_size: ClassVar[int] = 50
+    unique_keys: ClassVar[bool] = True
 
     def __init__(self, *, lookup_first: bool | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -405,6 +610,13 @@ class BulkCreateOperator(BulkOperator[ItemT]):
 
         await hook.gather_limited(items, look_up_one, limit=self.concurrency())
         return settled
+
+
+def _line_label(order: str, lines: list[int]) -> str:
+    """``#3`` (a position in a chunk) as ``line 57`` of the file; an order id stays as it is."""
+    if order.startswith("#") and order[1:].isdigit() and int(order[1:]) < len(lines):
+        return f"line {lines[int(order[1:])]}"
+    return order
 
 
 def deprecated_alias(cls: type[OperatorT], old_name: str) -> type[OperatorT]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -132,3 +132,61 @@ def _ids_of_report(report: Mapping[str, Any], field: str) -> list[Any]:
         for result in read_results(report)
         if result.get("outcome") in PRESENT_OUTCOMES and result.get(field) not in (None, "")
     ]
+
+
+#: a JSON-lines file given where items are expected: ``file:///data/orders.jsonl``,
+#: ``s3://bucket/orders.ndjson``, or a local absolute path ending in ``.jsonl`` / ``.ndjson``
+_JSONL_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|/)\S*\.(?:jsonl|ndjson)$")
+
+
+def jsonl_source(value: Any) -> str | None:
+    """
+    The location when ``value`` names a JSON-lines file of items, else ``None``.
+
+    Accepted: an ``ObjectStoragePath`` (or any ``os.PathLike``) or a string that is a URL
+    (``file:///…``, ``s3://…``, any scheme ``ObjectStoragePath`` knows) or an absolute local
+    path, ending in ``.jsonl`` or ``.ndjson``. One JSON value (an order dict, or an id) per line;
+    blank lines are skipped. Anything else is read as items (a dict, a list, JSON, XCom).
+    """
+    import os
+
+    if isinstance(value, os.PathLike):
+        text = str(value)
+        return text if text.endswith((".jsonl", ".ndjson")) else None
+    if isinstance(value, str) and _JSONL_URL.match(value.strip()):
+        return value.strip()
+    return None
+
+
+def jsonl_chunks(source: str, size: int, *, param: str = "orders") -> Iterator[tuple[list[int], list[Any]]]:
+    """
+    The file's items ``size`` at a time, as ``(line numbers, values)``: never the whole file in
+    memory. A line that is not JSON becomes an :class:`InputError`-style problem: it is yielded
+    as a :class:`BadLine` and reported by the caller with its line number.
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    lines: list[int] = []
+    values: list[Any] = []
+    with ObjectStoragePath(source).open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as err:
+                value = BadLine(str(err))
+            lines.append(number)
+            values.append(value)
+            if len(values) >= size:
+                yield lines, values
+                lines, values = [], []
+    if values:
+        yield lines, values
+
+
+class BadLine:
+    """A line of a JSON-lines input that does not parse (named with its line number)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message

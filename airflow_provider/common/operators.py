@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from airflow_provider.common.errors import (
     ApiError,
@@ -29,6 +29,7 @@ from airflow_provider.common.errors import (
     NotFoundError,
     outcome_unknown,
 )
+from airflow_provider.common.results import ResultsView
 from airflow_provider.common.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -71,20 +72,41 @@ class BulkReport(BaseModel):
     """
     Every item's result, in input order, and the counts per outcome.
 
-    :param results: one result per item.
+    :param results: one result per item: a list (inline runs) or, in streaming mode, a
+        :class:`~airflow_provider.common.results.ResultsView` reading them back from
+        ``results_file`` one at a time (iterable, with a ``len``; not indexable).
     :param results_file: where the full results were written (JSON lines); the XCom form then
         carries the counts and the failures only.
+    :param tally: the counts per outcome when the results were streamed to the file.
+    :param failure_sample: the first failures when the results were streamed to the file.
     """
 
-    results: list[ItemResult]
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    results: list[ItemResult] | ResultsView
     results_file: str | None = None
+    tally: dict[str, int] | None = None
+    failure_sample: list[ItemResult] | None = None
 
     @property
     def counts(self) -> dict[str, int]:
+        if self.tally is not None:
+            return dict(self.tally)
         return dict(Counter(result.outcome for result in self.results))
 
     @property
+    def total(self) -> int:
+        return len(self.results)
+
+    @property
+    def failed_count(self) -> int:
+        return sum(n for outcome, n in self.counts.items() if outcome in FAILED_OUTCOMES)
+
+    @property
     def failures(self) -> list[ItemResult]:
+        """The failed items (only the first ``MAX_FAILURES_IN_XCOM`` when streamed)."""
+        if self.failure_sample is not None:
+            return list(self.failure_sample)
         return [result for result in self.results if result.failed]
 
     def to_xcom(self) -> dict[str, Any]:
@@ -94,7 +116,7 @@ class BulkReport(BaseModel):
             failures = self.failures
             return {
                 "counts": self.counts,
-                "total": len(self.results),
+                "total": self.total,
                 "failures": [r.model_dump(mode="json") for r in failures[:MAX_FAILURES_IN_XCOM]],
                 "results_file": self.results_file,
             }
@@ -357,14 +379,15 @@ def finish_bulk(
     """
     payload = {**report.to_xcom(), **(extra or {})}
     log.info("%s: %s", action, ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())))
-    failures = report.failures
-    if not failures:
+    failed = report.failed_count
+    if not failed:
         return payload
     context["ti"].xcom_push(key="return_value", value=payload)
+    failures = report.failures
     named = "; ".join(
         f"{item.key} ({item.outcome}: {(item.error or {}).get('message', '')})" for item in failures[:20]
     )
-    more = f" and {len(failures) - 20} more" if len(failures) > 20 else ""
+    more = f" and {failed - min(len(failures), 20)} more" if failed > 20 else ""
     from airflow.sdk.exceptions import AirflowException
 
-    raise AirflowException(f"{action}: {len(failures)} of {len(report.results)} failed: {named}{more}")
+    raise AirflowException(f"{action}: {failed} of {report.total} failed: {named}{more}")

@@ -1,17 +1,37 @@
 """
-Where a bulk run's per-item results go: inline in the XCom report, or, when the operator is
-given ``results_path``, a JSON-lines file (local or any ``ObjectStoragePath``) whose location is
-the report's ``results_file`` while the XCom keeps the counts and the failures only.
+Where a bulk run's per-item results go.
+
+- Small batches: inline in the XCom report (``{"counts", "results", ...}``).
+- With ``results_path`` (or at scale, see :class:`~airflow_provider.common.base_operators.
+  BulkOperator`): a JSON-lines file (local or any ``ObjectStoragePath``) written **as the run
+  goes** by a :class:`ResultSink`, which keeps only the counts, the first
+  :data:`MAX_FAILURES_IN_XCOM` failures and the total in memory. The XCom report then carries
+  ``{"counts", "total", "failures", "results_file", ...}`` and stays bounded whatever the size.
+
+:func:`read_results` (and :func:`~airflow_provider.common.inputs.ids_from`) read either form,
+so downstream operators and sensors do not care which one they were given.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow_provider.common.operators import BulkReport, ItemResult
 
 #: failures listed in an XCom report that points to a results file
 MAX_FAILURES_IN_XCOM = 100
+#: an id list of a report extra longer than this leaves XCom for the results file
+MAX_IDS_IN_XCOM = 1000
+#: results kept inline in XCom at most when no ``results_path`` is given (≈ 0.45 MB)
+MAX_INLINE_RESULTS = 2000
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def write_results(path: str, results: Iterable[Mapping[str, Any]]) -> str:
@@ -22,7 +42,7 @@ def write_results(path: str, results: Iterable[Mapping[str, Any]]) -> str:
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8") as handle:
         for result in results:
-            handle.write(json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n")
+            handle.write(_dumps(result))
     return str(target)
 
 
@@ -42,3 +62,120 @@ def read_results(report: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield from report["results"]
     elif report.get("results_file"):
         yield from iter_results_file(str(report["results_file"]))
+
+
+class ResultsView:
+    """
+    The results of a streamed run, read back from its file one at a time (never all in memory).
+
+    What :attr:`BulkReport.results <airflow_provider.common.operators.BulkReport.results>` is in
+    streaming mode: iterable any number of times, with a ``len``; not indexable.
+    """
+
+    def __init__(self, path: str, total: int) -> None:
+        self.path = path
+        self.total = total
+
+    def __iter__(self) -> Iterator[ItemResult]:
+        from airflow_provider.common.operators import ItemResult
+
+        for row in iter_results_file(self.path):
+            yield ItemResult.model_validate(row)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __repr__(self) -> str:
+        return f"ResultsView({self.path!r}, total={self.total})"
+
+
+class ResultSink:
+    """
+    Takes every item result as it completes (in input order) and keeps the run's memory flat.
+
+    With ``path``, each result is written to that JSON-lines file at once and only the counts,
+    the total and the first ``max_failures`` failures stay in memory; without one, the results
+    are kept (inline report: small batches only).
+
+    :param path: the JSON-lines file (local path or ``ObjectStoragePath`` URL), or ``None``.
+    :param max_failures: failures kept for the XCom report and the task's error message.
+    """
+
+    def __init__(self, path: str | None, *, max_failures: int = MAX_FAILURES_IN_XCOM) -> None:
+        self.path = path
+        self.max_failures = max_failures
+        self.counts: Counter[str] = Counter()
+        self.failures: list[ItemResult] = []
+        self.kept: list[ItemResult] = []
+        self.total = 0
+        self._handle: Any = None
+        self._target: str | None = None
+
+    def __enter__(self) -> ResultSink:
+        if self.path:
+            from airflow.sdk import ObjectStoragePath
+
+            target = ObjectStoragePath(self.path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._target = str(target)
+            self._handle = target.open("w", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def add(self, result: ItemResult) -> None:
+        self.total += 1
+        self.counts[result.outcome] += 1
+        if result.failed and len(self.failures) < self.max_failures:
+            self.failures.append(result)
+        if self._handle is not None:
+            self._handle.write(_dumps(result.model_dump(mode="json")))
+        else:
+            self.kept.append(result)
+
+    def add_all(self, results: Iterable[ItemResult]) -> None:
+        for result in results:
+            self.add(result)
+
+    def report(self) -> BulkReport:
+        """The run's report: inline results, or the file's :class:`ResultsView` and the tallies."""
+        from airflow_provider.common.operators import BulkReport
+
+        self.__exit__()
+        if self._target is None:
+            return BulkReport(results=self.kept)
+        return BulkReport(
+            results=ResultsView(self._target, self.total),
+            results_file=self._target,
+            tally=dict(self.counts),
+            failure_sample=self.failures,
+        )
+
+
+def bound_extra(extra: Mapping[str, Any], *, limit: int = MAX_IDS_IN_XCOM) -> dict[str, Any]:
+    """
+    A report's extra keys with every list longer than ``limit`` left out (named under
+    ``in_results_file``): :func:`~airflow_provider.common.inputs.ids_from` then reads the ids
+    (the ``id`` or ``key`` of every present item) from the results file instead.
+    """
+    kept: dict[str, Any] = {}
+    moved: list[str] = []
+    for name, value in extra.items():
+        if isinstance(value, list | tuple) and len(value) > limit:
+            moved.append(name)
+        else:
+            kept[name] = value
+    if moved:
+        kept["in_results_file"] = moved
+    return kept
+
+
+def default_results_path(source: str) -> str:
+    """Beside a JSON-lines input ``orders.jsonl``: ``orders.results.jsonl`` (same storage)."""
+    for suffix in (".jsonl", ".ndjson"):
+        if source.endswith(suffix):
+            return source[: -len(suffix)] + ".results.jsonl"
+    return source + ".results.jsonl"
