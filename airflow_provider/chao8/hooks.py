@@ -23,12 +23,22 @@ import httpx
 from pydantic import BaseModel
 
 from airflow_provider.chao8 import constants as c
+from airflow_provider.chao8 import operations
 from airflow_provider.chao8.models import (
     AccessToken,
     AccessTokenRequest,
+    AuditCreate,
+    AuditHistoryQuery,
+    AuditRecord,
     BatchResult,
+    CodeRecord,
     Dealer,
+    DealerCodes,
+    DealerQuery,
+    DealerStatusChange,
     DealerSync,
+    InboundReportRow,
+    InboundScanRow,
     LogisticsOrder,
     LogisticsOrderCreate,
     LogisticsOrderCreated,
@@ -36,13 +46,20 @@ from airflow_provider.chao8.models import (
     LogisticsOrderUpdate,
     OutboundQuery,
     Product,
+    ProductCodes,
     ProductionOrder,
     ProductionOrderCreate,
     ProductionOrderCreated,
     ProductionOrderQuery,
+    ProductionOrderUpdate,
+    ProductionReportRow,
     ProductQuery,
     ProductUpsert,
+    ReportQuery,
     ScanRecord,
+    StockMovement,
+    StockMovementQuery,
+    StoreSync,
     VendorPage,
     parse_datetime,
 )
@@ -149,26 +166,12 @@ class Chao8Hook(ApiHook):
     default_token_ttl: ClassVar[float] = 28800.0
     secret_extras: ClassVar[tuple[str, ...]] = ()
     extra_aliases: ClassVar[Mapping[str, str]] = {"session_ttl": "token_ttl"}
-    #: every path the hook calls. Only ``token`` is documented by the vendor; the business paths
+    #: every path the hook calls, one per operation of :mod:`airflow_provider.chao8.operations`
+    #: (deprecated pages left out). Only ``token`` is documented by the vendor; the business paths
     #: are inferred from the gateway's ``/cncop/<module>/v1/...`` pattern: a connection's extra
-    #: ``endpoints`` ({name: path}) corrects any of them.
+    #: ``endpoints`` ({key: path}) corrects any of them.
     endpoints: ClassVar[Mapping[str, str]] = {
-        "token": c.TOKEN_PATH,
-        "logistics_order_create": "/cncop/trace/v1/logistics-orders",
-        "logistics_order_detail": "/cncop/trace/v1/logistics-orders/{order_no}",
-        "logistics_order_scans": "/cncop/trace/v1/logistics-orders/{order_no}/scans",
-        "logistics_order_complete": "/cncop/trace/v1/logistics-orders/{order_no}/complete",
-        "logistics_order_update": "/cncop/trace/v1/logistics-orders/{order_no}",
-        "logistics_order_delete": "/cncop/trace/v1/logistics-orders/{order_no}",
-        "logistics_outbound_page": "/cncop/trace/v1/logistics-orders/outbound/page",
-        "production_order_create": "/cncop/trace/v1/production-orders",
-        "production_order_detail": "/cncop/trace/v1/production-orders/{order_no}",
-        "production_order_page": "/cncop/trace/v1/production-orders/page",
-        "products_page": "/cncop/basic/v3/products/page",
-        "products_batch_upsert": "/cncop/basic/v3/products/batch",
-        "products_batch_query": "/cncop/basic/v3/products/batch-query",
-        "dealers_batch_query": "/cncop/org/v1/dealers/batch-query",
-        "dealers_sync": "/cncop/org/v1/dealers/sync",
+        op.key: op.path for op in operations.OPERATIONS if not op.deprecated
     }
 
     def __init__(self, chao8_conn_id: str = default_conn_name, **kwargs: Any) -> None:
@@ -776,6 +779,547 @@ class Chao8Hook(ApiHook):
         """Async :meth:`sync_dealers`."""
         return await self.acall(self._sync_dealers(dealers))
 
+    # ================================================================= every operation (generic)
+    def _operation(
+        self,
+        name: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        path_params: Mapping[str, Any] | None = None,
+    ) -> ApiCall[Any]:
+        try:
+            op = operations.find(name)
+        except KeyError as err:
+            raise ValueError(str(err.args[0])) from None
+        if op.deprecated:
+            raise ValueError(
+                f"超8 operation {op.name!r} is deprecated in the vendor's documentation (作废/废弃): "
+                "it is listed, not implemented"
+            )
+        if op.key == "token":
+            raise ValueError("获取 AccessToken is the hook's own token flow: use get_token()")
+        given = {str(key): value for key, value in (path_params or {}).items()}
+        missing = [param for param in op.path_params if given.get(param) in (None, "")]
+        unknown = sorted(set(given) - set(op.path_params))
+        if missing or unknown:
+            raise ValueError(
+                f"超8 operation {op.name!r} ({op.method} {op.path}): "
+                + "; ".join(
+                    part
+                    for part in (
+                        f"path_params {missing} missing" if missing else "",
+                        f"path_params {unknown} unknown" if unknown else "",
+                    )
+                    if part
+                )
+            )
+        if body is not None and op.method == "GET":
+            raise ValueError(f"超8 operation {op.name!r} is a GET: give params, not body")
+        return ApiCall(
+            op.method,
+            self.endpoint(op.key, **given),
+            _plain,
+            json=_jsonable(body),
+            params=params,
+            idempotent=True if op.read_only else None,
+        )
+
+    def call_operation(
+        self,
+        name: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        path_params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """
+        Call any operation of the 超8 navigation by its seed name (or key) and return its ``data``.
+
+        Plain JSON in and out (pydantic models are dumped with the vendor's field names); the
+        envelope, token and retries are the hook's. Queries are resent when an answer is lost;
+        changes are not. Deprecated (作废/废弃) pages are refused.
+
+        :param name: the page's name as the vendor's navigation writes it (``库存动态汇总``,
+            ``营销用户分页列表``) or its key in :mod:`airflow_provider.chao8.operations`.
+        :param body: the JSON body (POST/PUT/DELETE).
+        :param params: query parameters.
+        :param path_params: the path's ``{param}`` values (``{"order_no": "LO-1"}``).
+        """
+        return self.call(self._operation(name, body, params, path_params))
+
+    async def acall_operation(
+        self,
+        name: str,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        path_params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Async :meth:`call_operation`."""
+        return await self.acall(self._operation(name, body, params, path_params))
+
+    # ================================================================= production orders: changes
+    def _update_production(
+        self, order_no: str, changes: ProductionOrderUpdate | Mapping[str, Any]
+    ) -> ApiCall[ProductionOrder | None]:
+        body = _model(ProductionOrderUpdate, changes)
+        return ApiCall(
+            "PUT",
+            self.endpoint("production_order_update", order_no=order_no),
+            lambda data: (
+                ProductionOrder.model_validate({"orderNo": order_no, **data})
+                if isinstance(data, dict)
+                else None
+            ),
+            json=body.dump(),
+            idempotent=True,
+        )
+
+    def update_production_order(
+        self, order_no: str, changes: ProductionOrderUpdate | Mapping[str, Any]
+    ) -> ProductionOrder | None:
+        """更新生产订单: change a pending production order; the order when answered."""
+        return self.call(self._update_production(order_no, changes))
+
+    async def aupdate_production_order(
+        self, order_no: str, changes: ProductionOrderUpdate | Mapping[str, Any]
+    ) -> ProductionOrder | None:
+        """Async :meth:`update_production_order`."""
+        return await self.acall(self._update_production(order_no, changes))
+
+    def _delete_production(self, order_no: str) -> ApiCall[None]:
+        return ApiCall(
+            "DELETE",
+            self.endpoint("production_order_delete", order_no=order_no),
+            lambda _data: None,
+            idempotent=True,
+        )
+
+    def delete_production_order(self, order_no: str) -> None:
+        """删除生产订单: delete a production order."""
+        self.call(self._delete_production(order_no))
+
+    async def adelete_production_order(self, order_no: str) -> None:
+        """Async :meth:`delete_production_order`."""
+        await self.acall(self._delete_production(order_no))
+
+    def _production_codes(self, order_no: str, page_num: int, page_size: int) -> ApiCall[Page[CodeRecord]]:
+        return ApiCall(
+            "GET",
+            self.endpoint("production_order_codes", order_no=order_no),
+            self._paged(CodeRecord, page_num, page_size),
+            params={"pageNum": page_num, "pageSize": page_size},
+        )
+
+    def get_production_order_codes(
+        self, order_no: str, page_num: int = 1, page_size: int = 100
+    ) -> Page[CodeRecord]:
+        """生产订单数码明细: one page of the codes made for a production order."""
+        return self.call(self._production_codes(order_no, page_num, page_size))
+
+    async def aget_production_order_codes(
+        self, order_no: str, page_num: int = 1, page_size: int = 100
+    ) -> Page[CodeRecord]:
+        """Async :meth:`get_production_order_codes`."""
+        return await self.acall(self._production_codes(order_no, page_num, page_size))
+
+    def iter_production_order_codes(self, order_no: str, page_size: int = 100) -> Iterator[CodeRecord]:
+        """Every code of a production order, page after page to the end."""
+        return self._walk(lambda n: self.get_production_order_codes(order_no, n, page_size))
+
+    def aiter_production_order_codes(self, order_no: str, page_size: int = 100) -> AsyncIterator[CodeRecord]:
+        """Async :meth:`iter_production_order_codes`."""
+        return self._awalk(lambda n: self.aget_production_order_codes(order_no, n, page_size))
+
+    # ================================================================= logistics orders: more
+    def _reset(self, order_no: str) -> ApiCall[LogisticsOrderState]:
+        return ApiCall(
+            "POST",
+            self.endpoint("logistics_order_reset", order_no=order_no),
+            lambda data: _state(data, order_no, default_status=c.LOGISTICS_CREATED),
+            idempotent=True,
+        )
+
+    def reset_logistics_order(self, order_no: str) -> LogisticsOrderState:
+        """物流订单状态重置: put a logistics order back to created (status 0), its scans cleared."""
+        return self.call(self._reset(order_no))
+
+    async def areset_logistics_order(self, order_no: str) -> LogisticsOrderState:
+        """Async :meth:`reset_logistics_order`."""
+        return await self.acall(self._reset(order_no))
+
+    def _by_id(self, order_id: str) -> ApiCall[LogisticsOrder]:
+        return ApiCall(
+            "GET",
+            self.endpoint("logistics_order_detail_by_id", order_id=order_id),
+            LogisticsOrder.model_validate,
+        )
+
+    def get_logistics_order_by_id(self, order_id: str) -> LogisticsOrder:
+        """根据ID获取物流订单详情: one logistics order by 超8's own ``id``."""
+        return self.call(self._by_id(order_id))
+
+    async def aget_logistics_order_by_id(self, order_id: str) -> LogisticsOrder:
+        """Async :meth:`get_logistics_order_by_id`."""
+        return await self.acall(self._by_id(order_id))
+
+    def _return_inbound(
+        self, page_num: int, page_size: int, filters: Mapping[str, Any]
+    ) -> ApiCall[Page[LogisticsOrder]]:
+        query = OutboundQuery.model_validate({**_times(filters), "pageNum": page_num, "pageSize": page_size})
+        return ApiCall(
+            "POST",
+            self.endpoint("logistics_return_inbound_page"),
+            self._paged(LogisticsOrder, page_num, page_size),
+            json=query.dump(),
+            idempotent=True,
+        )
+
+    def get_return_inbound_orders_page(
+        self, page_num: int = 1, page_size: int = 50, **filters: Any
+    ) -> Page[LogisticsOrder]:
+        """退入单列表分页查询: one page of return-inbound orders.
+
+        :param filters: ``start_time``, ``end_time`` (datetime, date or text; sent in Beijing time), ``status``.
+        """
+        return self.call(self._return_inbound(page_num, page_size, filters))
+
+    async def aget_return_inbound_orders_page(
+        self, page_num: int = 1, page_size: int = 50, **filters: Any
+    ) -> Page[LogisticsOrder]:
+        """Async :meth:`get_return_inbound_orders_page`."""
+        return await self.acall(self._return_inbound(page_num, page_size, filters))
+
+    def iter_return_inbound_orders(self, page_size: int = 50, **filters: Any) -> Iterator[LogisticsOrder]:
+        """Every return-inbound order matching ``filters``, page after page to the end."""
+        return self._walk(lambda n: self.get_return_inbound_orders_page(n, page_size, **filters))
+
+    def aiter_return_inbound_orders(
+        self, page_size: int = 50, **filters: Any
+    ) -> AsyncIterator[LogisticsOrder]:
+        """Async :meth:`iter_return_inbound_orders`."""
+        return self._awalk(lambda n: self.aget_return_inbound_orders_page(n, page_size, **filters))
+
+    def _stock(self, filters: Mapping[str, Any]) -> ApiCall[list[StockMovement]]:
+        query = StockMovementQuery.model_validate(_times(filters))
+        return ApiCall(
+            "POST",
+            self.endpoint("stock_movement_summary"),
+            lambda data: [StockMovement.model_validate(item) for item in _listed(data)],
+            json=query.dump(),
+            idempotent=True,
+        )
+
+    def get_stock_movement_summary(self, **filters: Any) -> list[StockMovement]:
+        """库存动态汇总: scanned quantities in and out per organisation and product.
+
+        :param filters: ``start_time``, ``end_time``, ``org_code``, ``product_code``.
+        """
+        return self.call(self._stock(filters))
+
+    async def aget_stock_movement_summary(self, **filters: Any) -> list[StockMovement]:
+        """Async :meth:`get_stock_movement_summary`."""
+        return await self.acall(self._stock(filters))
+
+    # ================================================================= products: V3 one and batches
+    def _upsert_product(self, product: ProductUpsert | Mapping[str, Any]) -> ApiCall[Product]:
+        body = _model(ProductUpsert, product)
+        return ApiCall(
+            "POST",
+            self.endpoint("product_upsert"),
+            lambda data: Product.model_validate(data if isinstance(data, dict) else body.dump()),
+            json=body.dump(),
+            idempotent=True,
+        )
+
+    def upsert_product(self, product: ProductUpsert | Mapping[str, Any]) -> Product:
+        """通过商品编号新增/修改商品信息V3: add or update one product by its code."""
+        return self.call(self._upsert_product(product))
+
+    async def aupsert_product(self, product: ProductUpsert | Mapping[str, Any]) -> Product:
+        """Async :meth:`upsert_product`."""
+        return await self.acall(self._upsert_product(product))
+
+    def _product_detail(self, product_code: str) -> ApiCall[Product]:
+        return ApiCall(
+            "GET", self.endpoint("product_detail", product_code=product_code), Product.model_validate
+        )
+
+    def get_product(self, product_code: str) -> Product:
+        """获取商品详细信息: one product by its code (:class:`NotFoundError` when absent)."""
+        return self.call(self._product_detail(product_code))
+
+    async def aget_product(self, product_code: str) -> Product:
+        """Async :meth:`get_product`."""
+        return await self.acall(self._product_detail(product_code))
+
+    def _products_batch(self, key: str, product_codes: Sequence[str]) -> ApiCall[BatchResult]:
+        body = ProductCodes(product_codes=[str(code) for code in product_codes])
+        return ApiCall(
+            "POST", self.endpoint(key), BatchResult.model_validate, json=body.dump(), idempotent=True
+        )
+
+    def delete_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """通过商品编号删除(批量)V3: delete products by code (one batch of up to 200)."""
+        return self.call(self._products_batch("products_batch_delete", product_codes))
+
+    async def adelete_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """Async :meth:`delete_products`."""
+        return await self.acall(self._products_batch("products_batch_delete", product_codes))
+
+    def disable_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """通过商品编号禁用(批量)V3: disable products by code (status 0)."""
+        return self.call(self._products_batch("products_batch_disable", product_codes))
+
+    async def adisable_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """Async :meth:`disable_products`."""
+        return await self.acall(self._products_batch("products_batch_disable", product_codes))
+
+    def enable_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """通过商品编号启用(批量)V3: enable products by code (status 1)."""
+        return self.call(self._products_batch("products_batch_enable", product_codes))
+
+    async def aenable_products(self, product_codes: Sequence[str]) -> BatchResult:
+        """Async :meth:`enable_products`."""
+        return await self.acall(self._products_batch("products_batch_enable", product_codes))
+
+    # ================================================================= dealers and stores: more
+    def _delete_dealers(self, codes: Sequence[str]) -> ApiCall[BatchResult]:
+        body = DealerCodes(codes=[str(code) for code in codes])
+        return ApiCall(
+            "POST",
+            self.endpoint("dealers_batch_delete"),
+            BatchResult.model_validate,
+            json=body.dump(),
+            idempotent=True,
+        )
+
+    def delete_dealers(self, codes: Sequence[str]) -> BatchResult:
+        """批量删除经销商: delete dealers by code."""
+        return self.call(self._delete_dealers(codes))
+
+    async def adelete_dealers(self, codes: Sequence[str]) -> BatchResult:
+        """Async :meth:`delete_dealers`."""
+        return await self.acall(self._delete_dealers(codes))
+
+    def _dealers_status(self, codes: Sequence[str], enabled: bool) -> ApiCall[BatchResult]:
+        body = DealerStatusChange(codes=[str(code) for code in codes], status=1 if enabled else 0)
+        return ApiCall(
+            "POST",
+            self.endpoint("dealers_batch_status"),
+            BatchResult.model_validate,
+            json=body.dump(),
+            idempotent=True,
+        )
+
+    def set_dealers_enabled(self, codes: Sequence[str], enabled: bool) -> BatchResult:
+        """根据经销商编号批量启用禁用经销商接口: enable (``True``) or disable dealers by code."""
+        return self.call(self._dealers_status(codes, enabled))
+
+    async def aset_dealers_enabled(self, codes: Sequence[str], enabled: bool) -> BatchResult:
+        """Async :meth:`set_dealers_enabled`."""
+        return await self.acall(self._dealers_status(codes, enabled))
+
+    def _dealers_page(
+        self, page_num: int, page_size: int, filters: Mapping[str, Any]
+    ) -> ApiCall[Page[Dealer]]:
+        query = DealerQuery.model_validate({**filters, "pageNum": page_num, "pageSize": page_size})
+        return ApiCall(
+            "POST",
+            self.endpoint("dealers_page"),
+            self._paged(Dealer, page_num, page_size),
+            json=query.dump(),
+            idempotent=True,
+        )
+
+    def get_dealers_page(self, page_num: int = 1, page_size: int = 50, **filters: Any) -> Page[Dealer]:
+        """根据查询条件查询全部经销商(并翻页): one page of dealers (``keyword``, ``region``, ``status``)."""
+        return self.call(self._dealers_page(page_num, page_size, filters))
+
+    async def aget_dealers_page(self, page_num: int = 1, page_size: int = 50, **filters: Any) -> Page[Dealer]:
+        """Async :meth:`get_dealers_page`."""
+        return await self.acall(self._dealers_page(page_num, page_size, filters))
+
+    def iter_dealers(self, page_size: int = 50, **filters: Any) -> Iterator[Dealer]:
+        """Every dealer matching ``filters``, page after page to the end."""
+        return self._walk(lambda n: self.get_dealers_page(n, page_size, **filters))
+
+    def _count_dealers(self, filters: Mapping[str, Any]) -> ApiCall[int]:
+        query = DealerQuery.model_validate(filters)
+        return ApiCall(
+            "POST",
+            self.endpoint("dealers_count"),
+            _count,
+            json=query.model_dump(
+                mode="json", by_alias=True, exclude_none=True, exclude={"page_num", "page_size"}
+            ),
+            idempotent=True,
+        )
+
+    def count_dealers(self, **filters: Any) -> int:
+        """根据查询条件统计全部经销商: how many dealers match ``filters``."""
+        return self.call(self._count_dealers(filters))
+
+    async def acount_dealers(self, **filters: Any) -> int:
+        """Async :meth:`count_dealers`."""
+        return await self.acall(self._count_dealers(filters))
+
+    def _sync_stores(self, stores: Iterable[StoreSync | Mapping[str, Any]]) -> ApiCall[BatchResult]:
+        body = [_model(StoreSync, store).dump() for store in stores]
+        return ApiCall(
+            "POST", self.endpoint("stores_sync"), BatchResult.model_validate, json=body, idempotent=True
+        )
+
+    def sync_stores(self, stores: Iterable[StoreSync | Mapping[str, Any]]) -> BatchResult:
+        """同步门店: add or update stores by code (one batch)."""
+        return self.call(self._sync_stores(stores))
+
+    async def async_stores(self, stores: Iterable[StoreSync | Mapping[str, Any]]) -> BatchResult:
+        """Async :meth:`sync_stores`."""
+        return await self.acall(self._sync_stores(stores))
+
+    # ================================================================= traceability reports (溯源报表)
+    def _report(
+        self, key: str, model: type[M], page_num: int, page_size: int, filters: Mapping[str, Any]
+    ) -> ApiCall[Page[M]]:
+        query = ReportQuery.model_validate({**_times(filters), "pageNum": page_num, "pageSize": page_size})
+        return ApiCall(
+            "POST",
+            self.endpoint(key),
+            self._paged(model, page_num, page_size),
+            json=query.dump(),
+            idempotent=True,
+        )
+
+    def get_production_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[ProductionReportRow]:
+        """生产统计报表: one page of production per product and batch.
+
+        :param filters: ``start_time``, ``end_time``, ``product_code``, ``org_code``.
+        """
+        return self.call(self._report("report_production", ProductionReportRow, page_num, page_size, filters))
+
+    async def aget_production_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[ProductionReportRow]:
+        """Async :meth:`get_production_report_page`."""
+        return await self.acall(
+            self._report("report_production", ProductionReportRow, page_num, page_size, filters)
+        )
+
+    def get_inbound_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[InboundReportRow]:
+        """入库统计报表: one page of scanned inbound quantities per organisation and product."""
+        return self.call(self._report("report_inbound", InboundReportRow, page_num, page_size, filters))
+
+    async def aget_inbound_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[InboundReportRow]:
+        """Async :meth:`get_inbound_report_page`."""
+        return await self.acall(
+            self._report("report_inbound", InboundReportRow, page_num, page_size, filters)
+        )
+
+    def get_inbound_scan_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[InboundScanRow]:
+        """入库扫码报表: one page of inbound scans."""
+        return self.call(self._report("report_inbound_scans", InboundScanRow, page_num, page_size, filters))
+
+    async def aget_inbound_scan_report_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[InboundScanRow]:
+        """Async :meth:`get_inbound_scan_report_page`."""
+        return await self.acall(
+            self._report("report_inbound_scans", InboundScanRow, page_num, page_size, filters)
+        )
+
+    #: report name -> the async hook method reading one page of it (the report export operator uses it)
+    REPORTS: ClassVar[Mapping[str, str]] = {
+        "production": "aget_production_report_page",
+        "inbound": "aget_inbound_report_page",
+        "inbound_scans": "aget_inbound_scan_report_page",
+    }
+
+    # ================================================================= anti-diversion audits (窜货稽查)
+    def _audit(self, audit: AuditCreate | Mapping[str, Any]) -> ApiCall[AuditRecord]:
+        body = _model(AuditCreate, audit)
+        return ApiCall(
+            "POST",
+            self.endpoint("audit_create"),
+            AuditRecord.model_validate,
+            json=body.dump(),
+            idempotent=False,
+        )
+
+    def create_audit(self, audit: AuditCreate | Mapping[str, Any]) -> AuditRecord:
+        """稽查: audit one code found on sale in a region; the record says whether it is diverted."""
+        return self.call(self._audit(audit))
+
+    async def acreate_audit(self, audit: AuditCreate | Mapping[str, Any]) -> AuditRecord:
+        """Async :meth:`create_audit`."""
+        return await self.acall(self._audit(audit))
+
+    def _confirm_audit(self, audit_id: str, result: str | None) -> ApiCall[AuditRecord]:
+        return ApiCall(
+            "POST",
+            self.endpoint("audit_confirm", audit_id=audit_id),
+            AuditRecord.model_validate,
+            json={"result": result} if result else {},
+            idempotent=True,
+        )
+
+    def confirm_audit(self, audit_id: str, result: str | None = None) -> AuditRecord:
+        """稽查确认: confirm an audit record (status 1), with an optional result text."""
+        return self.call(self._confirm_audit(audit_id, result))
+
+    async def aconfirm_audit(self, audit_id: str, result: str | None = None) -> AuditRecord:
+        """Async :meth:`confirm_audit`."""
+        return await self.acall(self._confirm_audit(audit_id, result))
+
+    def _audit_records(self, codes: Sequence[str]) -> ApiCall[list[AuditRecord]]:
+        return ApiCall(
+            "POST",
+            self.endpoint("audit_records"),
+            lambda data: [AuditRecord.model_validate(item) for item in _listed(data)],
+            json={"codes": [str(code) for code in codes]},
+            idempotent=True,
+        )
+
+    def query_audit_records(self, codes: Sequence[str]) -> list[AuditRecord]:
+        """查询稽查记录: the audit records of these codes."""
+        return self.call(self._audit_records(codes))
+
+    async def aquery_audit_records(self, codes: Sequence[str]) -> list[AuditRecord]:
+        """Async :meth:`query_audit_records`."""
+        return await self.acall(self._audit_records(codes))
+
+    def _audit_history(
+        self, page_num: int, page_size: int, filters: Mapping[str, Any]
+    ) -> ApiCall[Page[AuditRecord]]:
+        query = AuditHistoryQuery.model_validate(
+            {**_times(filters), "pageNum": page_num, "pageSize": page_size}
+        )
+        return ApiCall(
+            "POST",
+            self.endpoint("audit_history_page"),
+            self._paged(AuditRecord, page_num, page_size),
+            json=query.dump(),
+            idempotent=True,
+        )
+
+    def get_audit_history_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[AuditRecord]:
+        """查询稽查历史记录(并翻页): one page of audit records (``start_time``, ``end_time``, ``diverted``)."""
+        return self.call(self._audit_history(page_num, page_size, filters))
+
+    async def aget_audit_history_page(
+        self, page_num: int = 1, page_size: int = 100, **filters: Any
+    ) -> Page[AuditRecord]:
+        """Async :meth:`get_audit_history_page`."""
+        return await self.acall(self._audit_history(page_num, page_size, filters))
+
     # ================================================================= statuses for sensors
     @staticmethod
     def status_of(order: LogisticsOrder, min_scanned: int | None = None) -> str:
@@ -842,7 +1386,40 @@ def _created(model: type[M], data: Any, order_no: str, kind: str) -> M:
     return created
 
 
-def _state(data: Any, order_no: str) -> LogisticsOrderState:
+def _state(data: Any, order_no: str, default_status: str = c.LOGISTICS_COMPLETED) -> LogisticsOrderState:
     if isinstance(data, dict):
         return LogisticsOrderState.model_validate({"orderNo": order_no, **data})
-    return LogisticsOrderState(order_no=order_no, status=int(c.LOGISTICS_COMPLETED))
+    return LogisticsOrderState(order_no=order_no, status=int(default_status))
+
+
+def _plain(data: Any) -> Any:
+    """A generic operation's ``data`` as it came (plain JSON)."""
+    return data
+
+
+def _jsonable(body: Any) -> Any:
+    """A body for a generic operation: models dumped with the vendor's names, JSON as given."""
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(body, list | tuple):
+        return [_jsonable(item) for item in body]
+    return body
+
+
+def _count(data: Any) -> int:
+    """A count answered as a number or as ``{total | count}``."""
+    if isinstance(data, dict):
+        data = data.get("total", data.get("count"))
+    number = _as_int(data)
+    if number is None:
+        raise TypeError(f"expected a count, got {data!r}")
+    return number
+
+
+def _times(filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Query filters with ``start_time`` / ``end_time`` read as times (dates = midnight, Beijing)."""
+    out = dict(filters)
+    for name in ("start_time", "end_time", "startTime", "endTime"):
+        if out.get(name) is not None:
+            out[name] = _time_param(out[name])
+    return out

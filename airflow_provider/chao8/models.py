@@ -383,3 +383,186 @@ class VendorPage(Chao8Model, Generic[T]):
 
     def to_page(self, page: int, size: int) -> Page[T]:
         return Page(items=self.items, total=self.total, page=self.page_num or page, size=size)
+
+
+# ------------------------------------------------------------------------ production orders: more
+class ProductionOrderUpdate(Chao8Request):
+    """Body of 更新生产订单 (update production order) [inferred]: only the fields to change.
+
+    超8 takes the change while the order is pending (status 0); later it answers a state conflict.
+    """
+
+    product_code: str | None = Field(default=None, alias="productCode", min_length=1, max_length=64)
+    quantity: int | None = Field(default=None, gt=0)
+    batch_no: str | None = Field(default=None, alias="batchNo", min_length=1, max_length=64)
+    production_date: date | None = Field(default=None, alias="productionDate")
+
+    @model_validator(mode="after")
+    def _something(self) -> ProductionOrderUpdate:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: give productCode, quantity, batchNo or productionDate")
+        return self
+
+
+class CodeRecord(Chao8Model):
+    """One line of 生产订单数码明细 (production order codes) [inferred]: a code made for the order."""
+
+    code: str
+    product_code: str | None = Field(default=None, alias="productCode")
+    batch_no: str | None = Field(default=None, alias="batchNo")
+    produced_at: Chao8Datetime | None = Field(default=None, alias="producedAt")
+
+
+# ------------------------------------------------------------------------ logistics orders: more
+class StockMovementQuery(Chao8Request):
+    """Body of 库存动态汇总 (stock movement summary) [inferred]: a time window, optional filters."""
+
+    start_time: WireDatetime | None = Field(default=None, alias="startTime")
+    end_time: WireDatetime | None = Field(default=None, alias="endTime")
+    org_code: str | None = Field(default=None, alias="orgCode")
+    product_code: str | None = Field(default=None, alias="productCode")
+
+
+class StockMovement(Chao8Model):
+    """One row of 库存动态汇总 [inferred]: scanned quantities into and out of an organisation."""
+
+    org_code: str = Field(alias="orgCode")
+    product_code: str = Field(alias="productCode")
+    inbound_quantity: int = Field(default=0, alias="inboundQuantity")
+    outbound_quantity: int = Field(default=0, alias="outboundQuantity")
+    net_quantity: int = Field(default=0, alias="netQuantity")
+
+
+# ------------------------------------------------------------------------ products: status batches
+class ProductCodes(Chao8Request):
+    """Body of the V3 product batches by code (删除/禁用/启用(批量)V3) [inferred]."""
+
+    product_codes: list[str] = Field(alias="productCodes", min_length=1, max_length=200)
+
+
+# ------------------------------------------------------------------------ dealers and stores
+class DealerCodes(Chao8Request):
+    """Body of 批量删除经销商 [inferred]: the dealer codes."""
+
+    codes: list[str] = Field(min_length=1, max_length=200)
+
+
+class DealerStatusChange(Chao8Request):
+    """Body of 根据经销商编号批量启用禁用经销商接口 [inferred]: codes and 1 enabled / 0 disabled."""
+
+    codes: list[str] = Field(min_length=1, max_length=200)
+    status: Literal[0, 1]
+
+
+class DealerQuery(Chao8Request):
+    """Body of 根据查询条件查询全部经销商(并翻页) / 根据查询条件统计全部经销商 [inferred]."""
+
+    page_num: int = Field(default=1, alias="pageNum", ge=1)
+    page_size: int = Field(default=50, alias="pageSize", ge=1, le=500)
+    keyword: str | None = None
+    region: str | None = None
+    status: int | None = None
+
+
+class StoreSync(Chao8Request):
+    """One item of 同步门店 (sync stores) [inferred]: added when the code is new, else updated.
+
+    :param code: the store code (门店编码).
+    :param dealer_code: the dealer (经销商) the store belongs to.
+    """
+
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    dealer_code: str = Field(alias="dealerCode", min_length=1, max_length=64)
+    region: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, max_length=100)
+
+
+# ------------------------------------------------------------------------ reports (溯源报表)
+class ReportQuery(Chao8Request):
+    """Body of the traceability reports (生产统计报表, 入库统计报表, 入库扫码报表) [inferred]."""
+
+    page_num: int = Field(default=1, alias="pageNum", ge=1)
+    page_size: int = Field(default=50, alias="pageSize", ge=1, le=500)
+    start_time: WireDatetime | None = Field(default=None, alias="startTime")
+    end_time: WireDatetime | None = Field(default=None, alias="endTime")
+    product_code: str | None = Field(default=None, alias="productCode")
+    org_code: str | None = Field(default=None, alias="orgCode")
+
+
+class ProductionReportRow(Chao8Model):
+    """One row of 生产统计报表 [inferred]: production per product and batch."""
+
+    product_code: str = Field(alias="productCode")
+    product_name: str | None = Field(default=None, alias="productName")
+    batch_no: str | None = Field(default=None, alias="batchNo")
+    order_count: int = Field(default=0, alias="orderCount")
+    planned_quantity: int = Field(default=0, alias="plannedQuantity")
+    produced_quantity: int = Field(default=0, alias="producedQuantity")
+
+
+class InboundReportRow(Chao8Model):
+    """One row of 入库统计报表 [inferred]: scanned inbound quantity per organisation and product."""
+
+    org_code: str = Field(alias="orgCode")
+    product_code: str = Field(alias="productCode")
+    order_count: int = Field(default=0, alias="orderCount")
+    quantity: int = 0
+
+
+class InboundScanRow(Chao8Model):
+    """One row of 入库扫码报表 [inferred]: one inbound scan."""
+
+    order_no: str = Field(alias="orderNo")
+    code: str
+    product_code: str | None = Field(default=None, alias="productCode")
+    org_code: str | None = Field(default=None, alias="orgCode")
+    scanned_at: Chao8Datetime | None = Field(default=None, alias="scannedAt")
+    operator: str | None = None
+
+
+# ------------------------------------------------------------------------ anti-diversion (窜货稽查)
+class AuditCreate(Chao8Request):
+    """Body of 稽查 (audit one code where it was found on sale) [inferred].
+
+    :param code: the code (数码) read from the product.
+    :param region: the region where it was found (a province or city name).
+    """
+
+    code: str = Field(min_length=1, max_length=64)
+    region: str = Field(min_length=1, max_length=64)
+    address: str | None = Field(default=None, max_length=500)
+    auditor: str | None = Field(default=None, max_length=100)
+    remark: str | None = Field(default=None, max_length=500)
+
+
+class AuditRecord(Chao8Model):
+    """A 稽查 record [inferred]: whether the code was sold outside its dealer's region.
+
+    ``diverted`` is ``True`` (窜货), ``False`` (in region) or ``None`` (the code was never shipped);
+    ``status`` 0 pending, 1 confirmed.
+    """
+
+    id: str
+    code: str
+    region: str | None = None
+    product_code: str | None = Field(default=None, alias="productCode")
+    order_no: str | None = Field(default=None, alias="orderNo")
+    dealer_code: str | None = Field(default=None, alias="dealerCode")
+    dealer_region: str | None = Field(default=None, alias="dealerRegion")
+    diverted: bool | None = None
+    status: int | None = None
+    result: str | None = None
+    created_at: Chao8Datetime | None = Field(default=None, alias="createdAt")
+    confirmed_at: Chao8Datetime | None = Field(default=None, alias="confirmedAt")
+
+
+class AuditHistoryQuery(Chao8Request):
+    """Body of 查询稽查历史记录(并翻页) [inferred]."""
+
+    page_num: int = Field(default=1, alias="pageNum", ge=1)
+    page_size: int = Field(default=50, alias="pageSize", ge=1, le=500)
+    start_time: WireDatetime | None = Field(default=None, alias="startTime")
+    end_time: WireDatetime | None = Field(default=None, alias="endTime")
+    diverted: bool | None = None

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from airflow_provider.chao8 import constants as c
+from airflow_provider.chao8.constants import OPERATIONS
 from airflow_provider.sandbox.chao8.seed import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
@@ -40,6 +41,7 @@ from airflow_provider.sandbox.chao8.seed import (
     SANDBOX_APP_ID,
     SANDBOX_DEALERS,
     SANDBOX_DISABLED_ACCESS_KEY,
+    SANDBOX_ORG_CODES,
     SANDBOX_PRODUCTS,
     SANDBOX_SECRET,
     SCAN_OPERATORS,
@@ -96,6 +98,8 @@ class Chao8Error(Exception):
         self.code = code
         self.message = message
 
+
+OPERATIONS_BY_KEY = {op.key: op for op in OPERATIONS}
 
 _LOGISTICS_NORMAL = Lifecycle(((0, LOGISTICS_CREATED_SECONDS), (1, LOGISTICS_SCANNING_SECONDS), (2, 0.0)))
 _LOGISTICS_CANCELLED = Lifecycle(((0, LOGISTICS_CREATED_SECONDS), (3, 0.0)))
@@ -303,22 +307,22 @@ class Chao8Backend(SandboxBackend):
     def logistics_order(self, order_no: str) -> dict[str, Any]:
         return self.logistics_view(self._logistics_row(order_no))
 
-    def logistics_scans(self, order_no: str, page_num: int, page_size: int) -> dict[str, Any]:
-        row = self._logistics_row(order_no)
-        _check_page(page_num, page_size)
-        now = self.clock.now()
+    def _scan_records(
+        self, row: dict[str, Any], now: float, first: int, stop: int | None
+    ) -> list[dict[str, Any]]:
+        """The scans ``first`` to ``stop`` (``None``: all) of an order that have happened by ``now``."""
         count = self._scanned_count(row, now)
         lines = row["products"]
         bounds = list(itertools.accumulate(line["quantity"] for line in lines))
         total = bounds[-1] if bounds else 0
         start = row["created"] + LOGISTICS_CREATED_SECONDS
         records = []
-        for index in range((page_num - 1) * page_size, min(count, page_num * page_size)):
+        for index in range(first, count if stop is None else min(count, stop)):
             which = bisect.bisect_right(bounds, index)
             line = lines[which]
             within = index - (bounds[which - 1] if which else 0)
             codes = line.get("codes") or []
-            code = codes[within] if within < len(codes) else _scan_code(order_no, index)
+            code = codes[within] if within < len(codes) else _scan_code(row["orderNo"], index)
             records.append(
                 {
                     "code": code,
@@ -327,7 +331,19 @@ class Chao8Backend(SandboxBackend):
                     "operator": SCAN_OPERATORS[index % len(SCAN_OPERATORS)],
                 }
             )
-        return {"total": count, "pageNum": page_num, "pageSize": page_size, "list": records}
+        return records
+
+    def logistics_scans(self, order_no: str, page_num: int, page_size: int) -> dict[str, Any]:
+        row = self._logistics_row(order_no)
+        _check_page(page_num, page_size)
+        now = self.clock.now()
+        records = self._scan_records(row, now, (page_num - 1) * page_size, page_num * page_size)
+        return {
+            "total": self._scanned_count(row, now),
+            "pageNum": page_num,
+            "pageSize": page_size,
+            "list": records,
+        }
 
     def complete_logistics_order(self, order_no: str) -> dict[str, Any]:
         with self.store.lock:
@@ -380,19 +396,15 @@ class Chao8Backend(SandboxBackend):
             self.store.delete("logistics_orders", order_no)
 
     def outbound_page(self, body: Any) -> dict[str, Any]:
-        query = _require_dict(body)
+        return self._orders_page(_require_dict(body), order_type=1)
+
+    def _orders_page(self, query: dict[str, Any], order_type: int) -> dict[str, Any]:
+        """A page of the logistics orders of one type (出库单 1, 退入单 2) in the query's window."""
         page_num, page_size = _page_args(query)
-        start = _parse_wire_time(query.get("startTime"), "startTime")
-        end = _parse_wire_time(query.get("endTime"), "endTime")
         status = query.get("status")
         now = self.clock.now()
-        rows = sorted(self.store.values("logistics_orders"), key=lambda r: (r["created"], r["orderNo"]))
         views = [
-            self.logistics_view(row, now)
-            for row in rows
-            if row["orderType"] == 1
-            and (start is None or row["created"] >= start)
-            and (end is None or row["created"] <= end)
+            self.logistics_view(row, now) for row in self._window(query) if row["orderType"] == order_type
         ]
         if status not in (None, ""):
             views = [view for view in views if str(view["status"]) == str(status)]
@@ -531,6 +543,483 @@ class Chao8Backend(SandboxBackend):
                 if isinstance(item, dict) and item.get("contact") is not None:
                     row["contact"] = item["contact"]
         return _batch_result(len(items), failures)
+
+    # ------------------------------------------------------------------ every other operation
+    def operation(self, key: str, path: dict[str, str], params: dict[str, str], body: Any) -> Any:
+        """
+        Answer catalogue operation ``key``: its ``op_<key>`` rule when the sandbox keeps state for
+        it, else the generic stored echo (the request is stored and answered back with an id).
+        """
+        handler = getattr(self, f"op_{key}", None)
+        if handler is not None:
+            return handler(path, params, body)
+        return self.echo(key, path, params, body)
+
+    def echo(self, key: str, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        """Store a request to an operation the sandbox has no rules for, and answer it back."""
+        op = OPERATIONS_BY_KEY[key]
+        record = {
+            "id": self.new_id(),
+            "operation": op.name,
+            "key": key,
+            "pathParams": dict(path),
+            "params": dict(params),
+            "body": body,
+            "receivedAt": self.now_text(),
+        }
+        self.store.insert(f"echo:{key}", record["id"], record)
+        return record
+
+    # ------------------------------------------------------------------ products: more
+    def _product(self, code: str) -> dict[str, Any]:
+        row = self.store.get("products", code)
+        if row is None:
+            raise Chao8Error(c.ORDER_NOT_FOUND, f"商品不存在(product not found): {code}")
+        return dict(row)
+
+    def op_product_detail(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        return self._product(path["product_code"])
+
+    def op_product_upsert(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        item = _require_dict(body)
+        answer = self.upsert_products([item])
+        if answer["failList"]:
+            raise Chao8Error(c.INVALID_PARAMS, answer["failList"][0]["reason"])
+        return self._product(_text(item, "productCode"))
+
+    op_product_upsert_v1 = op_product_upsert
+    op_product_upsert_v2 = op_product_upsert
+
+    def _products_by_code(self, body: Any, change: Any) -> dict[str, Any]:
+        codes = _codes(body, "productCodes")
+        failures = []
+        with self.store.lock:
+            table = self.store.table("products")
+            for code in codes:
+                if code not in table:
+                    failures.append({"productCode": code, "reason": "商品不存在"})
+                else:
+                    change(table, code)
+        return _batch_result(len(codes), failures)
+
+    def op_products_batch_delete(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        return self._products_by_code(body, lambda table, code: table.pop(code))
+
+    def op_products_batch_disable(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        return self._products_by_code(body, lambda table, code: table[code].update(status=0))
+
+    def op_products_batch_enable(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        return self._products_by_code(body, lambda table, code: table[code].update(status=1))
+
+    # ------------------------------------------------------------------ organisation: more
+    def _dealers_by_code(self, codes: list[str], change: Any) -> dict[str, Any]:
+        failures = []
+        with self.store.lock:
+            table = self.store.table("dealers")
+            for code in codes:
+                if code not in table:
+                    failures.append({"code": code, "reason": "经销商不存在"})
+                else:
+                    change(table, code)
+        return _batch_result(len(codes), failures)
+
+    def op_dealers_batch_delete(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        return self._dealers_by_code(_codes(body, "codes"), lambda table, code: table.pop(code))
+
+    def op_dealers_batch_status(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        query = _require_dict(body)
+        status = _int_like(query.get("status"))
+        if status not in (0, 1):
+            raise Chao8Error(c.INVALID_PARAMS, "status必须为0(禁用)或1(启用)")
+        return self._dealers_by_code(
+            _codes(query, "codes"), lambda table, code: table[code].update(status=status)
+        )
+
+    def _dealers_matching(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = sorted(self.store.values("dealers"), key=lambda d: d["code"])
+        keyword = str(query.get("keyword") or "").strip().lower()
+        if keyword:
+            rows = [d for d in rows if keyword in d["code"].lower() or keyword in str(d.get("name")).lower()]
+        for name in ("region", "status"):
+            if query.get(name) not in (None, ""):
+                rows = [d for d in rows if str(d.get(name)) == str(query[name])]
+        return [dict(d) for d in rows]
+
+    def op_dealers_page(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        query = _require_dict(body)
+        page_num, page_size = _page_args(query)
+        return _page(self._dealers_matching(query), page_num, page_size)
+
+    def op_dealers_count(self, path: dict[str, str], params: dict[str, str], body: Any) -> int:
+        return len(self._dealers_matching(_require_dict(body)))
+
+    def op_organizations_batch_query(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> list[dict[str, Any]]:
+        wanted = set(_codes(body, "ids"))
+        orgs = [{"id": code, "code": code, "name": code, "type": "warehouse"} for code in SANDBOX_ORG_CODES]
+        orgs += [{"id": d["code"], **d, "type": "dealer"} for d in self.store.values("dealers")]
+        orgs += [{"id": s["code"], **s, "type": "store"} for s in self.store.values("stores")]
+        return [dict(org) for org in orgs if org["id"] in wanted]
+
+    def op_stores_sync(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        items = _require_batch(body)
+        failures: list[dict[str, Any]] = []
+        with self.store.lock:
+            table = self.store.table("stores")
+            for item in items:
+                item = item if isinstance(item, dict) else {}
+                values = {name: str(item.get(name) or "").strip() for name in ("code", "name", "dealerCode")}
+                missing = [name for name, value in values.items() if not value]
+                if missing:
+                    failures.append(
+                        {"code": values["code"] or None, "reason": f"{'、'.join(missing)}不能为空"}
+                    )
+                    continue
+                if self.store.get("dealers", values["dealerCode"]) is None:
+                    failures.append(
+                        {"code": values["code"], "reason": f"经销商不存在: {values['dealerCode']}"}
+                    )
+                    continue
+                row = table.setdefault(values["code"], {"code": values["code"], "status": 1})
+                row.update(values)
+                for name in ("region", "address", "contact"):
+                    if item.get(name) is not None:
+                        row[name] = item[name]
+        return _batch_result(len(items), failures)
+
+    # ------------------------------------------------------------------ production orders: more
+    def _production_row(self, order_no: str) -> dict[str, Any]:
+        row = self.store.get("production_orders", order_no)
+        if row is None:
+            raise Chao8Error(c.ORDER_NOT_FOUND, f"生产订单不存在(order not found): {order_no}")
+        return dict(row)
+
+    def op_production_order_update(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        order_no = path["order_no"]
+        changes = _require_dict(body)
+        with self.store.lock:
+            row = self._production_row(order_no)
+            if self.production_view(row)["status"] != 0:
+                raise Chao8Error(
+                    c.ORDER_STATE_CONFLICT,
+                    f"订单已开始生产，不能修改(order already in production): {order_no}",
+                )
+            update: dict[str, Any] = {}
+            for name in ("productCode", "batchNo"):
+                if name in changes:
+                    update[name] = _text(changes, name)
+            if "quantity" in changes:
+                quantity = changes["quantity"]
+                if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+                    raise Chao8Error(c.INVALID_PARAMS, "quantity必须为正整数")
+                update["quantity"] = quantity
+            if "productionDate" in changes:
+                update["productionDate"] = _text(changes, "productionDate")[:10]
+            self.store.table("production_orders")[order_no].update(update)
+        return self.production_order(order_no)
+
+    def op_production_order_delete(self, path: dict[str, str], params: dict[str, str], body: Any) -> None:
+        order_no = path["order_no"]
+        with self.store.lock:
+            row = self._production_row(order_no)
+            if self.production_view(row)["status"] == 2:
+                raise Chao8Error(
+                    c.ORDER_STATE_CONFLICT, f"已完成的订单不能删除(order is completed): {order_no}"
+                )
+            self.store.delete("production_orders", order_no)
+
+    def op_production_order_codes(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        order_no = path["order_no"]
+        row = self._production_row(order_no)
+        page_num, page_size = _page_args(params)
+        view = self.production_view(row)
+        start = row["created"] + PRODUCTION_PENDING_SECONDS
+        step = PRODUCTION_RUNNING_SECONDS / row["quantity"]
+        records = [
+            {
+                "code": _scan_code(f"P:{order_no}", index),
+                "productCode": row["productCode"],
+                "batchNo": row["batchNo"],
+                "producedAt": wire_time(start + (index + 1) * step),
+            }
+            for index in range((page_num - 1) * page_size, min(view["producedCount"], page_num * page_size))
+        ]
+        return {"total": view["producedCount"], "pageNum": page_num, "pageSize": page_size, "list": records}
+
+    def op_production_order_statistics(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        query = body if isinstance(body, dict) else {}
+        views = [self.production_view(row) for row in self.store.values("production_orders")]
+        if query.get("productCode"):
+            views = [v for v in views if v["productCode"] == query["productCode"]]
+        by_status = Counter(str(v["status"]) for v in views)
+        return {
+            "total": len(views),
+            "byStatus": dict(by_status),
+            "plannedQuantity": sum(v["quantity"] for v in views),
+            "producedQuantity": sum(v["producedCount"] for v in views),
+        }
+
+    # ------------------------------------------------------------------ logistics orders: more
+    def op_logistics_order_reset(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        order_no = path["order_no"]
+        with self.store.lock:
+            row = self._logistics_row(order_no)
+            if self._logistics_status(row, self.clock.now()) == 3:
+                raise Chao8Error(
+                    c.ORDER_STATE_CONFLICT, f"已取消的订单不能重置(order is cancelled): {order_no}"
+                )
+            self.store.table("logistics_orders")[order_no].update(created=self.clock.now(), completed=None)
+        return {"orderNo": order_no, "status": 0}
+
+    def op_logistics_order_detail_by_id(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        for row in self.store.values("logistics_orders"):
+            if row["id"] == path["order_id"]:
+                return self.logistics_view(row)
+        raise Chao8Error(c.ORDER_NOT_FOUND, f"物流订单不存在(order not found): id {path['order_id']}")
+
+    def op_logistics_return_inbound_page(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        return self._orders_page(_require_dict(body), order_type=2)
+
+    def op_logistics_order_code_relations(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> list[dict[str, Any]]:
+        row = self._logistics_row(path["order_no"])
+        return [
+            {**record, "orderNo": row["orderNo"]}
+            for record in self._scan_records(row, self.clock.now(), 0, None)
+        ]
+
+    def _window(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Logistics orders created inside the query's ``startTime``/``endTime`` window."""
+        start = _parse_wire_time(query.get("startTime"), "startTime")
+        end = _parse_wire_time(query.get("endTime"), "endTime")
+        rows = sorted(self.store.values("logistics_orders"), key=lambda r: (r["created"], r["orderNo"]))
+        return [
+            row
+            for row in rows
+            if (start is None or row["created"] >= start) and (end is None or row["created"] <= end)
+        ]
+
+    def _line_scans(self, row: dict[str, Any], now: float) -> list[tuple[str, int]]:
+        """``(productCode, scanned quantity)`` of each line of an order."""
+        left = self._scanned_count(row, now)
+        out = []
+        for line in row["products"]:
+            done = min(left, line["quantity"])
+            out.append((line["productCode"], done))
+            left -= done
+        return out
+
+    def op_stock_movement_summary(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> list[dict[str, Any]]:
+        query = body if isinstance(body, dict) else {}
+        now = self.clock.now()
+        totals: dict[tuple[str, str], list[int]] = {}
+        for row in self._window(query):
+            for product_code, scanned in self._line_scans(row, now):
+                if row["orderType"] in (2, 3):
+                    totals.setdefault((row["targetOrgCode"], product_code), [0, 0])[0] += scanned
+                if row["orderType"] in (1, 3):
+                    totals.setdefault((row["sourceOrgCode"], product_code), [0, 0])[1] += scanned
+        rows = [
+            {
+                "orgCode": org,
+                "productCode": product,
+                "inboundQuantity": inbound,
+                "outboundQuantity": outbound,
+                "netQuantity": inbound - outbound,
+            }
+            for (org, product), (inbound, outbound) in sorted(totals.items())
+        ]
+        for name in ("orgCode", "productCode"):
+            if query.get(name):
+                rows = [r for r in rows if r[name] == query[name]]
+        return rows
+
+    # ------------------------------------------------------------------ reports (溯源报表)
+    def op_report_production(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        query = _require_dict(body)
+        page_num, page_size = _page_args(query)
+        start = _parse_wire_time(query.get("startTime"), "startTime")
+        end = _parse_wire_time(query.get("endTime"), "endTime")
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in self.store.values("production_orders"):
+            if (start is not None and row["created"] < start) or (end is not None and row["created"] > end):
+                continue
+            if query.get("productCode") and row["productCode"] != query["productCode"]:
+                continue
+            view = self.production_view(row)
+            product = self.store.get("products", row["productCode"]) or {}
+            group = groups.setdefault(
+                (row["productCode"], row["batchNo"]),
+                {
+                    "productCode": row["productCode"],
+                    "productName": product.get("productName"),
+                    "batchNo": row["batchNo"],
+                    "orderCount": 0,
+                    "plannedQuantity": 0,
+                    "producedQuantity": 0,
+                },
+            )
+            group["orderCount"] += 1
+            group["plannedQuantity"] += row["quantity"]
+            group["producedQuantity"] += view["producedCount"]
+        return _page([groups[key] for key in sorted(groups)], page_num, page_size)
+
+    def _inbound_orders(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        rows = [row for row in self._window(query) if row["orderType"] in (2, 3)]
+        if query.get("orgCode"):
+            rows = [row for row in rows if row["targetOrgCode"] == query["orgCode"]]
+        return rows
+
+    def op_report_inbound(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        query = _require_dict(body)
+        page_num, page_size = _page_args(query)
+        now = self.clock.now()
+        groups: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in self._inbound_orders(query):
+            for product_code, scanned in self._line_scans(row, now):
+                if query.get("productCode") and product_code != query["productCode"]:
+                    continue
+                group = groups.setdefault(
+                    (row["targetOrgCode"], product_code),
+                    {
+                        "orgCode": row["targetOrgCode"],
+                        "productCode": product_code,
+                        "orderCount": 0,
+                        "quantity": 0,
+                    },
+                )
+                group["orderCount"] += 1
+                group["quantity"] += scanned
+        return _page([groups[key] for key in sorted(groups)], page_num, page_size)
+
+    def op_report_inbound_scans(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        query = _require_dict(body)
+        page_num, page_size = _page_args(query)
+        now = self.clock.now()
+        records = [
+            {**record, "orderNo": row["orderNo"], "orgCode": row["targetOrgCode"]}
+            for row in self._inbound_orders(query)
+            for record in self._scan_records(row, now, 0, None)
+            if not query.get("productCode") or record["productCode"] == query["productCode"]
+        ]
+        return _page(records, page_num, page_size)
+
+    # ------------------------------------------------------------------ anti-diversion audits (窜货稽查)
+    def op_audit_configs(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        return {"regionLevel": "province", "channels": ["PDA", "MINI_PROGRAM", "WEB"], "autoConfirm": False}
+
+    def _locate(self, code: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The outbound order and scan that shipped ``code``, if any."""
+        now = self.clock.now()
+        for row in self.store.values("logistics_orders"):
+            if row["orderType"] != 1:
+                continue
+            for record in self._scan_records(row, now, 0, None):
+                if record["code"] == code:
+                    return row, record
+        return None
+
+    def op_audit_create(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        audit = _require_dict(body)
+        code, region = _text(audit, "code"), _text(audit, "region")
+        found = self._locate(code)
+        record: dict[str, Any] = {
+            "id": self.new_id(),
+            "code": code,
+            "region": region,
+            "address": audit.get("address"),
+            "auditor": audit.get("auditor"),
+            "remark": audit.get("remark"),
+            "productCode": None,
+            "orderNo": None,
+            "dealerCode": None,
+            "dealerRegion": None,
+            "diverted": None,
+            "status": 0,
+            "result": None,
+            "created": self.clock.now(),
+            "confirmedAt": None,
+        }
+        if found is not None:
+            row, scan = found
+            dealer = self.store.get("dealers", row["targetOrgCode"]) or {}
+            dealer_region = dealer.get("region")
+            record.update(
+                productCode=scan["productCode"],
+                orderNo=row["orderNo"],
+                dealerCode=row["targetOrgCode"],
+                dealerRegion=dealer_region,
+                diverted=None if not dealer_region else str(dealer_region)[:2] != region[:2],
+            )
+        self.store.insert("audits", record["id"], record)
+        return self._audit_view(record)
+
+    def _audit_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        view = {key: value for key, value in record.items() if key != "created"}
+        view["createdAt"] = wire_time(record["created"])
+        return view
+
+    def op_audit_confirm(self, path: dict[str, str], params: dict[str, str], body: Any) -> dict[str, Any]:
+        with self.store.lock:
+            record = self.store.get("audits", path["audit_id"])
+            if record is None:
+                raise Chao8Error(c.ORDER_NOT_FOUND, f"稽查记录不存在(audit not found): {path['audit_id']}")
+            if record["status"] != 1:
+                result = body.get("result") if isinstance(body, dict) else None
+                record.update(status=1, result=result, confirmedAt=self.now_text())
+        return self._audit_view(record)
+
+    def op_audit_records(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> list[dict[str, Any]]:
+        codes = set(_codes(body, "codes"))
+        rows = sorted(self.store.values("audits"), key=lambda r: (r["created"], r["id"]))
+        return [self._audit_view(r) for r in rows if r["code"] in codes]
+
+    def op_audit_history_page(
+        self, path: dict[str, str], params: dict[str, str], body: Any
+    ) -> dict[str, Any]:
+        query = _require_dict(body)
+        page_num, page_size = _page_args(query)
+        start = _parse_wire_time(query.get("startTime"), "startTime")
+        end = _parse_wire_time(query.get("endTime"), "endTime")
+        rows = sorted(self.store.values("audits"), key=lambda r: (r["created"], r["id"]))
+        rows = [
+            r
+            for r in rows
+            if (start is None or r["created"] >= start) and (end is None or r["created"] <= end)
+        ]
+        if query.get("diverted") is not None:
+            rows = [r for r in rows if r["diverted"] is query["diverted"]]
+        return _page([self._audit_view(r) for r in rows], page_num, page_size)
 
 
 class _RateLimited(Chao8Error):

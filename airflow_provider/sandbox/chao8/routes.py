@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider.chao8 import constants as c
+from airflow_provider.chao8.constants import OPERATIONS
 from airflow_provider.sandbox.chao8.backend import (
     Chao8Backend,
     Chao8Error,
@@ -16,10 +17,34 @@ from airflow_provider.sandbox.chao8.backend import (
 )
 from airflow_provider.sandbox.kit import build_app
 
+#: catalogue operations served by a hand-written route below; every other one gets a generated route
+EXPLICIT_ROUTES = frozenset(
+    {
+        "token",
+        "logistics_outbound_page",
+        "logistics_order_create",
+        "logistics_order_detail",
+        "logistics_order_scans",
+        "logistics_order_complete",
+        "logistics_order_update",
+        "logistics_order_delete",
+        "production_order_page",
+        "production_order_create",
+        "production_order_detail",
+        "products_page",
+        "products_batch_upsert",
+        "products_batch_query",
+        "dealers_batch_query",
+        "dealers_sync",
+    }
+)
+
 
 def create_app(backend: Chao8Backend | None = None, **kwargs: Any) -> FastAPI:
     """
-    The 超8 sandbox as a FastAPI app.
+    The 超8 sandbox as a FastAPI app: hand-written routes for the first traceability calls, and
+    one generated route per other operation of :mod:`airflow_provider.chao8.operations`
+    (:meth:`Chao8Backend.operation`: its rules where the sandbox keeps state, else a stored echo).
 
     :param backend: the state to serve; a new :class:`Chao8Backend` built from ``kwargs`` when omitted.
     """
@@ -70,6 +95,10 @@ def create_app(backend: Chao8Backend | None = None, **kwargs: Any) -> FastAPI:
             return ok(action())
         except Chao8Error as err:
             return fail(err)
+
+    app.state.chao8_backend = backend
+    app.state.chao8_body_of = body_of
+    app.state.chao8_run = run
 
     @app.post(c.TOKEN_PATH)
     async def get_token(request: Request) -> JSONResponse:
@@ -160,4 +189,27 @@ def create_app(backend: Chao8Backend | None = None, **kwargs: Any) -> FastAPI:
         body = await body_of(request)
         return run(request, lambda: backend.sync_dealers(body))
 
+    for op in OPERATIONS:
+        if op.deprecated or op.key in EXPLICIT_ROUTES:
+            continue
+        app.add_api_route(
+            op.path, _generic(op.key, op.method), methods=[op.method], name=op.key, summary=op.name
+        )
     return app
+
+
+def _generic(key: str, method: str) -> Any:
+    """The handler of catalogue operation ``key``: path and query parameters and the JSON body."""
+
+    async def handle(request: Request) -> JSONResponse:
+        app_state = request.app.state
+        body = None if method == "GET" else await app_state.chao8_body_of(request)
+        return app_state.chao8_run(
+            request,
+            lambda: app_state.chao8_backend.operation(
+                key, dict(request.path_params), dict(request.query_params), body
+            ),
+        )
+
+    handle.__name__ = f"op_{key}"
+    return handle
