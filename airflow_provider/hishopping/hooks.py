@@ -189,6 +189,16 @@ class HiShoppingHook(ApiHook):
         name = self.extra.get("keys_variable")
         return read_stored_keys(str(name)) if name else {}
 
+    async def aload_connection(self) -> None:
+        """The connection, and the stored keys it names, without blocking the event loop."""
+        await super().aload_connection()
+        name = self.extra.get("keys_variable")
+        if name and "stored_keys" not in self.__dict__:
+            from asgiref.sync import sync_to_async
+
+            keys = await sync_to_async(read_stored_keys, thread_sensitive=False)(str(name))
+            self.__dict__["stored_keys"] = keys
+
     def open_keys(self) -> dict[str, str]:
         """``{app_id, secret_key, sign_secret}``: keys regenerated through this hook first, then
         the stored (rotated) keys, then the connection extras."""

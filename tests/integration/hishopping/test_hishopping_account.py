@@ -314,3 +314,44 @@ def test_rotate_keys_without_a_place_to_store_them_rotates_nothing(
     with pytest.raises(AirflowFailException, match="would be lost"):
         op.execute(task_context())
     assert sum(backend.requests.values()) == 0
+
+
+@pytest.mark.usefixtures("keys_store")
+def test_a_failed_write_fails_naming_the_key_but_never_quoting_it(
+    monkeypatch: pytest.MonkeyPatch, task_context: Callable[..., Any]
+) -> None:
+    from airflow_provider.hishopping.keystore import KeyVariableStore
+
+    def refuse(self: Any, key: str, value: str) -> None:
+        raise RuntimeError(f"INSERT failed for value {value}")  # a DB error quoting its parameters
+
+    monkeypatch.setattr(KeyVariableStore, "set", refuse)
+    op = HiShoppingRotateKeysOperator(task_id="r", hishopping_conn_id=CONN, keys="sign_secret")
+    with pytest.raises(AirflowFailException) as raised:
+        op.execute(task_context())
+    message = str(raised.value)
+    assert "the new sign_secret was issued but could not be stored" in message
+    assert "RuntimeError" in message
+    assert "INSERT" not in message
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__ is True
+
+
+@pytest.mark.usefixtures("keys_store")
+def test_rotate_keys_to_a_variable_the_connection_does_not_name(task_context: Callable[..., Any]) -> None:
+    other = "hishopping_account_other_secret"
+    op = HiShoppingRotateKeysOperator(task_id="r", hishopping_conn_id=CONN, keys_variable=other, verify=False)
+    try:
+        result = op.execute(task_context())
+        assert result["connection_reads_it"] is False
+        assert result["keys_variable"] == other
+        assert set(stored(other)) >= {"secret_key", "sign_secret"}
+    finally:
+        from airflow.models import Variable
+
+        Variable.delete(other)
+
+
+def test_rotate_nothing_skips(task_context: Callable[..., Any]) -> None:
+    with pytest.raises(AirflowSkipException):
+        HiShoppingRotateKeysOperator(task_id="r", hishopping_conn_id=CONN, keys=[]).execute(task_context())

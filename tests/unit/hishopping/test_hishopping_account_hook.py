@@ -285,3 +285,40 @@ def test_a_variable_that_is_not_a_key_object_is_ignored() -> None:
 )
 def test_the_variable_name_must_be_one_airflow_masks(name: str, fine: bool) -> None:
     assert (keystore.check_variable_name(name) is None) is fine
+
+
+async def test_a_trigger_loads_the_stored_keys_off_the_event_loop(
+    make_conn: Callable[..., str], server: Server
+) -> None:
+    keystore.write_stored_keys("hs_async_secret", {"app_id": APP_ID, "secret_key": "async-stored"})
+    make_conn(
+        "hs_async",
+        "hishopping",
+        host="https://hs.example",
+        extra={
+            "app_id": APP_ID,
+            "secret_key": SECRET,
+            "sign_secret": SIGN,
+            "keys_variable": "hs_async_secret",
+        },
+    )
+    hook = make_hook("hs_async", server)
+    await hook.aload_connection()
+    assert "stored_keys" in hook.__dict__
+    assert hook.open_credentials() == (APP_ID, "async-stored", SIGN)
+
+
+def test_stored_keys_of_another_app_are_not_used(make_conn: Callable[..., str], server: Server) -> None:
+    keystore.write_stored_keys("hs_other_secret", {"app_id": "another_app", "sign_secret": "theirs"})
+    make_conn(
+        "hs_other",
+        "hishopping",
+        host="https://hs.example",
+        extra={
+            "app_id": APP_ID,
+            "secret_key": SECRET,
+            "sign_secret": SIGN,
+            "keys_variable": "hs_other_secret",
+        },
+    )
+    assert make_hook("hs_other", server).open_credentials() == (APP_ID, SECRET, SIGN)
