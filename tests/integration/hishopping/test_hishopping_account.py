@@ -36,21 +36,8 @@ WEB = "/api/v1/web"
 
 
 @pytest.fixture(autouse=True)
-def conns(make_conn: Callable[..., str], url: str) -> None:
-    make_conn(
-        CONN,
-        "hishopping",
-        host=url,
-        login=sb.SANDBOX_EMAIL,
-        password=sb.SANDBOX_PASSWORD,
-        extra={
-            "app_id": sb.SANDBOX_APP_ID,
-            "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_secret": sb.SANDBOX_SIGN_KEY,
-            "keys_variable": KEYS_VARIABLE,
-            "retry_base_delay": 0,
-        },
-    )
+def conns(sandbox_conn: Callable[..., str], make_conn: Callable[..., str], url: str) -> None:
+    sandbox_conn(CONN, keys_variable=KEYS_VARIABLE, retry_base_delay=0)
     make_conn(NEW_CONN, "hishopping", host=url, login=sb.SANDBOX_NEW_EMAIL, password=sb.SANDBOX_PASSWORD)
 
 

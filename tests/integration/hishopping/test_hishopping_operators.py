@@ -68,19 +68,8 @@ def create_op(orders: Any, **kwargs: Any) -> HiShoppingCreateOrdersOperator:
 
 
 @pytest.fixture(autouse=True)
-def conn(make_conn: Callable[..., str], url: str) -> str:
-    return make_conn(
-        CONN,
-        "hishopping",
-        host=url,
-        login=sb.SANDBOX_EMAIL,
-        password=sb.SANDBOX_PASSWORD,
-        extra={
-            "app_id": sb.SANDBOX_APP_ID,
-            "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_secret": sb.SANDBOX_SIGN_KEY,
-        },
-    )
+def conn(sandbox_conn: Callable[..., str]) -> str:
+    return sandbox_conn(CONN)
 
 
 def orders_of(backend: sb.HiShoppingBackend) -> list[str]:

@@ -40,19 +40,8 @@ def order(
 
 
 @pytest.fixture
-def conn(make_conn: Callable[..., str], url: str) -> str:
-    return make_conn(
-        "hishopping_it",
-        "hishopping",
-        host=url,
-        login=sb.SANDBOX_EMAIL,
-        password=sb.SANDBOX_PASSWORD,
-        extra={
-            "app_id": sb.SANDBOX_APP_ID,
-            "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_secret": sb.SANDBOX_SIGN_KEY,
-        },
-    )
+def conn(sandbox_conn: Callable[..., str]) -> str:
+    return sandbox_conn("hishopping_it")
 
 
 @pytest.fixture

@@ -71,6 +71,12 @@ def conn(make_conn: Callable[..., str]) -> str:
     )
 
 
+def reading_keys(make_conn: Callable[..., str], conn_id: str, variable: str) -> str:
+    """A connection (open API keys only) whose extra ``keys_variable`` names ``variable``."""
+    extra = {"app_id": APP_ID, "secret_key": SECRET, "sign_secret": SIGN, "keys_variable": variable}
+    return make_conn(conn_id, "hishopping", host="https://hs.example", extra=extra)
+
+
 def make_hook(conn: str, server: Server, clock: Callable[[], float] = lambda: NOW) -> HiShoppingHook:
     return HiShoppingHook(
         conn,
@@ -258,17 +264,7 @@ def test_an_answer_without_the_new_key_is_a_response_error(hook: HiShoppingHook,
 def test_stored_keys_win_over_the_connection(make_conn: Callable[..., str], server: Server) -> None:
     store = keystore.KeyVariableStore()  # process memory in unit tests
     keystore.write_stored_keys("hs_keys_secret", {"sign_secret": "stored-sign-key"}, store)
-    make_conn(
-        "hs_stored",
-        "hishopping",
-        host="https://hs.example",
-        extra={
-            "app_id": APP_ID,
-            "secret_key": SECRET,
-            "sign_secret": SIGN,
-            "keys_variable": "hs_keys_secret",
-        },
-    )
+    reading_keys(make_conn, "hs_stored", "hs_keys_secret")
     hook = make_hook("hs_stored", server)
     assert hook.open_credentials() == (APP_ID, SECRET, "stored-sign-key")
 
@@ -291,17 +287,7 @@ async def test_a_trigger_loads_the_stored_keys_off_the_event_loop(
     make_conn: Callable[..., str], server: Server
 ) -> None:
     keystore.write_stored_keys("hs_async_secret", {"app_id": APP_ID, "secret_key": "async-stored"})
-    make_conn(
-        "hs_async",
-        "hishopping",
-        host="https://hs.example",
-        extra={
-            "app_id": APP_ID,
-            "secret_key": SECRET,
-            "sign_secret": SIGN,
-            "keys_variable": "hs_async_secret",
-        },
-    )
+    reading_keys(make_conn, "hs_async", "hs_async_secret")
     hook = make_hook("hs_async", server)
     await hook.aload_connection()
     assert "stored_keys" in hook.__dict__
@@ -310,15 +296,5 @@ async def test_a_trigger_loads_the_stored_keys_off_the_event_loop(
 
 def test_stored_keys_of_another_app_are_not_used(make_conn: Callable[..., str], server: Server) -> None:
     keystore.write_stored_keys("hs_other_secret", {"app_id": "another_app", "sign_secret": "theirs"})
-    make_conn(
-        "hs_other",
-        "hishopping",
-        host="https://hs.example",
-        extra={
-            "app_id": APP_ID,
-            "secret_key": SECRET,
-            "sign_secret": SIGN,
-            "keys_variable": "hs_other_secret",
-        },
-    )
+    reading_keys(make_conn, "hs_other", "hs_other_secret")
     assert make_hook("hs_other", server).open_credentials() == (APP_ID, SECRET, SIGN)
