@@ -88,6 +88,10 @@ ORDER_TYPE_OUTBOUND = 1
 ORDER_TYPE_RETURN_INBOUND = 2
 ORDER_TYPE_TRANSFER = 3
 
+#: the traceability reports (溯源报表) an export operator reads: production 生产统计报表,
+#: inbound 入库统计报表, inbound_scans 入库扫码报表
+REPORT_NAMES = frozenset({"production", "inbound", "inbound_scans"})
+
 #: 超8 answers in Beijing time
 UTC_OFFSET_HOURS = 8
 

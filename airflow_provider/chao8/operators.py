@@ -1,5 +1,6 @@
 """
-超8 (Chao8) operators: logistics and production orders, product catalogue and dealer syncs.
+超8 (Chao8) operators: production and logistics orders, catalogue and organisation syncs,
+traceability report exports and anti-diversion audits.
 
 Every operator stands on the provider's one operator core (``common.base_operators``): inputs
 validated before any request, an empty input skips, the token fetched once, bounded
@@ -480,6 +481,624 @@ class Chao8SyncDealersOperator(_Chao8SyncOperator):
         return await hook.async_dealers(chunk)
 
 
+# ====================================================================== order changes
+class _Chao8OrderIdsOperator(Chao8Operator, BulkOperator[str]):
+    """One call per ``orderNo``; subclasses say which."""
+
+    template_fields: Sequence[str] = ("order_nos", "results_path")
+    items_param = "order_nos"
+
+    def __init__(self, *, order_nos: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.order_nos = order_nos
+
+    def validate_items(self, raw: Any) -> list[str]:
+        from airflow_provider.common.inputs import ids_from
+
+        return ids_from(raw, param="order_nos", report_field="key")
+
+    def item_key(self, item: str) -> str:
+        return item
+
+
+class Chao8DeleteProductionOrdersOperator(_Chao8OrderIdsOperator):
+    """
+    Delete 超8 production orders (删除生产订单) by ``orderNo``.
+
+    An order that is already gone counts as success (``data.already_deleted``: a retried task is
+    harmless); a completed order is refused by 超8 and fails. An empty input skips the task.
+
+    XCom (return value): ``{"counts": {...}, "results": [{key (orderNo), outcome (ok / failed),
+    data: {"already_deleted": bool}, error}]}``, pushed before the task fails on any failure.
+
+    :param order_nos: one ``orderNo``, a list, or a create operator's report (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-order results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    action = "delete 超8 production orders"
+
+    async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
+        return await _deleted(item, hook.adelete_production_order)
+
+
+class Chao8DeleteLogisticsOrdersOperator(_Chao8OrderIdsOperator):
+    """
+    Delete 超8 logistics orders (删除物流订单) by ``orderNo``.
+
+    An order that is already gone counts as success (``data.already_deleted``); a completed order
+    is refused by 超8 and fails. An empty input skips the task.
+
+    XCom (return value): ``{"counts": {...}, "results": [{key (orderNo), outcome (ok / failed),
+    data: {"already_deleted": bool}, error}]}``, pushed before the task fails on any failure.
+
+    :param order_nos: one ``orderNo``, a list, or a create operator's report (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-order results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    action = "delete 超8 logistics orders"
+
+    async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
+        return await _deleted(item, hook.adelete_logistics_order)
+
+
+class Chao8ResetLogisticsOrdersOperator(_Chao8OrderIdsOperator):
+    """
+    Reset 超8 logistics orders (物流订单状态重置): back to created (status 0), scans cleared.
+
+    Resetting is idempotent (a retried task resets again, harmlessly); a cancelled order fails.
+    An empty input skips the task.
+
+    XCom (return value): ``{"counts": {...}, "results": [{key (orderNo), outcome (ok / failed),
+    status ("0"), error}]}``, pushed before the task fails on any failure.
+
+    :param order_nos: one ``orderNo``, a list, or a report (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-order results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    action = "reset 超8 logistics orders"
+
+    async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
+        from airflow_provider.common.operators import ItemResult
+
+        state = await hook.areset_logistics_order(item)
+        return ItemResult(key=item, outcome="ok", status=None if state.status is None else str(state.status))
+
+
+class _Chao8UpdateOperator(Chao8Operator, BulkOperator[Any]):
+    """Per-order changes: ``[{orderNo, ...fields to change}]``, each validated before any call."""
+
+    template_fields: Sequence[str] = ("changes", "results_path")
+    items_param = "changes"
+
+    def __init__(self, *, changes: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.changes = changes
+
+    def change_model(self) -> type[ApiModel]:
+        raise NotImplementedError
+
+    def validate_items(self, raw: Any) -> list[tuple[str, Any]]:
+        from airflow_provider.common.inputs import items_from
+        from airflow_provider.common.models import InputError
+
+        items: list[tuple[str, Any]] = []
+        problems: list[tuple[str, str, str]] = []
+        model = self.change_model()
+        for index, change in enumerate(items_from(raw, param="changes")):
+            if not isinstance(change, dict):
+                problems.append((f"#{index}", "-", "expected an object {orderNo, ...}"))
+                continue
+            fields = dict(change)
+            order_no = str(fields.pop("orderNo", fields.pop("order_no", "")) or "").strip()
+            if not order_no:
+                problems.append((f"#{index}", "orderNo", "required"))
+                continue
+            try:
+                items.append((order_no, model.model_validate(fields)))
+            except ValueError as err:
+                problems.append((order_no, "-", str(err).replace("\n", " ")))
+        keys = [key for key, _ in items]
+        problems += [
+            (key, "orderNo", "repeated in this input")
+            for key in sorted({k for k in keys if keys.count(k) > 1})
+        ]
+        if problems:
+            raise InputError(problems)
+        return items
+
+    def item_key(self, item: tuple[str, Any]) -> str:
+        return item[0]
+
+
+class Chao8UpdateProductionOrdersOperator(_Chao8UpdateOperator):
+    """
+    Update 超8 production orders (更新生产订单) while they are pending (status 0).
+
+    Each change is ``{orderNo, productCode?, quantity?, batchNo?, productionDate?}``, validated
+    before any request (the error names the order and the field). Updating is idempotent: a
+    retried task sends the same values again. An order already in production fails (state
+    conflict). An empty input skips the task.
+
+    XCom (return value): ``{"counts": {...}, "results": [{key (orderNo), outcome (updated /
+    failed), status, error}]}``, pushed before the task fails on any failure.
+
+    :param changes: one change or a list (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-order results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    action = "update 超8 production orders"
+
+    def change_model(self) -> type[ApiModel]:
+        from airflow_provider.chao8.models import ProductionOrderUpdate
+
+        return ProductionOrderUpdate
+
+    async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
+        order = await hook.aupdate_production_order(*item)
+        return _updated(item[0], order)
+
+
+class Chao8UpdateLogisticsOrdersOperator(_Chao8UpdateOperator):
+    """
+    Update 超8 logistics orders (修改物流订单) that have not started scanning (status 0).
+
+    Each change is ``{orderNo, orderType?, businessType?, sourceOrgCode?, targetOrgCode?,
+    products?, remark?}``, validated before any request. Idempotent on a retry; an order already
+    scanning fails (state conflict). An empty input skips the task.
+
+    XCom (return value): ``{"counts": {...}, "results": [{key (orderNo), outcome (updated /
+    failed), status, error}]}``, pushed before the task fails on any failure.
+
+    :param changes: one change or a list (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-order results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    action = "update 超8 logistics orders"
+
+    def change_model(self) -> type[ApiModel]:
+        from airflow_provider.chao8.models import LogisticsOrderUpdate
+
+        return LogisticsOrderUpdate
+
+    async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
+        order = await hook.aupdate_logistics_order(*item)
+        return _updated(item[0], order)
+
+
+async def _deleted(order_no: str, delete: Any) -> ItemResult:
+    from airflow_provider.common.errors import NotFoundError
+    from airflow_provider.common.operators import ItemResult
+
+    try:
+        await delete(order_no)
+    except NotFoundError:
+        return ItemResult(key=order_no, outcome="ok", data={"already_deleted": True})
+    return ItemResult(key=order_no, outcome="ok", data={"already_deleted": False})
+
+
+def _updated(order_no: str, order: Any) -> ItemResult:
+    from airflow_provider.common.operators import ItemResult
+
+    status = getattr(order, "status", None)
+    return ItemResult(key=order_no, outcome="updated", status=None if status is None else str(status))
+
+
+# ====================================================================== products: status batches
+class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
+    """
+    Enable, disable or delete 超8 products by code (通过商品编号启用 / 禁用 / 删除(批量)V3).
+
+    Codes go in batches of ``chunk_size`` (one call per batch); every code gets its own result:
+    ``ok``, or ``failed`` with 超8's reason (an unknown code). An empty input skips the task.
+
+    XCom (return value): ``{"counts": {"ok", "failed"}, "results": [{key (productCode), outcome,
+    error}]}``, pushed before the task fails on any failure.
+
+    :param product_codes: one code, a list, or a product sync's report (templated, XCom works).
+    :param action_name: ``"enable"``, ``"disable"`` or ``"delete"``.
+    :param chunk_size: codes per call (1-200, default 100).
+    :param results_path: optional JSON-lines file for the per-product results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    template_fields: Sequence[str] = ("product_codes", "results_path")
+    action = "enable / disable / delete 超8 products"
+    items_param = "product_codes"
+    actions: ClassVar[dict[str, str]] = {
+        "enable": "aenable_products",
+        "disable": "adisable_products",
+        "delete": "adelete_products",
+    }
+
+    def __init__(self, *, product_codes: Any, action_name: str, chunk_size: int = 100, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if action_name not in self.actions:
+            raise ValueError(f"action_name must be one of {sorted(self.actions)}, not {action_name!r}")
+        if not 1 <= chunk_size <= 200:
+            raise ValueError("chunk_size must be between 1 and 200")
+        self.product_codes = product_codes
+        self.action_name = action_name
+        self.chunk_size = chunk_size
+
+    def validate_items(self, raw: Any) -> list[str]:
+        from airflow_provider.common.inputs import ids_from
+
+        return ids_from(raw, param="product_codes", report_field="key")
+
+    def item_key(self, item: str) -> str:
+        return item
+
+    async def run_items(
+        self, hook: Chao8Hook, items: list[str], context: Context, on_result: OnResult
+    ) -> BulkReport:
+        from airflow_provider.common.errors import ApiError
+        from airflow_provider.common.operators import BulkReport, ItemResult, error_dict
+
+        call = getattr(hook, self.actions[self.action_name])
+        chunks = [items[start : start + self.chunk_size] for start in range(0, len(items), self.chunk_size)]
+
+        async def one(chunk: list[str]) -> list[ItemResult]:
+            try:
+                refused = (await call(chunk)).failed_keys()
+                results = [
+                    ItemResult(
+                        key=code, outcome="failed", error={"kind": "refused", "message": refused[code]}
+                    )
+                    if code in refused
+                    else ItemResult(key=code, outcome="ok")
+                    for code in chunk
+                ]
+            except ApiError as err:
+                results = [ItemResult(key=code, outcome="failed", error=error_dict(err)) for code in chunk]
+            for result in results:
+                on_result(result)
+            return results
+
+        done = await hook.gather_limited(chunks, one, limit=self.concurrency())
+        return BulkReport(results=[result for chunk in done for result in chunk])
+
+
+# ====================================================================== stores
+class Chao8SyncStoresOperator(_Chao8SyncOperator):
+    """
+    Sync stores (门店, under 组织) to 超8 with 同步门店.
+
+    The list comes as dicts (or XCom) of ``{code, name, dealerCode, region?, address?,
+    contact?}`` or as a JSON / CSV file. 超8 has no store query by code in its navigation, so
+    every synced store is reported ``synced`` (not created vs updated); a store whose dealer is
+    unknown is refused by 超8 and fails. An empty list skips the task.
+
+    XCom (return value): ``{"counts": {"synced", "failed"}, "results": [{key (code), outcome,
+    error}], "file"?}``, pushed before the task fails when any store failed.
+
+    :param stores: the stores (templated, XCom works); or give ``path``.
+    :param path: a ``.json`` or ``.csv`` file (local or ObjectStoragePath URL; templated).
+    :param chunk_size: stores per batch call (1-200, default 100).
+    :param output_path: optional JSON file for the per-store results (templated).
+    :param results_path: optional JSON-lines file for the results, keeping XCom small (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: chunks in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    template_fields: Sequence[str] = ("stores", "path", "output_path", "results_path")
+    action = "sync 超8 stores"
+    items_param = "stores"
+    key_field = "code"
+    counted = ("synced", "failed")
+
+    def __init__(self, *, stores: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if stores is None and self.path is None:
+            raise ValueError("give stores or path")
+        self.stores = stores
+
+    def request_model(self) -> type[ApiModel]:
+        from airflow_provider.chao8.models import StoreSync
+
+        return StoreSync
+
+    def item_key(self, item: Any) -> str:
+        return str(item.code)
+
+    async def existing_keys(self, hook: Chao8Hook, keys: list[str]) -> set[str]:
+        return set()
+
+    async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult:
+        return await hook.async_stores(chunk)
+
+    async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
+        results = await super()._sync_chunk(hook, chunk)
+        return [r.model_copy(update={"outcome": "synced"}) if r.outcome == "created" else r for r in results]
+
+
+# ====================================================================== exports to files
+class _Chao8ExportOperator(Chao8Operator):
+    """Rows read page after page and written as JSON lines to ``output_path``; its path under XCom ``file``."""
+
+    template_fields: Sequence[str] = ("output_path",)
+
+    def __init__(self, *, output_path: str, page_size: int = 200, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not 1 <= page_size <= 500:
+            raise ValueError("page_size must be between 1 and 500")
+        self.output_path = output_path
+        self.page_size = page_size
+
+    def rows(self, hook: Chao8Hook) -> Any:
+        """An async iterator of the rows (models or dicts)."""
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        if not str(self.output_path or "").strip():
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(f"{self.task_id}: output_path is required")
+        from typing import cast
+
+        with self.session() as hook, self.fail_fast():
+            self.prime_token(hook)
+            rows = hook.run_async(self._collect(cast("Chao8Hook", hook)))
+        from airflow_provider.common.results import write_results
+
+        path = write_results(str(self.output_path), rows)
+        self.log.info("%s: %d row(s) written to %s", self.task_id, len(rows), path)
+        context["ti"].xcom_push(key="file", value=path)
+        return {"file": path, "rows": len(rows)}
+
+    async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        async for row in self.rows(hook):
+            out.append(
+                row.model_dump(mode="json", by_alias=True) if hasattr(row, "model_dump") else dict(row)
+            )
+        return out
+
+
+class _Chao8WindowExportOperator(_Chao8ExportOperator):
+    """An export over a time window (``start_time`` / ``end_time``, templated)."""
+
+    template_fields: Sequence[str] = ("output_path", "start_time", "end_time", "filters")
+
+    def __init__(
+        self,
+        *,
+        start_time: Any = None,
+        end_time: Any = None,
+        filters: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.start_time = start_time
+        self.end_time = end_time
+        self.filters = filters or {}
+
+    def window(self) -> dict[str, Any]:
+        window = {"start_time": self.start_time or None, "end_time": self.end_time or None}
+        return {**{k: v for k, v in window.items() if v is not None}, **dict(self.filters)}
+
+
+class Chao8ExportReportOperator(_Chao8WindowExportOperator):
+    """
+    Export a 超8 traceability report (溯源报表) to a JSON-lines file.
+
+    ``report`` is ``"production"`` (生产统计报表: per product and batch), ``"inbound"``
+    (入库统计报表: scanned inbound quantity per organisation and product) or ``"inbound_scans"``
+    (入库扫码报表: one row per inbound scan). Every page is read; the file holds one row per line
+    with the vendor's field names. An empty report writes an empty file.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param report: ``production``, ``inbound`` or ``inbound_scans``.
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param start_time: window start (datetime, date or text, e.g. ``{{ data_interval_start }}``;
+        sent in Beijing time; templated).
+    :param end_time: window end (templated).
+    :param filters: more filters: ``product_code``, ``org_code`` (templated).
+    :param page_size: rows per call (1-500, default 200).
+    :param chao8_conn_id: the 超8 connection id.
+    """
+
+    def __init__(self, *, report: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        from airflow_provider.chao8.constants import REPORT_NAMES
+
+        if report not in REPORT_NAMES:
+            raise ValueError(f"report must be one of {sorted(REPORT_NAMES)}, not {report!r}")
+        self.report = report
+
+    def rows(self, hook: Chao8Hook) -> Any:
+        fetch = getattr(hook, hook.REPORTS[self.report])
+        window = self.window()
+        return hook._awalk(lambda n: fetch(n, self.page_size, **window))
+
+
+class Chao8ExportReturnInboundOrdersOperator(_Chao8WindowExportOperator):
+    """
+    Export 超8 return-inbound orders (退入单列表分页查询) of a time window to a JSON-lines file.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param start_time: window start (templated). :param end_time: window end (templated).
+    :param filters: more filters: ``status`` (templated).
+    :param page_size: orders per call (1-500, default 200).
+    :param chao8_conn_id: the 超8 connection id.
+    """
+
+    def rows(self, hook: Chao8Hook) -> Any:
+        return hook.aiter_return_inbound_orders(self.page_size, **self.window())
+
+
+class Chao8ExportStockMovementOperator(_Chao8WindowExportOperator):
+    """
+    Export 超8's stock movement summary (库存动态汇总) of a time window to a JSON-lines file.
+
+    One row per organisation and product: ``orgCode``, ``productCode``, ``inboundQuantity``,
+    ``outboundQuantity``, ``netQuantity``.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param start_time: window start (templated). :param end_time: window end (templated).
+    :param filters: more filters: ``org_code``, ``product_code`` (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    """
+
+    async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:
+        rows = await hook.aget_stock_movement_summary(**self.window())
+        return [row.model_dump(mode="json", by_alias=True) for row in rows]
+
+
+class Chao8ExportAuditHistoryOperator(_Chao8WindowExportOperator):
+    """
+    Export 超8 anti-diversion audit records (查询稽查历史记录(并翻页)) to a JSON-lines file.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param start_time: window start (templated). :param end_time: window end (templated).
+    :param filters: more filters: ``diverted`` (``True`` for diverted codes only; templated).
+    :param page_size: records per call (1-500, default 200).
+    :param chao8_conn_id: the 超8 connection id.
+    """
+
+    def rows(self, hook: Chao8Hook) -> Any:
+        window = self.window()
+        return hook._awalk(lambda n: hook.aget_audit_history_page(n, self.page_size, **window))
+
+
+class _Chao8OrdersExportOperator(_Chao8ExportOperator):
+    """Rows of several orders (``order_nos``), each row tagged with its ``orderNo``."""
+
+    template_fields: Sequence[str] = ("output_path", "order_nos")
+
+    def __init__(self, *, order_nos: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.order_nos = order_nos
+
+    def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
+        raise NotImplementedError
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        self._ids = self.ids_or_skip(self.order_nos, param="order_nos", report_field="key")
+        return super().execute(context)
+
+    async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:
+        async def one(order_no: str) -> list[dict[str, Any]]:
+            return [
+                {"orderNo": order_no, **row.model_dump(mode="json", by_alias=True)}
+                async for row in self.fetch(hook, order_no)
+            ]
+
+        done = await hook.gather_limited(self._ids, one, limit=self.concurrency())
+        return [row for rows in done for row in rows]
+
+
+class Chao8ExportScanDetailsOperator(_Chao8OrdersExportOperator):
+    """
+    Export the scan details of 超8 logistics orders (物流订单扫描明细) to a JSON-lines file.
+
+    One line per scanned code: ``orderNo``, ``code``, ``productCode``, ``scannedAt``, ``operator``.
+    An empty ``order_nos`` skips the task.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param order_nos: one ``orderNo``, a list, or a report (templated, XCom works).
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param page_size: scans per call (1-500, default 200).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: orders read at once (default: the connection's ``max_concurrency``).
+    """
+
+    def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
+        return hook.aiter_logistics_order_scans(order_no, self.page_size)
+
+
+class Chao8ExportProductionOrderCodesOperator(_Chao8OrdersExportOperator):
+    """
+    Export the codes of 超8 production orders (生产订单数码明细) to a JSON-lines file.
+
+    One line per code: ``orderNo``, ``code``, ``productCode``, ``batchNo``, ``producedAt``. An
+    empty ``order_nos`` skips the task.
+
+    XCom: the file's path under the key ``file``; the return value is ``{"file", "rows"}``.
+
+    :param order_nos: one ``orderNo``, a list, or a create operator's report (templated, XCom works).
+    :param output_path: the file to write (local path or ObjectStoragePath URL; templated).
+    :param page_size: codes per call (1-500, default 200).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: orders read at once (default: the connection's ``max_concurrency``).
+    """
+
+    def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
+        return hook.aiter_production_order_codes(order_no, self.page_size)
+
+
+# ====================================================================== anti-diversion audits
+class Chao8AuditCodesOperator(Chao8Operator, BulkOperator[Any]):
+    """
+    Audit codes found on sale (稽查, 窜货稽查): one audit record per code and region.
+
+    Each audit is ``{code, region (行政区划编码 where found), address?, auditor?, remark?}``,
+    validated before any request. 超8 answers whether the code was sold outside its dealer's
+    region (``diverted``). An audit creates a record: a retried task audits again (records are
+    history, not state). An empty input skips the task.
+
+    XCom (return value): ``{"counts": {"ok", "failed"}, "results": [{key (code), outcome, id
+    (the audit record), data: {"diverted", "dealerCode"}}], "diverted": [codes]}``, pushed before
+    the task fails on any failure.
+
+    :param audits: one audit or a list (templated, XCom works).
+    :param results_path: optional JSON-lines file for the per-code results (templated).
+    :param chao8_conn_id: the 超8 connection id.
+    :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
+    """
+
+    template_fields: Sequence[str] = ("audits", "results_path")
+    action = "audit 超8 codes"
+    items_param = "audits"
+
+    def __init__(self, *, audits: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.audits = audits
+
+    def validate_items(self, raw: Any) -> list[Any]:
+        from airflow_provider.chao8.models import AuditCreate
+        from airflow_provider.common.inputs import items_from
+        from airflow_provider.common.models import validate_all
+
+        return validate_all(AuditCreate, items_from(raw, param="audits"), id_field="code")
+
+    def item_key(self, item: Any) -> str:
+        return str(item.code)
+
+    async def run_item(self, hook: Chao8Hook, item: Any) -> ItemResult:
+        from airflow_provider.common.operators import ItemResult
+
+        record = await hook.acreate_audit(item)
+        return ItemResult(
+            key=item.code,
+            outcome="ok",
+            id=record.id,
+            status=None if record.status is None else str(record.status),
+            data={"diverted": record.diverted, "dealerCode": record.dealer_code},
+        )
+
+    def report_extra(self, report: BulkReport) -> dict[str, Any]:
+        return {"diverted": [r.key for r in report.results if (r.data or {}).get("diverted")]}
+
+
 # ====================================================================== former names
 Chao8CreateProductionOrderOperator = deprecated_alias(
     Chao8CreateProductionOrdersOperator, "Chao8CreateProductionOrderOperator"
@@ -489,13 +1108,27 @@ Chao8CompleteLogisticsOrderOperator = deprecated_alias(
 )
 
 __all__ = [
+    "Chao8AuditCodesOperator",
     "Chao8CompleteLogisticsOrderOperator",
     "Chao8CompleteLogisticsOrdersOperator",
     "Chao8CreateLogisticsOrdersOperator",
     "Chao8CreateProductionOrderOperator",
     "Chao8CreateProductionOrdersOperator",
+    "Chao8DeleteLogisticsOrdersOperator",
+    "Chao8DeleteProductionOrdersOperator",
+    "Chao8ExportAuditHistoryOperator",
+    "Chao8ExportProductionOrderCodesOperator",
+    "Chao8ExportReportOperator",
+    "Chao8ExportReturnInboundOrdersOperator",
+    "Chao8ExportScanDetailsOperator",
+    "Chao8ExportStockMovementOperator",
     "Chao8Operator",
+    "Chao8ProductsStatusOperator",
+    "Chao8ResetLogisticsOrdersOperator",
     "Chao8SyncDealersOperator",
     "Chao8SyncProductsOperator",
+    "Chao8SyncStoresOperator",
+    "Chao8UpdateLogisticsOrdersOperator",
+    "Chao8UpdateProductionOrdersOperator",
     "load_records",
 ]
