@@ -15,6 +15,11 @@ run: orders/s, peak RSS, XCom report bytes and the share of the measured ceiling
   the task-start and scheduling cost of a real mapped task instance (seconds each) is NOT
   included, so this is an upper bound on that baseline. Fewer orders, rate scaled.
 
+The same operator also runs **in process** (``inproc``) at every size with a transport that
+answers each call with the sandbox's own token and create answers, captured once: no network,
+no simulator CPU, so the figures show the operator's own cost and memory as the batch grows
+(on a shared 2-core machine the sandbox itself is the bottleneck of the networked runs).
+
 Every variant runs in a fresh subprocess (peak RSS = that child's ``ru_maxrss``); the sandbox
 runs in its own process, as a remote platform would. The input file is written by the parent.
 """
@@ -70,8 +75,49 @@ class _TI:
         raise AssertionError(f"an order failed: {json.dumps(value)[:500]}")
 
 
-def _operator(url: str, n: int, mode: str, folder: str, prefix: str) -> dict[str, Any]:
+def _canned_transport(url: str) -> Any:
+    """A transport answering token and create calls with the sandbox's own answers (captured)."""
+    import httpx
+
+    from airflow_provider.sandbox.hypersku import SANDBOX_PASSWORD, SANDBOX_USERNAME
+
+    with httpx.Client(base_url=url, timeout=30) as client:
+        token = client.post(
+            "/api/auth/admin/token", json={"username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD}
+        )
+        created = client.post(
+            CREATE, json=_order(uuid.uuid4().hex[:8], 0), headers={"Authorization": token.json()["token"]}
+        )
+    token_body, created_body = token.content, created.content
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = created_body if request.url.path == CREATE else token_body
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(handle)
+
+
+def _operator_class(url: str, inproc: bool) -> Any:
+    from functools import cached_property
+
+    from airflow_provider.hypersku.hooks import HyperSkuHook
     from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator
+
+    if not inproc:
+        return HyperSkuCreateOrdersOperator
+    transport = _canned_transport(url)
+
+    class InProcess(HyperSkuCreateOrdersOperator):
+        @cached_property
+        def hook(self) -> HyperSkuHook:
+            return HyperSkuHook(self.conn_id, max_concurrency=self.max_concurrency, transport=transport)
+
+    return InProcess
+
+
+def _operator(url: str, n: int, mode: str, folder: str, prefix: str) -> dict[str, Any]:
+    HyperSkuCreateOrdersOperator = _operator_class(url, mode.startswith("inproc"))
+    mode = mode.removeprefix("inproc-")
 
     warm = HyperSkuCreateOrdersOperator(
         task_id="warm", orders=[_order(f"{prefix}-w", i) for i in range(20)], max_concurrency=CONCURRENCY
@@ -181,7 +227,7 @@ def child(variant: str, url: str, n: int, folder: str, prefix: str) -> None:
     os.environ["AIRFLOW_CONN_SANDBOX_HTTP"] = json.dumps(
         {"conn_type": "http", "host": host, "port": int(port), "schema": "http"}
     )
-    if variant in ("file", "list"):
+    if variant in ("file", "list", "inproc-file", "inproc-list"):
         out = _operator(url, n, variant, folder, prefix)
     elif variant == "ceiling":
         out = _ceiling(url, n, prefix)
@@ -196,7 +242,7 @@ def child(variant: str, url: str, n: int, folder: str, prefix: str) -> None:
 # ------------------------------------------------------------------ the parent
 def run_child(variant: str, url: str, n: int, folder: str) -> dict[str, Any]:
     prefix = f"{variant}-{n}-{uuid.uuid4().hex[:6]}"
-    if variant in ("file", "list"):
+    if variant in ("file", "list", "inproc-file", "inproc-list"):
         _write_orders(os.path.join(folder, f"{prefix}.jsonl"), prefix, n)
     done = subprocess.run(
         [sys.executable, __file__, "--child", variant, url, str(n), folder, prefix],
@@ -217,14 +263,46 @@ def run_child(variant: str, url: str, n: int, folder: str) -> dict[str, Any]:
     return out
 
 
+LABELS = {
+    "ceiling": "ceiling: bare httpx.AsyncClient",
+    "file": "operator, JSON-lines file",
+    "list": "operator, list + results_path",
+    "httphook": "HttpHook loop (scaled)",
+    "httpop": "HttpOperator per order (scaled)",
+    "inproc-file": "operator, JSON-lines file",
+    "inproc-list": "operator, list + results_path",
+}
+
+
+def _table(title: str, rows: list[dict[str, Any]], ceiling: float | None) -> None:
+    first = next(row for row in rows if row["variant"].endswith("file"))
+    print(f"\n{title}")
+    print(
+        "| variant | orders | orders/s | of ceiling | vs first file run | peak RSS MB | RSS vs first file run | XCom bytes |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for row in rows:
+        share = f"{row['rate'] / ceiling:.0%}" if ceiling else ""
+        delta = (
+            f"{row['peak_rss_mb'] - first['peak_rss_mb']:+.1f}" if row["variant"] == first["variant"] else ""
+        )
+        xcom = f"{row['xcom_bytes']:,}" if "xcom_bytes" in row else ""
+        print(
+            f"| {LABELS[row['variant']]} | {row['orders']:,} | {row['rate']:.1f} | {share} | "
+            f"{row['rate'] / first['rate']:.2f}x | {row['peak_rss_mb']:.1f} | {delta} | {xcom} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--sizes", default="1000,10000,100000", help="in-process runs (file input)")
     parser.add_argument("--list-max", type=int, default=10000, help="largest list-input run")
+    parser.add_argument("--sandbox-sizes", default="1000,10000", help="runs against the sandbox")
     parser.add_argument("--baseline-orders", type=int, default=300)
-    parser.add_argument("--ceiling-orders", type=int, default=5000)
+    parser.add_argument("--ceiling-orders", type=int, default=3000)
     args = parser.parse_args()
-    sizes = [int(size) for size in args.sizes.split(",")]
+    sizes = [int(size) for size in args.sizes.split(",") if size]
+    sandbox_sizes = [int(size) for size in args.sandbox_sizes.split(",") if size]
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="bench-airflow-")
     os.environ["FULFILLMENT_TOKEN_STORE"] = "memory"
     folder = tempfile.mkdtemp(prefix="bench-orders-")
@@ -235,50 +313,45 @@ def main() -> None:
     server = ctx.Process(target=_serve, args=(queue,), daemon=True)
     server.start()
     url = queue.get(timeout=60)
-    rows: list[dict[str, Any]] = []
+    networked: list[dict[str, Any]] = []
+    inproc: list[dict[str, Any]] = []
     try:
-        rows.append(run_child("ceiling", url, args.ceiling_orders, folder))
         for n in sizes:
-            rows.append(run_child("file", url, n, folder))
+            inproc.append(run_child("inproc-file", url, n, folder))
             if n <= args.list_max:
-                rows.append(run_child("list", url, n, folder))
-        rows.append(run_child("httphook", url, args.baseline_orders, folder))
-        rows.append(run_child("httpop", url, max(50, args.baseline_orders // 2), folder))
+                inproc.append(run_child("inproc-list", url, n, folder))
+        if sandbox_sizes:
+            networked.append(run_child("ceiling", url, args.ceiling_orders, folder))
+            for n in sandbox_sizes:
+                networked.append(run_child("file", url, n, folder))
+                if n <= args.list_max:
+                    networked.append(run_child("list", url, n, folder))
+            networked.append(run_child("httphook", url, args.baseline_orders, folder))
+            networked.append(run_child("httpop", url, max(50, args.baseline_orders // 2), folder))
     finally:
         server.terminate()
     load_after = os.getloadavg()
 
-    ceiling = rows[0]["rate"]
-    first = next(row for row in rows if row["variant"] == "file")
-    labels = {
-        "ceiling": "ceiling: bare httpx.AsyncClient",
-        "file": "operator, JSON-lines file",
-        "list": "operator, list + results_path",
-        "httphook": "HttpHook loop (scaled)",
-        "httpop": "HttpOperator per order (scaled)",
-    }
     print(
-        f"HyperSKU creates, sandbox latency {LATENCY_MS:.0f} ms, concurrency {CONCURRENCY}, "
-        f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before / {load_after[0]:.2f} after"
+        f"HyperSKU creates, concurrency {CONCURRENCY}, {os.cpu_count()} CPUs, "
+        f"load average {load_before[0]:.2f} before / {load_after[0]:.2f} after"
     )
-    header = f"| {'variant':<34}| {'orders':>8} | {'orders/s':>8} | {'of ceiling':>10} | {'vs 1k file':>10} | {'peak RSS MB':>11} | {'RSS vs 1k':>9} | {'XCom bytes':>10} |"
-    print(header)
-    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
-    for row in rows:
-        vs_first = row["rate"] / first["rate"]
-        rss_delta = row["peak_rss_mb"] - first["peak_rss_mb"] if row["variant"] == "file" else None
+    if inproc:
+        _table("In process (the sandbox's answers, captured; no network):", inproc, None)
+        files = [row for row in inproc if row["variant"] == "inproc-file"]
+        first, largest = files[0], files[-1]
         print(
-            f"| {labels[row['variant']]:<34}| {row['orders']:>8,} | {row['rate']:>8.1f} | "
-            f"{row['rate'] / ceiling:>10.0%} | {vs_first:>9.2f}x | {row['peak_rss_mb']:>11.1f} | "
-            f"{'' if rss_delta is None else f'{rss_delta:+.1f}':>9} | "
-            f"{row.get('xcom_bytes', ''):>10} |"
+            f"\n{largest['orders']:,} orders: peak RSS {largest['peak_rss_mb'] - first['peak_rss_mb']:+.1f} MB over "
+            f"the {first['orders']:,} run (target < 150), XCom {largest['xcom_bytes']:,} bytes (target < 1 MB), "
+            f"orders/s {largest['rate'] / first['rate'] - 1:+.0%} vs the {first['orders']:,} run (target within 10%)"
         )
-    largest = [row for row in rows if row["variant"] == "file"][-1]
-    print(
-        f"largest file run ({largest['orders']:,}): RSS {largest['peak_rss_mb'] - first['peak_rss_mb']:+.1f} MB "
-        f"over the {first['orders']:,} run (target < 150), XCom {largest['xcom_bytes']:,} bytes (target < 1 MB), "
-        f"orders/s {largest['rate'] / first['rate'] - 1:+.0%} vs the {first['orders']:,} run (target within 10%)"
-    )
+    if networked:
+        _table(
+            f"Against the sandbox (own process, {LATENCY_MS:.0f} ms latency); ceiling = bare httpx at the same "
+            "concurrency; baselines on fewer orders, rate per order:",
+            networked,
+            networked[0]["rate"],
+        )
 
 
 if __name__ == "__main__":
