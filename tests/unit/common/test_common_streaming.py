@@ -196,7 +196,8 @@ def test_the_sink_keeps_counts_and_capped_failures_not_results(tmp_path: Path) -
     report = sink.report()
     assert isinstance(report.results, ResultsView)
     assert report.counts == {"created": 18000, "failed": 2000}
-    assert report.total == 20000 and report.failed_count == 2000
+    assert report.total == 20000
+    assert report.failed_count == 2000
     assert len(report.failures) == MAX_FAILURES_IN_XCOM
     assert sum(1 for r in report.results if r.id) == 18000  # read back from the file, one at a time
     xcom = report.to_xcom()
