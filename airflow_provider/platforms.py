@@ -258,6 +258,11 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             "sign_secret": secret_field(
                 "Sign key", "Open API Sign Key: HMAC-SHA256 signature. Was sign_key."
             ),
+            "keys_variable": text_field(
+                "Rotated keys Variable",
+                "Airflow Variable where HiShoppingRotateKeysOperator stores rotated keys; its keys win "
+                "over the two above when its App ID matches. Its name must contain 'secret'.",
+            ),
             **COMMON_FIELDS,
         },
         ui_field_behaviour={
