@@ -364,3 +364,23 @@ def test_results_go_to_a_file_and_xcom_keeps_counts_and_failures(
     assert [f["key"] for f in pushed["failures"]] == ["BAD"]
     assert [r["key"] for r in read_results(pushed)] == ["R0", "R1", "R2", "BAD"]
     assert ids_from(pushed, param="order_ids") == ["P1", "P2", "P3"]
+
+
+def test_report_extra_reads_every_result_back_when_they_went_to_a_file(
+    server: Server, task_context: Any, tmp_path: Any
+) -> None:
+    from airflow_provider.common.results import ResultsView
+
+    seen: list[Any] = []
+
+    class Spy(TinyCreateOrdersOperator):
+        def report_extra(self, report: Any) -> dict[str, Any]:
+            seen.append(report.results)
+            return super().report_extra(report)
+
+    target = tmp_path / "results.jsonl"
+    report = Spy(task_id="create", orders=orders(5), results_path=str(target)).execute(task_context())
+    assert isinstance(seen[0], ResultsView)
+    assert len(seen[0]) == 5
+    assert report["order_ids"] == ["P1", "P2", "P3", "P4", "P5"]  # short id lists stay in XCom
+    assert report["total"] == 5
