@@ -25,6 +25,7 @@ NEUTRAL_MODULES = frozenset(
         "airflow_provider.hypersku.constants",
         "airflow_provider.supership.statuses",
         "airflow_provider.chao8.constants",
+        "airflow_provider.chao8.operations",
     }
 )
 PLATFORM_PACKAGES = tuple(p.package_name for p in BUILTIN_PLATFORMS)
