@@ -410,10 +410,16 @@ class Chao8Hook(ApiHook):
         return await self.acall(self._logistics_order_detail(order_no))
 
     def _scans(self, order_no: str, page_num: int, page_size: int) -> ApiCall[Page[ScanRecord]]:
+        return self._order_page("logistics_order_scans", ScanRecord, order_no, page_num, page_size)
+
+    def _order_page(
+        self, key: str, model: type[M], order_no: str, page_num: int, page_size: int
+    ) -> ApiCall[Page[M]]:
+        """One page of an order's lines (scans, codes): GET with ``pageNum`` / ``pageSize``."""
         return ApiCall(
             "GET",
-            self.endpoint("logistics_order_scans", order_no=order_no),
-            self._paged(ScanRecord, page_num, page_size),
+            self.endpoint(key, order_no=order_no),
+            self._paged(model, page_num, page_size),
             params={"pageNum": page_num, "pageSize": page_size},
         )
 
@@ -464,18 +470,24 @@ class Chao8Hook(ApiHook):
     def _update(
         self, order_no: str, changes: LogisticsOrderUpdate | Mapping[str, Any]
     ) -> ApiCall[LogisticsOrder | None]:
-        body = _model(LogisticsOrderUpdate, changes)
+        return self._order_update(
+            "logistics_order_update", LogisticsOrder, _model(LogisticsOrderUpdate, changes), order_no
+        )
+
+    def _order_update(self, key: str, answer: type[M], body: Any, order_no: str) -> ApiCall[M | None]:
+        """PUT the changes of one order; the order when the gateway answers it."""
         return ApiCall(
             "PUT",
-            self.endpoint("logistics_order_update", order_no=order_no),
+            self.endpoint(key, order_no=order_no),
             lambda data: (
-                LogisticsOrder.model_validate({"orderNo": order_no, **data})
-                if isinstance(data, dict)
-                else None
+                answer.model_validate({"orderNo": order_no, **data}) if isinstance(data, dict) else None
             ),
             json=body.dump(),
             idempotent=True,
         )
+
+    def _order_delete(self, key: str, order_no: str) -> ApiCall[None]:
+        return ApiCall("DELETE", self.endpoint(key, order_no=order_no), lambda _data: None, idempotent=True)
 
     def update_logistics_order(
         self, order_no: str, changes: LogisticsOrderUpdate | Mapping[str, Any]
@@ -490,12 +502,7 @@ class Chao8Hook(ApiHook):
         return await self.acall(self._update(order_no, changes))
 
     def _delete(self, order_no: str) -> ApiCall[None]:
-        return ApiCall(
-            "DELETE",
-            self.endpoint("logistics_order_delete", order_no=order_no),
-            lambda _data: None,
-            idempotent=True,
-        )
+        return self._order_delete("logistics_order_delete", order_no)
 
     def delete_logistics_order(self, order_no: str) -> None:
         """删除物流订单: delete a logistics order."""
@@ -861,17 +868,7 @@ class Chao8Hook(ApiHook):
         self, order_no: str, changes: ProductionOrderUpdate | Mapping[str, Any]
     ) -> ApiCall[ProductionOrder | None]:
         body = _model(ProductionOrderUpdate, changes)
-        return ApiCall(
-            "PUT",
-            self.endpoint("production_order_update", order_no=order_no),
-            lambda data: (
-                ProductionOrder.model_validate({"orderNo": order_no, **data})
-                if isinstance(data, dict)
-                else None
-            ),
-            json=body.dump(),
-            idempotent=True,
-        )
+        return self._order_update("production_order_update", ProductionOrder, body, order_no)
 
     def update_production_order(
         self, order_no: str, changes: ProductionOrderUpdate | Mapping[str, Any]
@@ -886,12 +883,7 @@ class Chao8Hook(ApiHook):
         return await self.acall(self._update_production(order_no, changes))
 
     def _delete_production(self, order_no: str) -> ApiCall[None]:
-        return ApiCall(
-            "DELETE",
-            self.endpoint("production_order_delete", order_no=order_no),
-            lambda _data: None,
-            idempotent=True,
-        )
+        return self._order_delete("production_order_delete", order_no)
 
     def delete_production_order(self, order_no: str) -> None:
         """删除生产订单: delete a production order."""
@@ -902,12 +894,7 @@ class Chao8Hook(ApiHook):
         await self.acall(self._delete_production(order_no))
 
     def _production_codes(self, order_no: str, page_num: int, page_size: int) -> ApiCall[Page[CodeRecord]]:
-        return ApiCall(
-            "GET",
-            self.endpoint("production_order_codes", order_no=order_no),
-            self._paged(CodeRecord, page_num, page_size),
-            params={"pageNum": page_num, "pageSize": page_size},
-        )
+        return self._order_page("production_order_codes", CodeRecord, order_no, page_num, page_size)
 
     def get_production_order_codes(
         self, order_no: str, page_num: int = 1, page_size: int = 100

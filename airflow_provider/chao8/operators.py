@@ -580,8 +580,21 @@ class _Chao8UpdateOperator(Chao8Operator, BulkOperator[Any]):
         super().__init__(**kwargs)
         self.changes = changes
 
+    #: the request model of a change (in ``chao8.models``) and the async hook method sending it
+    change_model_name: ClassVar[str] = ""
+    update_method: ClassVar[str] = ""
+
     def change_model(self) -> type[ApiModel]:
-        raise NotImplementedError
+        from airflow_provider.chao8 import models
+
+        return getattr(models, self.change_model_name)  # type: ignore[no-any-return]
+
+    async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
+        from airflow_provider.common.operators import ItemResult
+
+        order = await getattr(hook, self.update_method)(*item)
+        status = getattr(order, "status", None)
+        return ItemResult(key=item[0], outcome="updated", status=None if status is None else str(status))
 
     def validate_items(self, raw: Any) -> list[tuple[str, Any]]:
         from airflow_provider.common.inputs import items_from
@@ -636,14 +649,8 @@ class Chao8UpdateProductionOrdersOperator(_Chao8UpdateOperator):
 
     action = "update 超8 production orders"
 
-    def change_model(self) -> type[ApiModel]:
-        from airflow_provider.chao8.models import ProductionOrderUpdate
-
-        return ProductionOrderUpdate
-
-    async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
-        order = await hook.aupdate_production_order(*item)
-        return _updated(item[0], order)
+    change_model_name = "ProductionOrderUpdate"
+    update_method = "aupdate_production_order"
 
 
 class Chao8UpdateLogisticsOrdersOperator(_Chao8UpdateOperator):
@@ -665,14 +672,8 @@ class Chao8UpdateLogisticsOrdersOperator(_Chao8UpdateOperator):
 
     action = "update 超8 logistics orders"
 
-    def change_model(self) -> type[ApiModel]:
-        from airflow_provider.chao8.models import LogisticsOrderUpdate
-
-        return LogisticsOrderUpdate
-
-    async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
-        order = await hook.aupdate_logistics_order(*item)
-        return _updated(item[0], order)
+    change_model_name = "LogisticsOrderUpdate"
+    update_method = "aupdate_logistics_order"
 
 
 async def _deleted(order_no: str, delete: Any) -> ItemResult:
@@ -684,13 +685,6 @@ async def _deleted(order_no: str, delete: Any) -> ItemResult:
     except NotFoundError:
         return ItemResult(key=order_no, outcome="ok", data={"already_deleted": True})
     return ItemResult(key=order_no, outcome="ok", data={"already_deleted": False})
-
-
-def _updated(order_no: str, order: Any) -> ItemResult:
-    from airflow_provider.common.operators import ItemResult
-
-    status = getattr(order, "status", None)
-    return ItemResult(key=order_no, outcome="updated", status=None if status is None else str(status))
 
 
 # ====================================================================== products: status batches
