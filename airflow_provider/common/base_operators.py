@@ -249,18 +249,12 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         if source is not None:
             return self.execute_stream(context, source)
         items = self.validated(raw)
-        results_path = self.results_target(len(items))
+        self._results_file_pending = self.results_target(len(items))
         with self.session() as hook:
             with self.fail_fast():
                 items = self.prepare(hook, items, context)
             self.log.info("%s: %d item(s), %d at a time", self.action, len(items), self.concurrency())
             report = hook.run_async(self._run_with_progress(hook, items, context))
-        if results_path:
-            from airflow_provider.common.results import ResultSink
-
-            with ResultSink(results_path) as sink:
-                sink.add_all(report.results)
-            report = sink.report()
         return self.finish(context, report)
 
     def results_target(self, total: int, source: str | None = None) -> str | None:
@@ -441,6 +435,14 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         """The XCom report (results file written first when asked); fails after pushing it."""
         from airflow_provider.common.operators import finish_bulk
 
+        pending = getattr(self, "_results_file_pending", None)
+        if pending and report.results_file is None:
+            # a list input's results (as a platform's finish() may have completed them)
+            from airflow_provider.common.results import ResultSink
+
+            with ResultSink(pending) as sink:
+                sink.add_all(report.results)
+            report = sink.report()
         extra = self.report_extra(report)
         if report.results_file:
             from airflow_provider.common.results import bound_extra
