@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,19 +55,19 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
         denied = guard(request)
         return denied if denied is not None else await body_of(request)
 
-    @app.post("/v1/partner/auth/login")
-    async def login(request: Request) -> Response:
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.login(body))
+    def post(
+        path: str, handler: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]], *, token: bool = True
+    ) -> None:
+        """``POST path``: its JSON body (after the token check unless ``token=False``) to ``handler``."""
 
-    @app.post("/v1/partner/auth/register")
-    async def register(request: Request) -> Response:
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.register(body))
+        async def route(request: Request) -> Response:
+            body = await (guarded_body(request) if token else body_of(request))
+            return body if isinstance(body, JSONResponse) else answer(*handler(body))
+
+        app.add_api_route(path, route, methods=["POST"], name=path.rsplit("/v1/partner/", 1)[-1])
+
+    post("/v1/partner/auth/login", backend.login, token=False)
+    post("/v1/partner/auth/register", backend.register, token=False)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         """Unknown paths (and methods) answer in SuperShip's Error envelope, not FastAPI's
@@ -117,12 +118,7 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
             params.update({k: v for k, v in body.items() if v is not None})
         return answer(*backend.price(params))
 
-    @app.post("/v1/partner/orders/add")
-    async def add(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.create_order(body))
+    post("/v1/partner/orders/add", backend.create_order)
 
     @app.get("/v1/partner/orders/info")
     async def info(request: Request) -> Response:
@@ -148,19 +144,9 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
     async def statuses(request: Request) -> Response:
         return answer(200, _success(backend.status_list(), "Lấy Danh Sách Trạng Thái thành công."))
 
-    @app.post("/v1/partner/orders/cancel")
-    async def cancel(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.cancel(_text(body.get("code"))))
+    post("/v1/partner/orders/cancel", lambda body: backend.cancel(_text(body.get("code"))))
 
-    @app.post("/v1/partner/orders/token")
-    async def label_token(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.label_token(body))
+    post("/v1/partner/orders/token", backend.label_token)
 
     async def label_page(request: Request) -> Response:
         status, page = backend.label_page(
@@ -182,19 +168,9 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
             200, _success([backend.warehouse_json(w) for w in rows], "Lấy danh sách kho thành công.")
         )
 
-    @app.post("/v1/partner/warehouses/create")
-    async def create_warehouse(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.create_warehouse(body))
+    post("/v1/partner/warehouses/create", backend.create_warehouse)
 
-    @app.post("/v1/partner/warehouses/update")
-    async def update_warehouse(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.update_warehouse(body))
+    post("/v1/partner/warehouses/update", backend.update_warehouse)
 
     @app.get("/v1/partner/webhooks")
     async def webhooks(request: Request) -> Response:
@@ -203,11 +179,6 @@ def create_app(backend: SuperShipBackend | None = None, **kwargs: Any) -> FastAP
             return denied
         return answer(200, _success(backend.webhook(), "Lấy thông tin webhook thành công."))
 
-    @app.post("/v1/partner/webhooks/create")
-    async def create_webhook(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.register_webhook(body))
+    post("/v1/partner/webhooks/create", backend.register_webhook)
 
     return app
