@@ -13,7 +13,8 @@ MIN_VENV := .venv-airflow-min
 
 CLUSTER_VENV := .venv-cluster
 
-.PHONY: cluster cluster-deps system-test install demo test lint typecheck docs unit integration dags bench sandbox clean test-min-airflow
+.PHONY: install demo test lint typecheck docs unit integration dags bench sandbox clean test-min-airflow \
+	browser-deps browser docs-images cluster cluster-deps system-test
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -41,7 +42,12 @@ typecheck: install
 docs: install
 	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
-test: lint typecheck docs
+# Debian's chromium + chromedriver for tests/browser (no browser download: the network may be closed)
+browser-deps:
+	@(command -v chromium && command -v chromedriver) >/dev/null || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
+
+test: browser-deps lint typecheck docs
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(MAKE) test-min-airflow
 
@@ -50,7 +56,7 @@ test: lint typecheck docs
 $(MIN_VENV)/.installed: pyproject.toml | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(MIN_VENV)
 	$(UV) pip install --quiet --python $(MIN_VENV)/bin/python \
-		"apache-airflow==$(MIN_AIRFLOW)" -e . pytest pytest-asyncio respx
+		"apache-airflow==$(MIN_AIRFLOW)" -e . pytest pytest-asyncio
 	touch $@
 
 test-min-airflow: $(MIN_VENV)/.installed
@@ -64,6 +70,15 @@ integration: install
 
 dags: install
 	$(BIN)/pytest tests/dags $(PYTEST_ARGS)
+
+browser: install browser-deps
+	$(BIN)/pytest tests/browser $(PYTEST_ARGS)
+
+# re-take the screenshots in docs/images (the four connection forms, the flagship DAG's graph);
+# a CJK font, or 超8's name shows as a box
+docs-images: install browser-deps
+	@fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-zenhei)
+	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/bulk_create.py

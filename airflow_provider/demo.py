@@ -19,14 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-#: the flagship first, then the single-platform workflows
-DAG_IDS = (
-    "order_to_doorstep",
-    "hypersku_dropship_fulfilment",
-    "supership_cod_delivery",
-    "hishopping_temu_sourcing",
-    "chao8_traceability_sync",
-)
+#: the flagship (several platforms) first, then each platform's own workflows from the registry
+FLAGSHIP_DAG_IDS = ("order_to_doorstep",)
+
+
+def demo_dag_ids() -> tuple[str, ...]:
+    from airflow_provider.platforms import platforms
+
+    return FLAGSHIP_DAG_IDS + tuple(dag_id for p in platforms() for dag_id in p.example_dag_ids)
+
+
+DAG_IDS = demo_dag_ids()
 #: the run whose data interval is 2026-11-20, the day of the sample orders in dags/data
 DEMO_DATE = datetime(2026, 11, 21, tzinfo=UTC)
 FAULT_PRESET = {

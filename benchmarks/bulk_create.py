@@ -30,8 +30,8 @@ CONCURRENCY = 16
 
 
 def _serve(queue: Any) -> None:
-    from airflow_provider.common.sandbox import Faults, start_server
-    from airflow_provider.hypersku.sandbox import create_app
+    from airflow_provider.sandbox.hypersku import create_app
+    from airflow_provider.sandbox.kit import Faults, start_server
 
     server = start_server(create_app(faults=Faults(latency_ms=LATENCY_MS)))
     queue.put(server.url)
@@ -39,7 +39,7 @@ def _serve(queue: Any) -> None:
 
 
 def _orders(prefix: str, n: int) -> list[dict[str, Any]]:
-    from airflow_provider.hypersku.sandbox import SANDBOX_EXAMPLE_ORDER
+    from airflow_provider.sandbox.hypersku import SANDBOX_EXAMPLE_ORDER
 
     return [
         {**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": f"{prefix}-{i:05d}", "thirdOrderName": f"{prefix}-{i}"}
@@ -52,7 +52,7 @@ def _token_calls(url: str) -> int:
 
 
 def naive_loop(url: str, orders: list[dict[str, Any]]) -> None:
-    from airflow_provider.hypersku.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME
+    from airflow_provider.sandbox.hypersku import SANDBOX_PASSWORD, SANDBOX_USERNAME
 
     for order in orders:
         with httpx.Client(base_url=url, timeout=30) as client:
@@ -114,7 +114,7 @@ def main() -> None:
     server.start()
     url = queue.get(timeout=60)
     try:
-        from airflow_provider.hypersku.sandbox import sandbox_connection
+        from airflow_provider.sandbox.hypersku import sandbox_connection
 
         os.environ["AIRFLOW_CONN_HYPERSKU_DEFAULT"] = json.dumps(sandbox_connection(url))
         run = uuid.uuid4().hex[:6]

@@ -13,13 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-PLATFORMS = ("hypersku", "supership", "chao8", "hishopping")
+from airflow_provider.platforms import platforms
+
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ["airflow_provider"] + [
-    f"airflow_provider.{p}.{kind}"
-    for p in PLATFORMS
-    for kind in ("operators", "sensors")
-    if (ROOT / "airflow_provider" / p / f"{kind}.py").exists()
+    p.module(kind)
+    for p in platforms()
+    for kind in p.modules
+    if (ROOT / Path(*p.module(kind).split("."))).with_suffix(".py").exists()
 ]
 BUDGET_MS = 50.0
 RUNS = 7

@@ -18,6 +18,7 @@ from airflow_provider.chao8.operators import (
     Chao8SyncProductsOperator,
 )
 from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
+from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 
 DATA = Path(__file__).parent / "data"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
@@ -31,7 +32,7 @@ REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd()
     start_date=datetime(2026, 11, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={"retries": 1, "retry_delay": retry_delay()},
     params={
         "products_file": Param(
             str(DATA / "chao8_products.csv"), type="string", description="catalogue (CSV)"
@@ -60,6 +61,11 @@ REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd()
 5. `traceability_report` writes a CSV and a Markdown summary under
    `<output_dir>/chao8_traceability_sync/<run_id>/`.
 
+A day without dealer shipments skips `plan_outbound_orders` and the steps after it (the
+catalogue and dealer syncs still run, and the report says there was nothing to ship): the run
+ends `success`. When a step fails (a sync, an order 超8 refuses, a cancelled order), the report
+is written all the same and `fail_run_if_a_task_failed` fails the run, so alerting sees it.
+
 Against the sandbox: `python -m airflow_provider.sandbox`, export the printed connections, then
 `airflow dags test chao8_traceability_sync 2026-11-21` (the run covering 2026-11-20).
 """,
@@ -76,7 +82,7 @@ def chao8_traceability_sync() -> None:
         import json
 
         shipments = json.loads(Path(params["shipments_file"]).read_text(encoding="utf-8"))
-        return [
+        orders = [
             {
                 "orderNo": shipment["shipment_id"],
                 "orderType": 1,
@@ -91,6 +97,8 @@ def chao8_traceability_sync() -> None:
             for shipment in shipments
             if data_interval_start <= datetime.fromisoformat(shipment["created_at"]) < data_interval_end
         ]
+        print(f"{len(orders)} dealer shipment(s) between {data_interval_start} and {data_interval_end}")
+        return orders_or_skip(orders, "dealer shipments", interval=(data_interval_start, data_interval_end))
 
     planned = plan_outbound_orders()
     created = Chao8CreateLogisticsOrdersOperator(task_id="create_outbound_orders", orders=planned)
@@ -140,6 +148,10 @@ def chao8_traceability_sync() -> None:
             f"{len(rows)} outbound order(s), {sum(r['units'] for r in rows)} units;"
             f" {sum(1 for r in rows if r['status'].startswith('completed'))} completed",
         ]
+        if not rows:
+            summary.append("No dealer shipments in this run's data interval: no outbound order was needed.")
+        elif not created.get("results"):
+            summary.append("No outbound order was sent: see the failed task.")
         return write_run_report(
             context,
             name="outbound_orders",
@@ -150,6 +162,7 @@ def chao8_traceability_sync() -> None:
 
     [products, dealers] >> planned
     completed >> traceability_report()
+    fail_run_on_failed_task()
 
 
 chao8_traceability_sync()

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
+from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.hishopping.operators import (
     HiShoppingCreateOrdersOperator,
     HiShoppingCreditTransactionsOperator,
@@ -41,7 +42,7 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     start_date=datetime(2026, 11, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={"retries": 1, "retry_delay": retry_delay()},
     params={
         "purchases_file": Param(str(PURCHASES_FILE), type="string", description="purchase plan (JSON)"),
         "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
@@ -65,6 +66,12 @@ For the purchases requested in the run's data interval:
    `purchase_summary.csv` and `.md` under `<output_dir>/hishopping_temu_sourcing/<run_id>/`,
    charged, refunded, the credit balance, and every order cancelled, failed or not placed.
 
+Run states: a day without purchases skips `plan_purchases` and the buying steps after it (the
+ledger is still exported and the summary says nothing was bought): the run ends `success`. A
+cancelled order is a fact in the summary, not a failure. When a step fails (HiShopping refuses
+an order, the catalogue cannot be read, the credit never comes), the summary is written all the
+same and `fail_run_if_a_task_failed` fails the run, so alerting sees it.
+
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test hishopping_temu_sourcing 2026-11-21` (the run covering
 2026-11-20, the day of the sample purchases: `TEMU-261120-04-CANCEL` is cancelled and refunded).
@@ -85,7 +92,9 @@ def hishopping_temu_sourcing() -> None:
             if data_interval_start <= datetime.fromisoformat(line["requested_at"]) < data_interval_end
         ]
         print(f"{len(orders)} purchase(s) between {data_interval_start} and {data_interval_end}")
-        return _batches(orders)
+        return _batches(
+            orders_or_skip(orders, "purchases", interval=(data_interval_start, data_interval_end))
+        )
 
     @task
     def goods_to_read(batches: list[list[dict[str, Any]]]) -> list[list[int]]:
@@ -242,6 +251,7 @@ def hishopping_temu_sourcing() -> None:
 
     credit >> create
     [settled, ledger] >> purchase_summary()
+    fail_run_on_failed_task()
 
 
 hishopping_temu_sourcing()

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
+from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.hypersku.operators import (
     HyperSkuCreateOrdersOperator,
     HyperSkuGetTrackingOperator,
@@ -32,7 +33,7 @@ REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd()
     start_date=datetime(2026, 11, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={"retries": 1, "retry_delay": retry_delay()},
     params={
         "orders_file": Param(str(ORDERS_FILE), type="string", description="store orders (JSON)"),
         "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
@@ -53,6 +54,11 @@ Every day, the store's orders created in the run's data interval are bought from
    once on a closed, refunding, overdue or returned order;
 5. `fetch_tracking` and `tracking_report` write a CSV and a Markdown summary under
    `<output_dir>/hypersku_dropship_fulfilment/<run_id>/`.
+
+A day without store orders skips `load_store_orders` and every step after it; the report is
+still written ("no store orders") and the run ends `success`. When a step fails (an order
+HyperSKU refuses, a closed or returned order), the report is written all the same and
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Try it against the sandbox: `python -m airflow_provider.sandbox`, export the printed
 connections, then `airflow dags test hypersku_dropship_fulfilment 2026-11-20`.
@@ -81,7 +87,7 @@ def hypersku_dropship_fulfilment() -> None:
                 }
             )
         print(f"{len(orders)} store order(s) between {data_interval_start} and {data_interval_end}")
-        return orders
+        return orders_or_skip(orders, "store orders", interval=(data_interval_start, data_interval_end))
 
     orders = load_store_orders()
     quote = HyperSkuLogisticsQuoteOperator(
@@ -146,6 +152,11 @@ def hypersku_dropship_fulfilment() -> None:
                 for q in quote["quotes"]
             ),
         ]
+        loaded = ti.xcom_pull(task_ids="load_store_orders") or []
+        if not loaded:
+            summary.append("No store orders in this run's data interval: nothing was bought.")
+        elif not rows:
+            summary.append(f"None of the {len(loaded)} store order(s) reached HyperSKU: see the failed task.")
         if tracking and tracking.get("file"):
             summary.append(f"Full tracking histories: {tracking['file']}")
         return write_run_report(
@@ -158,6 +169,7 @@ def hypersku_dropship_fulfilment() -> None:
 
     shipped >> tracking
     [shipped, tracking] >> tracking_report()
+    fail_run_on_failed_task()
 
 
 hypersku_dropship_fulfilment()

@@ -17,6 +17,7 @@ from airflow_provider.chao8.operators import (
     Chao8CompleteLogisticsOrderOperator,
     Chao8CreateLogisticsOrdersOperator,
 )
+from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator, HyperSkuGetTrackingOperator
 from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 from airflow_provider.supership.operators import SuperShipCreateOrdersOperator
@@ -58,7 +59,7 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     start_date=datetime(2026, 11, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={"retries": 1, "retry_delay": retry_delay()},
     params={
         "orders_file": Param(str(ORDERS_FILE), type="string", description="customer orders (JSON)"),
         "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
@@ -91,6 +92,12 @@ For the customer orders created in the run's data interval:
 7. **Report**: `doorstep.csv` (one row per customer order, every hop) and `summary.md` under
    `<output_dir>/order_to_doorstep/<run_id>/`, written whatever happened upstream.
 
+Run states tell the truth: a day without customer orders skips `load_customer_orders` and
+every step after it (the report says so) and the run ends `success`; a cancelled supplier order
+or an undeliverable parcel is a fact in the report, not a failure. When a step fails (an order
+HyperSKU refuses, SuperShip or 超8 keep failing), the report is written all the same and
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
+
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test order_to_doorstep 2026-11-21` (the run covering
 2026-11-20, the day of the sample orders: one is cancelled by the supplier, one parcel
@@ -112,7 +119,7 @@ def order_to_doorstep() -> None:
             if data_interval_start <= datetime.fromisoformat(r["created_at"]) < data_interval_end
         ]
         print(f"{len(orders)} customer order(s) between {data_interval_start} and {data_interval_end}")
-        return orders
+        return orders_or_skip(orders, "customer orders", interval=(data_interval_start, data_interval_end))
 
     @task
     def plan_supplier_orders(
@@ -355,6 +362,8 @@ def order_to_doorstep() -> None:
             f"{len(rows)} customer order(s); {len(delivered)} delivered to the doorstep",
             f"COD expected on delivered parcels: {sum(int(r['cod_expected_vnd'] or 0) for r in delivered):,} VND",
         ] + [f"**{r['order_id']}**: {r['outcome']}" for r in problems]
+        if not rows:
+            summary.append("No customer orders in this run's data interval: nothing to buy or deliver.")
         return write_run_report(
             context,
             name="doorstep",
@@ -374,6 +383,7 @@ def order_to_doorstep() -> None:
         return {"summary": str(path)}
 
     [complete_outbound, record_returns, delivery_settled] >> doorstep_report()
+    fail_run_on_failed_task()
 
 
 order_to_doorstep()

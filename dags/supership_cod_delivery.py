@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
 
+from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.supership.operators import (
     SuperShipCreateOrdersOperator,
     SuperShipFeeQuoteOperator,
@@ -45,7 +46,7 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     start_date=datetime(2026, 11, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    default_args={"retries": 1, "retry_delay": retry_delay()},
     params={
         "orders_file": Param(str(ORDERS_FILE), type="string", description="the shop's orders (JSON)"),
         "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
@@ -65,6 +66,12 @@ For the web shop's orders created in the run's data interval:
    not (returned, lost...). **Track** them and **report**, whatever happened upstream, under
    `<output_dir>/supership_cod_delivery/<run_id>/`: `cod_reconciliation.csv` and `.md`, COD
    expected vs collected per order and in total, every order not delivered or not sent and why.
+
+Run states: a day without shop orders skips `select_orders` and every step after it; the
+reconciliation is still written (no rows) and the run ends `success`. An address set aside or a
+parcel returned is a fact in the report, not a failure. When a step fails (SuperShip refuses
+the orders, a quote or a label call keeps failing), the report is written all the same and
+`fail_run_if_a_task_failed` fails the run, so alerting sees it.
 
 Against the sandbox: `python -m airflow_provider.sandbox --speed 600`, export the printed
 connections, then `airflow dags test supership_cod_delivery 2026-11-21` (the run covering
@@ -99,7 +106,7 @@ def supership_cod_delivery() -> None:
             if data_interval_start <= datetime.fromisoformat(row["created_at"]) < data_interval_end
         ]
         print(f"{len(orders)} shop order(s) between {data_interval_start} and {data_interval_end}")
-        return orders
+        return orders_or_skip(orders, "shop orders", interval=(data_interval_start, data_interval_end))
 
     @task
     def check_addresses(orders: list[dict[str, Any]], ti: Any = None) -> list[list[dict[str, Any]]]:
@@ -246,6 +253,8 @@ def supership_cod_delivery() -> None:
             f"COD expected: {expected:,} VND; COD collected: {collected:,} VND; short: {expected - collected:,} VND.",
         ]
         summary += [f"{r['delivery'].upper()}: {r['order_id']}: {r['why']}" for r in rows if r["why"]]
+        if not rows:
+            summary.append("No shop orders in this run's data interval: nothing was shipped.")
         if pulled("print_labels"):
             summary.append(
                 f"Labels: {pulled('print_labels')['count']} in one print batch; its URL is in the XCom of "
@@ -262,6 +271,7 @@ def supership_cod_delivery() -> None:
     quote >> create
     settled >> track
     [labels, settled, track] >> cod_report()
+    fail_run_on_failed_task()
 
 
 supership_cod_delivery()

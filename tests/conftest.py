@@ -97,7 +97,7 @@ def make_conn(monkeypatch: pytest.MonkeyPatch) -> ConnFactory:
 @pytest.fixture
 def serve_app() -> Iterator[Callable[[Any], str]]:
     """``url = serve_app(app)``: serve a sandbox app on a free loopback port for this test."""
-    from airflow_provider.common.sandbox import start_server
+    from airflow_provider.sandbox.kit import start_server
 
     servers = []
 

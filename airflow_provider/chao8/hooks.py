@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from airflow_provider.chao8 import constants as c
 from airflow_provider.chao8.models import (
@@ -132,7 +132,7 @@ class Chao8Hook(ApiHook):
 
     Connection: ``host`` = gateway URL (empty = ``https://sapi.supercarrier8.com``; tenants and
     white-label gateways put theirs), ``login`` = access key (应用Key), ``password`` = application
-    secret (应用秘钥; only its MD5 is ever sent). Extras: ``token_ttl`` (seconds, used only when
+    secret (应用秘钥; only its MD5 is ever sent). Extras: ``session_ttl`` (seconds, used only when
     the token answer carries no TTL), ``endpoints`` (path overrides: every business path is
     inferred), ``timeout``, ``verify``, ``proxy``, ``max_concurrency``.
 
@@ -148,6 +148,7 @@ class Chao8Hook(ApiHook):
     default_base_url: ClassVar[str] = c.DEFAULT_BASE_URL
     default_token_ttl: ClassVar[float] = 28800.0
     secret_extras: ClassVar[tuple[str, ...]] = ()
+    extra_aliases: ClassVar[Mapping[str, str]] = {"session_ttl": "token_ttl"}
     #: every path the hook calls. Only ``token`` is documented by the vendor; the business paths
     #: are inferred from the gateway's ``/cncop/<module>/v1/...`` pattern: a connection's extra
     #: ``endpoints`` ({name: path}) corrects any of them.
@@ -194,30 +195,36 @@ class Chao8Hook(ApiHook):
             )
         return access_key, secret
 
+    def _token_call(self) -> ApiCall[AccessToken]:
+        access_key, secret = self._access_key_and_secret()
+        sign = secret_sign(secret)
+        mask(sign)  # the MD5 is what 超8 checks: as secret as the secret itself
+        return ApiCall(
+            "POST",
+            self.endpoint("token"),
+            AccessToken.model_validate,
+            json=AccessTokenRequest(access_key=access_key, secret_key_sign=sign).dump(),
+            idempotent=True,
+        )
+
     def fetch_token(self) -> Token:
         """
         Call 获取 AccessToken once: ``{accessKey, secretKeySign = md5(secret)}``.
 
         Raises :class:`ConfigurationError` (never retried) for the credential codes and
         :class:`TokenRateLimitError` (``retry_after`` 60 s) for 21185002, which the token manager
-        answers by waiting for another worker's token instead of calling again.
+        answers by waiting for another worker's token and re-reading the store, never by calling
+        again in a loop. The refresh point is the core's (never before TTL - TTL/10, the vendor's
+        rule): this hook only says how long the token lives.
         """
-        access_key, secret = self._access_key_and_secret()
-        sign = secret_sign(secret)
-        mask(sign)  # the MD5 is what 超8 checks: as secret as the secret itself
-        body = AccessTokenRequest(access_key=access_key, secret_key_sign=sign).dump()
+        token_call = self._token_call()
+        # the one call sent without a token: ``call()`` always authenticates, so it goes by hand
         data = self.request(
-            "POST",
-            self.endpoint("token"),
-            json=body,
-            auth=False,
-            idempotent=True,
+            token_call.method, token_call.path, json=token_call.json, auth=False, idempotent=True
         )
-        try:
-            answer = AccessToken.model_validate(data)
-        except ValidationError as err:
-            raise ResponseError(self.platform, f"token answer carries no accessToken: {err}") from err
+        answer = self._parse_answer(token_call, data)
         ttl = self._token_ttl(answer)
+        access_key = str(token_call.json["accessKey"])
         log.info("超8 access token obtained for access key %s… (valid %.0f s)", access_key[:6], ttl)
         return Token.with_ttl(answer.access_token, ttl)
 
@@ -231,7 +238,7 @@ class Chao8Hook(ApiHook):
         expiry = jwt_expiry(answer.access_token)
         if expiry is not None and expiry > time.time():
             return expiry - time.time()
-        configured = self.extra.get("token_ttl")
+        configured = self.extra.get("session_ttl")
         return float(configured) if configured not in (None, "") else self.default_token_ttl
 
     def auth_headers(self, token: str) -> dict[str, str]:
@@ -364,7 +371,7 @@ class Chao8Hook(ApiHook):
         return ApiCall(
             "POST",
             self.endpoint("logistics_order_create"),
-            lambda data: _created(LogisticsOrderCreated, data, body.order_no),
+            lambda data: _created(LogisticsOrderCreated, data, body.order_no, "logistics"),
             json=body.dump(),
             idempotent=False,
         )
@@ -376,17 +383,13 @@ class Chao8Hook(ApiHook):
 
         :param order: a :class:`LogisticsOrderCreate` or its vendor-spelled dict.
         """
-        created = self.call(self._create_logistics_order(order))
-        log.info("超8 logistics order %s created (id %s)", created.order_no, created.id)
-        return created
+        return self.call(self._create_logistics_order(order))
 
     async def acreate_logistics_order(
         self, order: LogisticsOrderCreate | Mapping[str, Any]
     ) -> LogisticsOrderCreated:
         """Async :meth:`create_logistics_order`."""
-        created = await self.acall(self._create_logistics_order(order))
-        log.info("超8 logistics order %s created (id %s)", created.order_no, created.id)
-        return created
+        return await self.acall(self._create_logistics_order(order))
 
     def _logistics_order_detail(self, order_no: str) -> ApiCall[LogisticsOrder]:
         return ApiCall(
@@ -592,7 +595,7 @@ class Chao8Hook(ApiHook):
         return ApiCall(
             "POST",
             self.endpoint("production_order_create"),
-            lambda data: _created(ProductionOrderCreated, data, body.order_no),
+            lambda data: _created(ProductionOrderCreated, data, body.order_no, "production"),
             json=body.dump(),
             idempotent=False,
         )
@@ -601,17 +604,13 @@ class Chao8Hook(ApiHook):
         self, order: ProductionOrderCreate | Mapping[str, Any]
     ) -> ProductionOrderCreated:
         """创建生产订单: create a production order (never resent on a lost answer)."""
-        created = self.call(self._create_production_order(order))
-        log.info("超8 production order %s created (id %s)", created.order_no, created.id)
-        return created
+        return self.call(self._create_production_order(order))
 
     async def acreate_production_order(
         self, order: ProductionOrderCreate | Mapping[str, Any]
     ) -> ProductionOrderCreated:
         """Async :meth:`create_production_order`."""
-        created = await self.acall(self._create_production_order(order))
-        log.info("超8 production order %s created (id %s)", created.order_no, created.id)
-        return created
+        return await self.acall(self._create_production_order(order))
 
     def _production_detail(self, order_no: str) -> ApiCall[ProductionOrder]:
         return ApiCall(
@@ -835,11 +834,12 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def _created(model: type[M], data: Any, order_no: str) -> M:
+def _created(model: type[M], data: Any, order_no: str, kind: str) -> M:
     """A create answer; a gateway answering only an id (or nothing) still names the order."""
-    if isinstance(data, dict):
-        return model.model_validate({"orderNo": order_no, **data})
-    return model.model_validate({"orderNo": order_no, "id": data})
+    fields = {"orderNo": order_no, **data} if isinstance(data, dict) else {"orderNo": order_no, "id": data}
+    created = model.model_validate(fields)
+    log.info("超8 %s order %s created (id %s)", kind, order_no, fields.get("id"))
+    return created
 
 
 def _state(data: Any, order_no: str) -> LogisticsOrderState:

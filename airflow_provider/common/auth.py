@@ -233,6 +233,13 @@ class VariableTokenStore:
 _PROCESS_MEMORY = MemoryTokenStore()
 
 
+def _error_kind(err: BaseException) -> str:
+    """An error's class (and its driver error's class), never its text: that may quote SQL parameters."""
+    kind = type(err).__name__
+    orig = getattr(err, "orig", None)  # SQLAlchemy wraps the DB driver's error
+    return f"{kind} ({type(orig).__name__})" if isinstance(orig, BaseException) else kind
+
+
 def _in_task_context() -> bool:
     try:
         from airflow.sdk.execution_time import task_runner
@@ -263,6 +270,10 @@ class TokenManager:
     :param store: the shared store; Airflow Variables by default.
     :param lease_seconds: how long a refresher's claim holds others back.
     :param mask: called with every token value obtained (log masking).
+    :param sleep: the waits between polls of the store while another refresher holds the lease.
+    :param settle: the wait between writing a lease claim and re-reading it, which must outlast
+        a rival's read-then-write of its own claim (default: a jittered 0.05-0.25 s sleep).
+        Tests inject an event here so a race is decided by who wrote last, not by timing.
     """
 
     _local: dict[str, Token] = {}
@@ -278,6 +289,7 @@ class TokenManager:
         lease_seconds: float = 30.0,
         mask: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        settle: Callable[[], None] | None = None,
     ) -> None:
         self.key = key
         self.lease_key = f"{key}_lease"
@@ -286,6 +298,7 @@ class TokenManager:
         self.lease_seconds = lease_seconds
         self._mask = mask or (lambda _value: None)
         self._sleep = sleep
+        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         with TokenManager._locks_guard:
             self._lock = TokenManager._locks.setdefault(key, threading.Lock())
@@ -323,9 +336,13 @@ class TokenManager:
         """
         candidates = [TokenManager._local.get(self.key)]
         try:
-            candidates.append(Token.from_json(self.store.get(self.key)))
+            stored = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning("Cannot read the shared token store (%s)", err)
+            log.warning("Cannot read the shared token store (key %s: %s)", self.key, _error_kind(err))
+        else:
+            if stored is not None:
+                self._mask_token(stored)
+                candidates.append(stored)
         return max((t for t in candidates if t is not None), key=lambda t: t.fetched_at, default=None)
 
     def invalidate(self, value: str) -> None:
@@ -338,17 +355,25 @@ class TokenManager:
         try:
             token = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning("Cannot read the shared token store (%s); using process memory", err)
+            log.warning(
+                "Cannot read the shared token store (key %s: %s); using process memory",
+                self.key,
+                _error_kind(err),
+            )
             return None
         if token is None or not token.usable() or token.value == stale:
             return None
-        self._remember(token)
+        self.remember(token)
         return token
 
-    def _remember(self, token: Token) -> None:
+    def _mask_token(self, token: Token) -> None:
         self._mask(token.value)
         for secret in token.extra.values():
             self._mask(secret)
+
+    def remember(self, token: Token) -> None:
+        """Keep ``token`` in the process cache (masked in logs first); the store is not written."""
+        self._mask_token(token)
         TokenManager._local[self.key] = token
 
     def _refresh(self, stale: str | None) -> Token:
@@ -358,10 +383,11 @@ class TokenManager:
                 return waited_for
         try:
             token = self._fetch_respecting_rate_limit(stale)
+            self.remember(token)  # masked before anything (a failed store write included) can print it
+            # stored before the lease goes: a waiter that finds no lease then finds the token
+            self._store_call(self.store.set, self.key, token.to_json())
         finally:
             self._store_call(self.store.delete, self.lease_key)
-        self._store_call(self.store.set, self.key, token.to_json())
-        self._remember(token)
         return token
 
     def _fetch_respecting_rate_limit(self, stale: str | None) -> Token:
@@ -401,7 +427,7 @@ class TokenManager:
                 continue
             claim = {"owner": self._owner, "until": time.time() + self.lease_seconds}
             self._store_call(self.store.set, self.lease_key, json.dumps(claim))
-            self._sleep(random.uniform(0.05, 0.25))
+            self._settle()
             lease = self._read_lease()
             if lease is None or lease["owner"] == self._owner:
                 token = self._from_store(stale)  # a refresher may have finished meanwhile
@@ -421,11 +447,16 @@ class TokenManager:
             return None
 
     @staticmethod
-    def _store_call(fn: Callable[..., Any], *args: Any) -> None:
+    def _store_call(fn: Callable[..., Any], key: str, *args: Any) -> None:
         try:
-            fn(*args)
+            fn(key, *args)
         except Exception as err:
-            log.warning("Cannot write the shared token store (%s); token kept in process memory", err)
+            # Never the error's text: a database error carries the statement's parameters (the token).
+            log.warning(
+                "Cannot write the shared token store (key %s: %s); token kept in process memory",
+                key,
+                _error_kind(err),
+            )
 
     @classmethod
     def clear_process_cache(cls) -> None:

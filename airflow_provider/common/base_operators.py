@@ -96,6 +96,22 @@ class PlatformOperator(BaseOperator):
             hook.close()
             self.__dict__.pop("hook", None)
 
+    def ids_or_skip(self, value: Any, *, param: str, **how: Any) -> list[str]:
+        """Ids read with :func:`~airflow_provider.common.inputs.ids_from`: none skips the task,
+        bad ones fail it (no retries) naming ``param``."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from airflow_provider.common.inputs import ids_from
+        from airflow_provider.common.models import InputError
+
+        try:
+            ids = ids_from(value, param=param, **how)
+        except InputError as err:
+            raise AirflowFailException(f"{self.task_id}: {err}") from err
+        if not ids:
+            raise AirflowSkipException(f"{param}: nothing to do (no ids in the input)")
+        return ids
+
     def prime_token(self, hook: ApiHook) -> None:
         """Get the token once, before any item runs (every item then reuses it)."""
         if hook.needs_token():
@@ -124,6 +140,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     items_param: ClassVar[str] = "orders"
     #: seconds between progress lines at the most (tests lower it)
     progress_seconds: ClassVar[float] = 10.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "results_path" not in cls.template_fields:
+            cls.template_fields = (*cls.template_fields, "results_path")
 
     def __init__(self, *, results_path: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -282,6 +303,8 @@ class BulkCreateOperator(BulkOperator[ItemT]):
         return items
 
     def creator(self, hook: Any) -> IdempotentCreate[ItemT, Any]:
+        from dataclasses import replace
+
         from airflow_provider.common.operators import IdempotentCreate
 
         return IdempotentCreate(
@@ -290,6 +313,8 @@ class BulkCreateOperator(BulkOperator[ItemT]):
             describe=self.describe,
             matches=self.matches,
             key=self.item_key,
+            # looking a lost create up follows the connection's retry settings
+            policy=replace(hook.retry_policy, max_attempts=max(2, min(hook.retry_policy.max_attempts, 4))),
         )
 
     def looks_up_first(self, context: Context) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_CONCURRENCY = 16
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: extras of every connection type that may hold a secret (a proxy URL can carry a password)
+COMMON_SECRET_EXTRAS: tuple[str, ...] = ("proxy",)
+#: what Airflow's form saves for a field whose name it masks: never a real setting
+MASK_PLACEHOLDER = "***"
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class ApiCall(Generic[T]):
     :param json: JSON body.
     :param params: query parameters.
     :param idempotent: see :meth:`ApiHook.request`.
+    :param auth: whether the call carries the token (``False`` for the token call itself).
     """
 
     method: str
@@ -68,6 +74,7 @@ class ApiCall(Generic[T]):
     json: Any = None
     params: Mapping[str, Any] | None = None
     idempotent: bool | None = None
+    auth: bool = True
 
 
 @dataclass(frozen=True)
@@ -147,8 +154,10 @@ class ApiHook(BaseHook):
     default_base_url: ClassVar[str] = ""
     #: documented paths by name; a connection's extra ``endpoints`` overrides any of them
     endpoints: ClassVar[Mapping[str, str]] = {}
-    #: connection extras holding secrets (registered with log masking)
+    #: connection extras holding secrets (registered with log masking); list old names too
     secret_extras: ClassVar[tuple[str, ...]] = ()
+    #: renamed connection extras, new name -> old name: the old one is still read, with a warning
+    extra_aliases: ClassVar[Mapping[str, str]] = {}
     #: whether requests carry a token from :meth:`fetch_token`
     uses_token: ClassVar[bool] = True
     #: seconds a token lives when the platform does not say
@@ -182,7 +191,25 @@ class ApiHook(BaseHook):
 
     @cached_property
     def extra(self) -> dict[str, Any]:
-        return dict(self.connection.extra_dejson or {})
+        return self._resolve_extra_aliases(dict(self.connection.extra_dejson or {}))
+
+    def _resolve_extra_aliases(self, extra: dict[str, Any]) -> dict[str, Any]:
+        """Fill each renamed extra from its deprecated old name when only the old one is set."""
+        for new, old in self.extra_aliases.items():
+            if old not in extra:
+                continue
+            where = f"{self.platform} connection {self.conn_id!r}"
+            if extra[old] == MASK_PLACEHOLDER:
+                _deprecated(
+                    f"{where}: extra {old!r} holds Airflow's mask {MASK_PLACEHOLDER!r} (saved by the form), "
+                    f"not a value: ignored; set {new!r} instead"
+                )
+            elif extra.get(new) is None:
+                extra[new] = extra[old]
+                _deprecated(f"{where}: extra {old!r} is deprecated; rename it to {new!r}")
+            else:
+                _deprecated(f"{where}: extra {new!r} is used and the deprecated {old!r} ignored; remove it")
+        return extra
 
     async def aload_connection(self) -> None:
         """Load the connection without blocking the event loop (triggers call this first)."""
@@ -191,17 +218,20 @@ class ApiHook(BaseHook):
         from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 
         conn = await get_async_connection(self.conn_id, hook=type(self))
-        extra = await get_async_extra_dejson(conn)
-        self.__dict__["extra"] = dict(extra or {})
-        self.__dict__["connection"] = conn
-        for secret in [conn.password, *(extra.get(name) for name in self.secret_extras)]:
+        extra = dict(await get_async_extra_dejson(conn) or {})
+        for secret in [conn.password, *(extra.get(name) for name in self._secret_extra_names())]:
             if secret:
                 await amask(str(secret))
+        self.__dict__["extra"] = self._resolve_extra_aliases(extra)
+        self.__dict__["connection"] = conn
+
+    def _secret_extra_names(self) -> tuple[str, ...]:
+        return (*self.secret_extras, *COMMON_SECRET_EXTRAS)
 
     def _mask_connection_secrets(self, conn: Connection) -> None:
         secrets = [conn.password]
         extra = self.__dict__.get("extra") or conn.extra_dejson or {}
-        secrets += [extra.get(name) for name in self.secret_extras]
+        secrets += [extra.get(name) for name in self._secret_extra_names()]
         for secret in secrets:
             if secret:
                 mask(str(secret))
@@ -543,6 +573,7 @@ class ApiHook(BaseHook):
             json=api_call.json,
             params=api_call.params,
             idempotent=api_call.idempotent,
+            auth=api_call.auth,
         )
         return self._parse_answer(api_call, data)
 
@@ -554,6 +585,7 @@ class ApiHook(BaseHook):
             json=api_call.json,
             params=api_call.params,
             idempotent=api_call.idempotent,
+            auth=api_call.auth,
         )
         return self._parse_answer(api_call, data)
 
@@ -596,7 +628,7 @@ class ApiHook(BaseHook):
             if self.needs_token():
                 existing = self.token_manager.peek()
                 token = existing if existing is not None else self.fetch_token()
-                TokenManager._local[self.token_manager.key] = token
+                self.token_manager.remember(token)
             detail = self.probe()
         except ApiError as err:
             return False, str(err)
@@ -605,6 +637,16 @@ class ApiHook(BaseHook):
         finally:
             self.close()
         return True, f"Connected to {self.platform} at {self.settings.base_url}: {detail}"
+
+
+def _deprecated(message: str) -> None:
+    """A deprecation both as a Python warning and in the task log (where users look)."""
+    try:
+        from airflow.exceptions import AirflowProviderDeprecationWarning as category
+    except ImportError:  # pragma: no cover - a worker without airflow-core
+        category = DeprecationWarning  # type: ignore[assignment,misc]
+    warnings.warn(message, category, stacklevel=4)
+    log.warning(message)
 
 
 async def amask(value: str) -> None:

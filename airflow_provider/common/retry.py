@@ -53,47 +53,68 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 
-def call_with_retry(fn: Callable[[], T], policy: RetryPolicy, *, idempotent: bool = True) -> T:
-    """Run ``fn`` until it succeeds or ``policy`` says stop; the last error is raised."""
-    started = time.monotonic()
+Sleep = Callable[[float], None]
+AsyncSleep = Callable[[float], Awaitable[object]]
+Clock = Callable[[], float]
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    idempotent: bool = True,
+    sleep: Sleep = time.sleep,
+    clock: Clock = time.monotonic,
+) -> T:
+    """
+    Run ``fn`` until it succeeds or ``policy`` says stop; the last error is raised.
+
+    :param sleep: waits the backoff delay (tests pass one that records the delays asked for).
+    :param clock: monotonic seconds, for the policy's total time budget.
+    """
+    started = clock()
     attempt = 1
     while True:
         try:
             return fn()
         except ApiError as err:
-            delay = _next_delay(policy, attempt, err, started, idempotent)
+            delay = _next_delay(policy, attempt, err, clock() - started, idempotent)
             if delay is None:
                 raise
-            time.sleep(delay)
+            sleep(delay)
             attempt += 1
 
 
 async def acall_with_retry(
-    fn: Callable[[], Awaitable[T]], policy: RetryPolicy, *, idempotent: bool = True
+    fn: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    idempotent: bool = True,
+    sleep: AsyncSleep = asyncio.sleep,
+    clock: Clock = time.monotonic,
 ) -> T:
-    """Async twin of :func:`call_with_retry`."""
-    started = time.monotonic()
+    """Async twin of :func:`call_with_retry` (``sleep`` is awaited)."""
+    started = clock()
     attempt = 1
     while True:
         try:
             return await fn()
         except ApiError as err:
-            delay = _next_delay(policy, attempt, err, started, idempotent)
+            delay = _next_delay(policy, attempt, err, clock() - started, idempotent)
             if delay is None:
                 raise
-            await asyncio.sleep(delay)
+            await sleep(delay)
             attempt += 1
 
 
 def _next_delay(
-    policy: RetryPolicy, attempt: int, err: ApiError, started: float, idempotent: bool
+    policy: RetryPolicy, attempt: int, err: ApiError, elapsed: float, idempotent: bool
 ) -> float | None:
     """Seconds to wait before the next attempt, or ``None`` to give up now.
 
     A server's ``Retry-After`` is waited in full; when it reaches past the total time budget
     there is no point in waiting only part of it, so the error is raised at once.
     """
-    elapsed = time.monotonic() - started
     if not policy.should_retry(err, attempt, elapsed, idempotent=idempotent):
         return None
     delay = policy.delay(attempt, err.retry_after)
@@ -103,8 +124,11 @@ def _next_delay(
     return max(0.0, min(delay, remaining))
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+def parse_retry_after(value: str | None, *, now: Clock = time.time) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date).
+
+    :param now: epoch seconds now (an HTTP date is counted from it).
+    """
     if not value:
         return None
     value = value.strip()
@@ -118,4 +142,4 @@ def parse_retry_after(value: str | None) -> float | None:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - now())

@@ -91,27 +91,23 @@ class StatusSensor(BaseSensorOperator):
     def ids(self) -> list[str]:
         """The order ids: one id, a list, a JSON list string, or a bulk operator's report.
 
-        From a report (``{"counts", "results"}``) the platform ids of created and existing
-        orders are taken, so ``order_ids=create_task.output`` works.
+        Read with :func:`~airflow_provider.common.inputs.ids_from`: from a report the
+        ``report_id_field`` of every order that exists after that run is taken, so
+        ``order_ids=create_task.output`` works; a bad entry fails naming ``order_ids``.
         """
-        value = self.order_ids
-        if isinstance(value, str) and value.strip().startswith(("[", "{")):
-            import json
+        from airflow_provider.common.inputs import ids_from
+        from airflow_provider.common.models import InputError
 
-            value = json.loads(value)
-        if isinstance(value, dict) and "results" in value:
-            value = [
-                item[self.report_id_field]
-                for item in value["results"]
-                if item.get("outcome") in ("created", "existed")
-                and item.get(self.report_id_field) is not None
-            ]
-        if isinstance(value, str | int):
-            value = [value]
-        ids = [str(order_id) for order_id in value or [] if str(order_id).strip()]
+        value = self.order_ids
+        if isinstance(value, dict) and isinstance(value.get("results"), list) and "counts" not in value:
+            value = {"counts": {}, **value}  # a bare ``{"results": [...]}`` report, as accepted before
+        try:
+            ids = ids_from(value, param="order_ids", report_field=self.report_id_field)
+        except InputError as err:
+            raise AirflowFailException(f"{self.task_id}: {err}") from err
         if not ids:
             raise AirflowFailException(f"{self.task_id}: order_ids is empty: nothing to wait for")
-        return list(dict.fromkeys(ids))
+        return ids
 
     def poke(self, context: Context) -> PokeReturnValue:
         ids = self.ids()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeVar
@@ -34,7 +34,7 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransientError,
 )
-from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook
 from airflow_provider.common.models import Page
 from airflow_provider.hishopping import envelope
 from airflow_provider.hishopping.models import (
@@ -56,7 +56,7 @@ from airflow_provider.hishopping.models import (
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
+R = TypeVar("R")
 Api = Literal["auto", "open", "web"]
 TimeArg = datetime | int | float | None
 
@@ -97,7 +97,7 @@ class HiShoppingHook(ApiHook):
     Talk to HiShopping: the merchant web API and the signed, encrypted open ("B-End") API.
 
     Connection: ``login`` = account e-mail and ``password`` = password (web API: goods,
-    orders, credit and its transactions); extras ``app_id``, ``secret_key`` and ``sign_key``
+    orders, credit and its transactions); extras ``app_id``, ``secret_key`` and ``sign_secret``
     (open API: order create/detail/list, credit balance, goods list/detail). Either half may be
     left out when its API is not used. ``host`` empty means ``https://hishopping.xyz``.
 
@@ -112,7 +112,8 @@ class HiShoppingHook(ApiHook):
     platform: ClassVar[str] = "hishopping"
     default_base_url: ClassVar[str] = "https://hishopping.xyz"
     default_token_ttl: ClassVar[float] = 24 * 3600.0
-    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_key")
+    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_secret", "sign_key")
+    extra_aliases: ClassVar[Mapping[str, str]] = {"sign_secret": "sign_key"}
     endpoints: ClassVar[Mapping[str, str]] = {
         # web API [seed]: JWT in Authorization: Bearer
         "web_login": "/api/v1/web/login",
@@ -144,18 +145,18 @@ class HiShoppingHook(ApiHook):
     @property
     def has_open_credentials(self) -> bool:
         extra = self.extra
-        return all(extra.get(name) for name in ("app_id", "secret_key", "sign_key"))
+        return all(extra.get(name) for name in ("app_id", "secret_key", "sign_secret"))
 
     def open_credentials(self) -> tuple[str, str, str]:
-        """``(app_id, secret_key, sign_key)`` from the connection extras."""
+        """``(app_id, secret_key, sign_secret)`` from the connection extras."""
         extra = self.extra
-        missing = [name for name in ("app_id", "secret_key", "sign_key") if not extra.get(name)]
+        missing = [name for name in ("app_id", "secret_key", "sign_secret") if not extra.get(name)]
         if missing:
             raise ConfigurationError(
                 self.platform,
                 f"the open API needs connection extras {missing} (App ID, Secret Key, Sign Key)",
             )
-        return str(extra["app_id"]), str(extra["secret_key"]), str(extra["sign_key"])
+        return str(extra["app_id"]), str(extra["secret_key"]), str(extra["sign_secret"])
 
     def resolve_api(self, api: str = "auto") -> Literal["open", "web"]:
         """Which API to use: ``auto`` = the open API when its keys are set, else the web API."""
@@ -172,7 +173,7 @@ class HiShoppingHook(ApiHook):
         raise ConfigurationError(
             self.platform,
             "the connection has neither web credentials (login + password) nor open API extras "
-            "(app_id, secret_key, sign_key)",
+            "(app_id, secret_key, sign_secret)",
         )
 
     # ------------------------------------------------------------------ web API token
@@ -183,11 +184,7 @@ class HiShoppingHook(ApiHook):
             raise ConfigurationError(
                 self.platform, "the web API needs the connection's login (e-mail) and password"
             )
-        body = LoginRequest(email=str(conn.login), password=str(conn.password)).dump()
-        data = self.request("POST", self.endpoint("web_login"), json=body, auth=False, idempotent=True)
-        if not isinstance(data, Mapping) or not data.get("token"):
-            raise ResponseError(self.platform, "login answer carries no token")
-        token = LoginResult.model_validate(data).token
+        token = self.call(self._login(LoginRequest(email=str(conn.login), password=str(conn.password)))).token
         expires = jwt_expiry(token)
         ttl = (expires - time.time()) if expires is not None else self.default_token_ttl
         return Token.with_ttl(token, ttl if ttl > 0 else None)
@@ -344,79 +341,144 @@ class HiShoppingHook(ApiHook):
         """A connection with open API keys only signs its calls: no web login to test."""
         return self.has_web_credentials
 
-    # ------------------------------------------------------------------ parsing helpers
-    def _model(self, model: type[M], data: Any, what: str) -> M:
-        if data is None or data == {} or data == []:
-            raise NotFoundError(self.platform, f"{what}: no such object")
-        try:
+    # ------------------------------------------------------------------ API calls, described once
+    def _post(
+        self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True
+    ) -> ApiCall[R]:
+        """An open API call: ``POST`` of a payload that :meth:`prepare` seals (no JWT)."""
+        return ApiCall("POST", self.endpoint(name), parse, json=body, idempotent=idempotent, auth=False)
+
+    def _one(self, model: type[M], what: str) -> Callable[[Any], M]:
+        """Parse one object; an empty answer means there is no such object."""
+
+        def parse(data: Any) -> M:
+            if data is None or data == {} or data == []:
+                raise NotFoundError(self.platform, f"{what}: no such object")
             return model.model_validate(data)
-        except ValueError as err:
-            raise ResponseError(self.platform, f"{what}: unexpected answer shape: {err}") from err
 
-    def _page(self, model: type[M], data: Any, page: int, size: int) -> Page[M]:
-        total: Any = None
-        if isinstance(data, list):
-            rows: Any = data
-        elif isinstance(data, Mapping):
-            rows = next((data[key] for key in _LIST_KEYS if isinstance(data.get(key), list)), [])
-            total = data.get("total", data.get("count"))
-        elif data is None:
-            rows = []
-        else:
-            raise ResponseError(
-                self.platform, f"a page should be a list or an object, got {type(data).__name__}"
-            )
-        try:
+        return parse
+
+    def _rows(self, model: type[M], page: int, size: int) -> Callable[[Any], Page[M]]:
+        """Parse one page: a list, or an object with the rows under a list key and ``total``."""
+
+        def parse(data: Any) -> Page[M]:
+            total: Any = None
+            if isinstance(data, list):
+                rows: Any = data
+            elif isinstance(data, Mapping):
+                rows = next((data[key] for key in _LIST_KEYS if isinstance(data.get(key), list)), [])
+                total = data.get("total", data.get("count"))
+            elif data is None:
+                rows = []
+            else:
+                raise ResponseError(
+                    self.platform, f"a page should be a list or an object, got {type(data).__name__}"
+                )
             items = [model.model_validate(row) for row in rows]
-        except ValueError as err:
-            raise ResponseError(self.platform, f"unexpected row shape: {err}") from err
-        return Page[model](  # type: ignore[valid-type]
-            items=items, total=int(total) if total not in (None, "") else None, page=page, size=size
-        )
+            return Page[model](  # type: ignore[valid-type]
+                items=items, total=int(total) if total not in (None, "") else None, page=page, size=size
+            )
 
-    @staticmethod
-    def _last(page: Page[M], seen: int) -> bool:
-        """Whether ``page`` ends the walk: empty, or ``total`` reached, or (no total) a short page.
+        return parse
 
-        ``total`` wins over a short page: a server may cap ``page_size`` below what was asked.
-        """
-        if not page.items:
-            return True
-        if page.total is not None:
-            return seen >= page.total
-        return len(page.items) < page.size
-
-    def _walk(self, fetch: Callable[[int], Page[M]]) -> Iterator[M]:
+    def _walk(self, page_call: Callable[[int], ApiCall[Page[M]]]) -> Iterator[M]:
+        """Every row, page after page to the end (see :func:`last_page`)."""
         seen = 0
         for number in range(1, MAX_PAGES + 1):
-            page = fetch(number)
+            page = self.call(page_call(number))
             seen += len(page.items)
             yield from page.items
-            if self._last(page, seen):
+            if last_page(page, seen):
                 return
         raise ResponseError(self.platform, f"paging did not end after {MAX_PAGES} pages")
 
-    async def _awalk(self, fetch: Callable[[int], Awaitable[Page[M]]]) -> AsyncIterator[M]:
-        seen = 0
+    async def _awalk(self, page_call: Callable[[int], ApiCall[Page[M]]]) -> list[M]:
+        """Async :meth:`_walk`, collected."""
+        rows: list[M] = []
         for number in range(1, MAX_PAGES + 1):
-            page = await fetch(number)
-            seen += len(page.items)
-            for item in page.items:
-                yield item
-            if self._last(page, seen):
-                return
+            page = await self.acall(page_call(number))
+            rows += page.items
+            if last_page(page, len(rows)):
+                return rows
         raise ResponseError(self.platform, f"paging did not end after {MAX_PAGES} pages")
 
-    @staticmethod
-    async def _collect(items: AsyncIterator[M]) -> list[M]:
-        return [item async for item in items]
+    def _login(self, request: LoginRequest) -> ApiCall[LoginResult]:
+        path = self.endpoint("web_login")
+        return ApiCall("POST", path, self._login_result, json=request.dump(), idempotent=True, auth=False)
+
+    def _login_result(self, data: Any) -> LoginResult:
+        if not isinstance(data, Mapping) or not data.get("token"):
+            raise ResponseError(self.platform, "login answer carries no token")
+        return LoginResult.model_validate(data)
+
+    # web API: goods
+    def _goods_page(
+        self, page: int, page_size: int, category_id: GoodsId | None, keyword: str | None
+    ) -> ApiCall[Page[Goods]]:
+        params = {"page": page, "page_size": page_size, "category_id": category_id, "keyword": keyword}
+        return ApiCall("GET", self.endpoint("web_goods"), self._rows(Goods, page, page_size), params=params)
+
+    def _categories(self) -> ApiCall[list[Category]]:
+        parse = self._rows(Category, 1, 0)
+        return ApiCall("GET", self.endpoint("web_goods_categories"), lambda data: parse(data).items)
+
+    def _goods(self, goods_id: GoodsId) -> ApiCall[Goods]:
+        path = self.endpoint("web_goods_detail", goods_id=goods_id)
+        return ApiCall("GET", path, self._one(Goods, f"goods {goods_id}"))
+
+    # web API: orders, credit
+    def _orders_page(
+        self, page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
+    ) -> ApiCall[Page[Order]]:
+        params = _time_filter(page, page_size, status, start_time, end_time)
+        return ApiCall("GET", self.endpoint("web_orders"), self._rows(Order, page, page_size), params=params)
+
+    def _order(self, order_no: str) -> ApiCall[Order]:
+        path = self.endpoint("web_order_detail", order_no=order_no)
+        return ApiCall("GET", path, self._one(Order, f"order {order_no}"))
+
+    def _credit(self) -> ApiCall[CreditInfo]:
+        return ApiCall("GET", self.endpoint("web_credit"), self._one(CreditInfo, "credit"))
+
+    def _transactions_page(
+        self, page: int, page_size: int, start_time: TimeArg, end_time: TimeArg
+    ) -> ApiCall[Page[CreditTransaction]]:
+        params = _time_filter(page, page_size, None, start_time, end_time)
+        path = self.endpoint("web_credit_transactions")
+        return ApiCall("GET", path, self._rows(CreditTransaction, page, page_size), params=params)
+
+    # open API
+    def _create(self, order: OrderCreateRequest | Mapping[str, Any]) -> ApiCall[Order]:
+        body = OrderCreateRequest.model_validate(order).dump()
+        what = f"created order {body['merchant_order']}"
+        return self._post("open_order_create", body, self._one(Order, what), idempotent=False)
+
+    def _open_order(self, order_no: str | None, merchant_order: str | None) -> ApiCall[Order]:
+        if bool(order_no) == bool(merchant_order):
+            raise ValueError("give exactly one of order_no or merchant_order")
+        body = OrderDetailRequest(order_no=order_no, merchant_order=merchant_order).dump()
+        return self._post("open_order_detail", body, self._one(Order, f"order {order_no or merchant_order}"))
+
+    def _open_orders_page(
+        self, page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
+    ) -> ApiCall[Page[Order]]:
+        body = OrderListRequest(**_time_filter(page, page_size, status, start_time, end_time)).dump()
+        return self._post("open_order_list", body, self._rows(Order, page, page_size))
+
+    def _balance(self) -> ApiCall[CreditInfo]:
+        return self._post("open_credit_balance", {}, self._one(CreditInfo, "credit balance"))
+
+    def _open_goods_page(
+        self, page: int, page_size: int, category_id: GoodsId | None, keyword: str | None
+    ) -> ApiCall[Page[Goods]]:
+        body = GoodsListRequest(page=page, page_size=page_size, category_id=category_id, keyword=keyword)
+        return self._post("open_goods_list", body.dump(), self._rows(Goods, page, page_size))
+
+    def _open_goods(self, goods_id: GoodsId) -> ApiCall[Goods]:
+        body = GoodsDetailRequest(goods_id=goods_id).dump()
+        return self._post("open_goods_detail", body, self._one(Goods, f"goods {goods_id}"))
 
     # ------------------------------------------------------------------ web API: goods
-    def _goods_params(
-        self, page: int, page_size: int, category_id: GoodsId | None, keyword: str | None
-    ) -> dict[str, Any]:
-        return {"page": page, "page_size": page_size, "category_id": category_id, "keyword": keyword}
-
     def list_goods(
         self,
         page: int = 1,
@@ -426,12 +488,7 @@ class HiShoppingHook(ApiHook):
         keyword: str | None = None,
     ) -> Page[Goods]:
         """One page of Temu goods (``GET /api/v1/web/goods``; page/page_size [inferred])."""
-        data = self.request(
-            "GET",
-            self.endpoint("web_goods"),
-            params=self._goods_params(page, page_size, category_id, keyword),
-        )
-        return self._page(Goods, data, page, page_size)
+        return self.call(self._goods_page(page, page_size, category_id, keyword))
 
     async def alist_goods(
         self,
@@ -441,57 +498,34 @@ class HiShoppingHook(ApiHook):
         category_id: GoodsId | None = None,
         keyword: str | None = None,
     ) -> Page[Goods]:
-        data = await self.arequest(
-            "GET",
-            self.endpoint("web_goods"),
-            params=self._goods_params(page, page_size, category_id, keyword),
-        )
-        return self._page(Goods, data, page, page_size)
+        return await self.acall(self._goods_page(page, page_size, category_id, keyword))
 
     def iter_goods(
         self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
     ) -> Iterator[Goods]:
         """Every goods item, page after page to the end."""
-        return self._walk(lambda n: self.list_goods(n, page_size, category_id=category_id, keyword=keyword))
+        return self._walk(lambda n: self._goods_page(n, page_size, category_id, keyword))
 
     async def alist_all_goods(
         self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
     ) -> list[Goods]:
-        return await self._collect(
-            self._awalk(lambda n: self.alist_goods(n, page_size, category_id=category_id, keyword=keyword))
-        )
+        return await self._awalk(lambda n: self._goods_page(n, page_size, category_id, keyword))
 
     def list_goods_categories(self) -> list[Category]:
         """Temu goods categories (``GET /api/v1/web/goods/categories``)."""
-        data = self.request("GET", self.endpoint("web_goods_categories"))
-        return self._page(Category, data, 1, 0).items
+        return self.call(self._categories())
 
     async def alist_goods_categories(self) -> list[Category]:
-        data = await self.arequest("GET", self.endpoint("web_goods_categories"))
-        return self._page(Category, data, 1, 0).items
+        return await self.acall(self._categories())
 
     def get_goods(self, goods_id: GoodsId) -> Goods:
         """A goods item with its SKUs (``GET /api/v1/web/goods/detail/{goods_id}``)."""
-        data = self.request("GET", self.endpoint("web_goods_detail", goods_id=goods_id))
-        return self._model(Goods, data, f"goods {goods_id}")
+        return self.call(self._goods(goods_id))
 
     async def aget_goods(self, goods_id: GoodsId) -> Goods:
-        data = await self.arequest("GET", self.endpoint("web_goods_detail", goods_id=goods_id))
-        return self._model(Goods, data, f"goods {goods_id}")
+        return await self.acall(self._goods(goods_id))
 
     # ------------------------------------------------------------------ web API: orders
-    @staticmethod
-    def _order_query(
-        page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
-    ) -> dict[str, Any]:
-        return {
-            "page": page,
-            "page_size": page_size,
-            "status": status,
-            "start_time": unix_seconds(start_time),
-            "end_time": unix_seconds(end_time),
-        }
-
     def list_orders(
         self,
         page: int = 1,
@@ -502,10 +536,7 @@ class HiShoppingHook(ApiHook):
         end_time: TimeArg = None,
     ) -> Page[Order]:
         """One page of orders (``GET /api/v1/web/orders``; filters [inferred], times in Unix seconds)."""
-        params = self._order_query(page, page_size, status, start_time, end_time)
-        return self._page(
-            Order, self.request("GET", self.endpoint("web_orders"), params=params), page, page_size
-        )
+        return self.call(self._orders_page(page, page_size, status, start_time, end_time))
 
     async def alist_orders(
         self,
@@ -516,9 +547,7 @@ class HiShoppingHook(ApiHook):
         start_time: TimeArg = None,
         end_time: TimeArg = None,
     ) -> Page[Order]:
-        params = self._order_query(page, page_size, status, start_time, end_time)
-        data = await self.arequest("GET", self.endpoint("web_orders"), params=params)
-        return self._page(Order, data, page, page_size)
+        return await self.acall(self._orders_page(page, page_size, status, start_time, end_time))
 
     def iter_orders(
         self,
@@ -529,9 +558,7 @@ class HiShoppingHook(ApiHook):
         page_size: int = 50,
     ) -> Iterator[Order]:
         """Every order matching the filters, page after page to the end (web API)."""
-        return self._walk(
-            lambda n: self.list_orders(n, page_size, status=status, start_time=start_time, end_time=end_time)
-        )
+        return self._walk(lambda n: self._orders_page(n, page_size, status, start_time, end_time))
 
     async def alist_all_orders(
         self,
@@ -541,64 +568,44 @@ class HiShoppingHook(ApiHook):
         end_time: TimeArg = None,
         page_size: int = 50,
     ) -> list[Order]:
-        return await self._collect(
-            self._awalk(
-                lambda n: self.alist_orders(
-                    n, page_size, status=status, start_time=start_time, end_time=end_time
-                )
-            )
-        )
+        return await self._awalk(lambda n: self._orders_page(n, page_size, status, start_time, end_time))
 
     def get_order(self, order_no: str) -> Order:
         """One order by HiShopping order number (``GET /api/v1/web/orders/{order_no}``)."""
-        data = self.request("GET", self.endpoint("web_order_detail", order_no=order_no))
-        return self._model(Order, data, f"order {order_no}")
+        return self.call(self._order(order_no))
 
     async def aget_order(self, order_no: str) -> Order:
-        data = await self.arequest("GET", self.endpoint("web_order_detail", order_no=order_no))
-        return self._model(Order, data, f"order {order_no}")
+        return await self.acall(self._order(order_no))
 
     # ------------------------------------------------------------------ web API: credit
     def get_credit(self) -> CreditInfo:
         """Credit info (``GET /api/v1/web/credit``)."""
-        return self._model(CreditInfo, self.request("GET", self.endpoint("web_credit")), "credit")
+        return self.call(self._credit())
 
     async def aget_credit(self) -> CreditInfo:
-        return self._model(CreditInfo, await self.arequest("GET", self.endpoint("web_credit")), "credit")
+        return await self.acall(self._credit())
 
     def list_credit_transactions(
         self, page: int = 1, page_size: int = 50, *, start_time: TimeArg = None, end_time: TimeArg = None
     ) -> Page[CreditTransaction]:
         """One page of the credit ledger (``GET /api/v1/web/credit/transactions``)."""
-        params = self._order_query(page, page_size, None, start_time, end_time)
-        data = self.request("GET", self.endpoint("web_credit_transactions"), params=params)
-        return self._page(CreditTransaction, data, page, page_size)
+        return self.call(self._transactions_page(page, page_size, start_time, end_time))
 
     async def alist_credit_transactions(
         self, page: int = 1, page_size: int = 50, *, start_time: TimeArg = None, end_time: TimeArg = None
     ) -> Page[CreditTransaction]:
-        params = self._order_query(page, page_size, None, start_time, end_time)
-        data = await self.arequest("GET", self.endpoint("web_credit_transactions"), params=params)
-        return self._page(CreditTransaction, data, page, page_size)
+        return await self.acall(self._transactions_page(page, page_size, start_time, end_time))
 
     def iter_credit_transactions(
         self, *, start_time: TimeArg = None, end_time: TimeArg = None, page_size: int = 100
     ) -> Iterator[CreditTransaction]:
         """Every ledger row, page after page to the end."""
-        return self._walk(
-            lambda n: self.list_credit_transactions(n, page_size, start_time=start_time, end_time=end_time)
-        )
+        return self._walk(lambda n: self._transactions_page(n, page_size, start_time, end_time))
 
     async def alist_all_credit_transactions(
         self, *, start_time: TimeArg = None, end_time: TimeArg = None, page_size: int = 100
     ) -> list[CreditTransaction]:
-        return await self._collect(
-            self._awalk(
-                lambda n: self.alist_credit_transactions(
-                    n, page_size, start_time=start_time, end_time=end_time
-                )
-            )
-        )
+        return await self._awalk(lambda n: self._transactions_page(n, page_size, start_time, end_time))
 
     # ------------------------------------------------------------------ open API: orders
     def create_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> Order:
@@ -608,56 +615,22 @@ class HiShoppingHook(ApiHook):
         up by ``merchant_order`` (see the create operator). 2001 raises
         :class:`InsufficientCreditError`, 2002 :class:`DuplicateError`.
         """
-        body = OrderCreateRequest.model_validate(order).dump()
-        data = self.request(
-            "POST", self.endpoint("open_order_create"), json=body, auth=False, idempotent=False
-        )
-        return self._model(Order, data, f"created order {body['merchant_order']}")
+        return self.call(self._create(order))
 
     async def acreate_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> Order:
-        body = OrderCreateRequest.model_validate(order).dump()
-        data = await self.arequest(
-            "POST", self.endpoint("open_order_create"), json=body, auth=False, idempotent=False
-        )
-        return self._model(Order, data, f"created order {body['merchant_order']}")
-
-    @staticmethod
-    def _detail_body(order_no: str | None, merchant_order: str | None) -> dict[str, Any]:
-        if bool(order_no) == bool(merchant_order):
-            raise ValueError("give exactly one of order_no or merchant_order")
-        return OrderDetailRequest(order_no=order_no, merchant_order=merchant_order).dump()
+        return await self.acall(self._create(order))
 
     def open_get_order(self, order_no: str | None = None, *, merchant_order: str | None = None) -> Order:
         """One order by ``order_no`` or by your ``merchant_order`` (``POST /api/v1/open/order/detail``).
 
         :raises NotFoundError: no such order.
         """
-        body = self._detail_body(order_no, merchant_order)
-        data = self.request(
-            "POST", self.endpoint("open_order_detail"), json=body, auth=False, idempotent=True
-        )
-        return self._model(Order, data, f"order {order_no or merchant_order}")
+        return self.call(self._open_order(order_no, merchant_order))
 
     async def aopen_get_order(
         self, order_no: str | None = None, *, merchant_order: str | None = None
     ) -> Order:
-        body = self._detail_body(order_no, merchant_order)
-        data = await self.arequest(
-            "POST", self.endpoint("open_order_detail"), json=body, auth=False, idempotent=True
-        )
-        return self._model(Order, data, f"order {order_no or merchant_order}")
-
-    @staticmethod
-    def _list_body(
-        page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
-    ) -> dict[str, Any]:
-        return OrderListRequest(
-            page=page,
-            page_size=page_size,
-            status=status,
-            start_time=unix_seconds(start_time),
-            end_time=unix_seconds(end_time),
-        ).dump()
+        return await self.acall(self._open_order(order_no, merchant_order))
 
     def open_list_orders(
         self,
@@ -669,9 +642,7 @@ class HiShoppingHook(ApiHook):
         end_time: TimeArg = None,
     ) -> Page[Order]:
         """One page of orders (``POST /api/v1/open/order/list``)."""
-        body = self._list_body(page, page_size, status, start_time, end_time)
-        data = self.request("POST", self.endpoint("open_order_list"), json=body, auth=False, idempotent=True)
-        return self._page(Order, data, page, page_size)
+        return self.call(self._open_orders_page(page, page_size, status, start_time, end_time))
 
     async def aopen_list_orders(
         self,
@@ -682,11 +653,7 @@ class HiShoppingHook(ApiHook):
         start_time: TimeArg = None,
         end_time: TimeArg = None,
     ) -> Page[Order]:
-        body = self._list_body(page, page_size, status, start_time, end_time)
-        data = await self.arequest(
-            "POST", self.endpoint("open_order_list"), json=body, auth=False, idempotent=True
-        )
-        return self._page(Order, data, page, page_size)
+        return await self.acall(self._open_orders_page(page, page_size, status, start_time, end_time))
 
     def open_iter_orders(
         self,
@@ -697,11 +664,7 @@ class HiShoppingHook(ApiHook):
         page_size: int = 50,
     ) -> Iterator[Order]:
         """Every order matching the filters, page after page to the end (open API)."""
-        return self._walk(
-            lambda n: self.open_list_orders(
-                n, page_size, status=status, start_time=start_time, end_time=end_time
-            )
-        )
+        return self._walk(lambda n: self._open_orders_page(n, page_size, status, start_time, end_time))
 
     async def aopen_list_all_orders(
         self,
@@ -711,27 +674,15 @@ class HiShoppingHook(ApiHook):
         end_time: TimeArg = None,
         page_size: int = 50,
     ) -> list[Order]:
-        return await self._collect(
-            self._awalk(
-                lambda n: self.aopen_list_orders(
-                    n, page_size, status=status, start_time=start_time, end_time=end_time
-                )
-            )
-        )
+        return await self._awalk(lambda n: self._open_orders_page(n, page_size, status, start_time, end_time))
 
     # ------------------------------------------------------------------ open API: credit, goods
     def get_credit_balance(self) -> CreditInfo:
         """The credit balance (``POST /api/v1/open/credit/balance``)."""
-        data = self.request(
-            "POST", self.endpoint("open_credit_balance"), json={}, auth=False, idempotent=True
-        )
-        return self._model(CreditInfo, data, "credit balance")
+        return self.call(self._balance())
 
     async def aget_credit_balance(self) -> CreditInfo:
-        data = await self.arequest(
-            "POST", self.endpoint("open_credit_balance"), json={}, auth=False, idempotent=True
-        )
-        return self._model(CreditInfo, data, "credit balance")
+        return await self.acall(self._balance())
 
     def open_list_goods(
         self,
@@ -742,11 +693,7 @@ class HiShoppingHook(ApiHook):
         keyword: str | None = None,
     ) -> Page[Goods]:
         """One page of goods (``POST /api/v1/open/goods/list``)."""
-        body = GoodsListRequest(
-            page=page, page_size=page_size, category_id=category_id, keyword=keyword
-        ).dump()
-        data = self.request("POST", self.endpoint("open_goods_list"), json=body, auth=False, idempotent=True)
-        return self._page(Goods, data, page, page_size)
+        return self.call(self._open_goods_page(page, page_size, category_id, keyword))
 
     async def aopen_list_goods(
         self,
@@ -756,45 +703,25 @@ class HiShoppingHook(ApiHook):
         category_id: GoodsId | None = None,
         keyword: str | None = None,
     ) -> Page[Goods]:
-        body = GoodsListRequest(
-            page=page, page_size=page_size, category_id=category_id, keyword=keyword
-        ).dump()
-        data = await self.arequest(
-            "POST", self.endpoint("open_goods_list"), json=body, auth=False, idempotent=True
-        )
-        return self._page(Goods, data, page, page_size)
+        return await self.acall(self._open_goods_page(page, page_size, category_id, keyword))
 
     def open_iter_goods(
         self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
     ) -> Iterator[Goods]:
         """Every goods item, page after page to the end (open API)."""
-        return self._walk(
-            lambda n: self.open_list_goods(n, page_size, category_id=category_id, keyword=keyword)
-        )
+        return self._walk(lambda n: self._open_goods_page(n, page_size, category_id, keyword))
 
     async def aopen_list_all_goods(
         self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
     ) -> list[Goods]:
-        return await self._collect(
-            self._awalk(
-                lambda n: self.aopen_list_goods(n, page_size, category_id=category_id, keyword=keyword)
-            )
-        )
+        return await self._awalk(lambda n: self._open_goods_page(n, page_size, category_id, keyword))
 
     def open_get_goods(self, goods_id: GoodsId) -> Goods:
         """A goods item with its SKUs (``POST /api/v1/open/goods/detail``)."""
-        body = GoodsDetailRequest(goods_id=goods_id).dump()
-        data = self.request(
-            "POST", self.endpoint("open_goods_detail"), json=body, auth=False, idempotent=True
-        )
-        return self._model(Goods, data, f"goods {goods_id}")
+        return self.call(self._open_goods(goods_id))
 
     async def aopen_get_goods(self, goods_id: GoodsId) -> Goods:
-        body = GoodsDetailRequest(goods_id=goods_id).dump()
-        data = await self.arequest(
-            "POST", self.endpoint("open_goods_detail"), json=body, auth=False, idempotent=True
-        )
-        return self._model(Goods, data, f"goods {goods_id}")
+        return await self.acall(self._open_goods(goods_id))
 
     # ------------------------------------------------------------------ either API
     async def aorder_any(self, order_id: str, *, by: str = "order_no", api: Api = "auto") -> Order:
@@ -822,12 +749,12 @@ class HiShoppingHook(ApiHook):
         return await self.aget_goods(goods_id)
 
     async def alist_all_goods_any(
-        self, *, category_id: GoodsId | None = None, api: Api = "auto"
+        self, *, category_id: GoodsId | None = None, keyword: str | None = None, api: Api = "auto"
     ) -> list[Goods]:
         """Every goods item (optionally of one category) through the open API or the web API."""
         if self.resolve_api(api) == "open":
-            return await self.aopen_list_all_goods(category_id=category_id)
-        return await self.alist_all_goods(category_id=category_id)
+            return await self.aopen_list_all_goods(category_id=category_id, keyword=keyword)
+        return await self.alist_all_goods(category_id=category_id, keyword=keyword)
 
     async def alist_all_orders_any(
         self,
@@ -851,8 +778,6 @@ class HiShoppingHook(ApiHook):
         An order the platform does not know is left out (it stays pending for the sensor).
         """
         ids = [str(order_id) for order_id in order_ids]
-        if not ids:
-            return {}
 
         async def one(order_id: str) -> str | None:
             try:
@@ -869,13 +794,13 @@ class HiShoppingHook(ApiHook):
     def fetch_statuses(
         self, order_ids: Iterable[str], *, by: str = "order_no", api: Api = "auto"
     ) -> dict[str, str]:
-        """Blocking twin of :meth:`afetch_statuses`."""
+        """Blocking form of :meth:`afetch_statuses`."""
         return self.run_async(self.afetch_statuses(order_ids, by=by, api=api))
 
     async def afetch_credit_status(
         self, ids: Iterable[str], *, amount: str | Decimal, api: Api = "auto"
     ) -> dict[str, str]:
-        """A pseudo status for the credit sensor: ``covered`` when balance >= ``amount``, else ``short``."""
+        """A pseudo status for credit waits: ``covered`` when balance >= ``amount``, else ``short``."""
         credit = await self.acredit_any(api=api)
         verdict = "covered" if credit.balance >= Decimal(str(amount)) else "short"
         log.info("%s credit %s against %s: %s", self.platform, credit.balance, amount, verdict)
@@ -884,5 +809,30 @@ class HiShoppingHook(ApiHook):
     def fetch_credit_status(
         self, ids: Iterable[str], *, amount: str | Decimal, api: Api = "auto"
     ) -> dict[str, str]:
-        """Blocking twin of :meth:`afetch_credit_status`."""
+        """Blocking form of :meth:`afetch_credit_status`."""
         return self.run_async(self.afetch_credit_status(ids, amount=amount, api=api))
+
+
+def last_page(page: Page[Any], seen: int) -> bool:
+    """Whether ``page`` ends a walk: empty, or ``total`` reached, or (no total) a short page.
+
+    ``total`` wins over a short page: a server may cap ``page_size`` below what was asked.
+    """
+    if not page.items:
+        return True
+    if page.total is not None:
+        return seen >= page.total
+    return len(page.items) < page.size
+
+
+def _time_filter(
+    page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
+) -> dict[str, Any]:
+    """Paging and filters of the order and ledger lists (times as Unix seconds)."""
+    return {
+        "page": page,
+        "page_size": page_size,
+        "status": status,
+        "start_time": unix_seconds(start_time),
+        "end_time": unix_seconds(end_time),
+    }

@@ -29,10 +29,12 @@ class HiShoppingOrderStatusSensor(StatusSensor):
     ``max_concurrency`` at a time, dropping orders already in a final status. Pushes
     ``{order id: status}`` to XCom when every order is done.
 
-    :param order_ids: one id or a list (templated; XCom works): HiShopping ``order_no`` values,
-        or your ``merchant_order`` values with ``by="merchant_order"`` (open API).
+    :param order_ids: one id or a list (templated; XCom works), or the create operator's report:
+        HiShopping ``order_no`` values, or your ``merchant_order`` values with
+        ``lookup_by="merchant_order"`` (open API; from a report the ``key`` of each order is taken).
     :param hishopping_conn_id: the connection.
-    :param by: ``order_no`` or ``merchant_order``.
+    :param lookup_by: ``order_no`` or ``merchant_order``.
+    :param by: deprecated name of ``lookup_by``.
     :param api: ``auto``, ``open`` or ``web``.
     :param success_statuses: default ``{"shipped", "completed"}``.
     :param failure_statuses: default ``{"cancelled", "failed"}``.
@@ -50,20 +52,37 @@ class HiShoppingOrderStatusSensor(StatusSensor):
         *,
         order_ids: Any,
         hishopping_conn_id: str = "hishopping_default",
-        by: str = "order_no",
+        lookup_by: str = "order_no",
+        by: str | None = None,
         api: str = "auto",
         **kwargs: Any,
     ) -> None:
-        if by not in ("order_no", "merchant_order"):
-            raise ValueError(f"by must be 'order_no' or 'merchant_order', not {by!r}")
+        if by is not None:
+            import warnings
+
+            from airflow.exceptions import AirflowProviderDeprecationWarning
+
+            warnings.warn(
+                "HiShoppingOrderStatusSensor(by=...) is deprecated: use lookup_by=",
+                AirflowProviderDeprecationWarning,
+                stacklevel=2,
+            )
+            lookup_by = by
+        if lookup_by not in ("order_no", "merchant_order"):
+            raise ValueError(f"lookup_by must be 'order_no' or 'merchant_order', not {lookup_by!r}")
         if api not in ("auto", "open", "web"):
             raise ValueError(f"api must be 'auto', 'open' or 'web', not {api!r}")
         super().__init__(
-            order_ids=order_ids, conn_id=hishopping_conn_id, method_kwargs={"by": by, "api": api}, **kwargs
+            order_ids=order_ids,
+            conn_id=hishopping_conn_id,
+            method_kwargs={"by": lookup_by, "api": api},  # the hook's parameter keeps its name
+            **kwargs,
         )
         self.hishopping_conn_id = hishopping_conn_id
-        self.by = by
+        self.lookup_by = lookup_by
         self.api = api
+        # from a create report: the order_no (``id``) or the merchant_order (``key``) of each order
+        self.report_id_field = "key" if lookup_by == "merchant_order" else "id"  # type: ignore[misc]
 
 
 class HiShoppingCreditSensor(StatusSensor):

@@ -12,6 +12,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -30,11 +31,13 @@ from airflow_provider.common.errors import (
 from airflow_provider.common.hooks import ApiCall, ApiHook
 from airflow_provider.common.models import ApiModel, Page
 from airflow_provider.hypersku.models import (
+    LOGISTICS_STRATEGIES,
     CountryCodeReponseDto,
     CustomerInventoryDto,
     InternationalLogisticsInfo,
     LoginReqDto,
     LoginResDto,
+    LogisticsReponseDto,
     LogisticsRequestDto,
     LogisticsResult,
     OAuth2AccessTokenReq,
@@ -52,6 +55,7 @@ from airflow_provider.hypersku.models import (
     UpdateOrderAddressReq,
     format_time,
     iter_rows,
+    select_option,
 )
 
 if TYPE_CHECKING:
@@ -178,8 +182,8 @@ class HyperSkuHook(ApiHook):
     ``api_key`` extra sent as ``Authorization`` on the token call. ``oauth2``: extras
     ``client_id``, ``client_secret`` and ``refresh_token`` (from
     ``python -m airflow_provider.hypersku.oauth``). Other extras: ``store_code`` (needed to look
-    orders up by ``thirdOrderId``), ``token_ttl`` (seconds, when the token is no JWT with
-    ``exp``; default 3600), ``auth_header_prefix`` (``Bearer`` to send ``Bearer <token>``),
+    orders up by ``thirdOrderId``), ``session_ttl`` (seconds, when the token is no JWT with
+    ``exp``; default 3600), ``auth_scheme`` (``Bearer`` to send ``Bearer <token>``),
     ``endpoints``, ``timeout``, ``verify``, ``proxy``, ``max_concurrency``.
 
     Tokens go in ``Authorization`` raw. A rotated OAuth2 refresh token is kept in the shared
@@ -235,6 +239,10 @@ class HyperSkuHook(ApiHook):
         }
     )
     secret_extras: ClassVar[tuple[str, ...]] = ("api_key", "client_secret", "refresh_token")
+    extra_aliases: ClassVar[Mapping[str, str]] = {
+        "auth_scheme": "auth_header_prefix",
+        "session_ttl": "token_ttl",
+    }
     #: paths answered by :func:`check_token_answer` instead of :func:`check_envelope`
     token_endpoints: ClassVar[tuple[str, ...]] = ("getToken", "accessToken", "refreshToken")
 
@@ -292,7 +300,7 @@ class HyperSkuHook(ApiHook):
         elif expires_in:
             ttl = float(expires_in)
         else:
-            ttl = float(self.extra.get("token_ttl") or self.default_token_ttl)
+            ttl = float(self.extra.get("session_ttl") or self.default_token_ttl)
         return Token.with_ttl(value, ttl, extra=extra)
 
     def get_password_token(self) -> LoginResDto:
@@ -303,8 +311,7 @@ class HyperSkuHook(ApiHook):
                 self.platform, "password mode needs the connection's login (username) and password"
             )
         body = LoginReqDto(username=conn.login, password=conn.password).dump()
-        answer = self.request("POST", self.endpoint("getToken"), json=body, auth=False, idempotent=True)
-        return LoginResDto.model_validate(answer)
+        return self._token_call(self._post("getToken", body, LoginResDto.model_validate))
 
     def _fetch_password_token(self) -> Token:
         return self._token(self.get_password_token().token, None)
@@ -321,8 +328,7 @@ class HyperSkuHook(ApiHook):
         """``accessToken``: exchange an authorisation ``code`` (once, outside a DAG) for tokens."""
         client_id, client_secret = self._oauth_client()
         body = OAuth2AccessTokenReq(client_id=client_id, client_secret=client_secret, code=code).dump()
-        answer = self.request("POST", self.endpoint("accessToken"), json=body, auth=False, idempotent=False)
-        return oauth2_token_vo(answer)
+        return self._token_call(self._post("accessToken", body, oauth2_token_vo, idempotent=False))
 
     def refresh_oauth2_token(self, refresh_token: str) -> OAuth2TokenVo:
         """``refreshToken``: a new access token (and maybe a rotated refresh token)."""
@@ -330,8 +336,7 @@ class HyperSkuHook(ApiHook):
         body = OAuth2RefreshTokenReq(
             client_id=client_id, client_secret=client_secret, refresh_token=refresh_token
         ).dump()
-        answer = self.request("POST", self.endpoint("refreshToken"), json=body, auth=False, idempotent=True)
-        return oauth2_token_vo(answer)
+        return self._token_call(self._post("refreshToken", body, oauth2_token_vo))
 
     def stored_refresh_token(self) -> str | None:
         """The newest refresh token in the process cache or the shared store (rotations land there)."""
@@ -371,8 +376,8 @@ class HyperSkuHook(ApiHook):
         )
 
     def auth_headers(self, token: str) -> dict[str, str]:
-        """``Authorization: <token>`` (raw), or ``Bearer <token>`` with extra ``auth_header_prefix``."""
-        prefix = self._extra_str("auth_header_prefix")
+        """``Authorization: <token>`` (raw), or ``Bearer <token>`` with extra ``auth_scheme``."""
+        prefix = self._extra_str("auth_scheme")
         return {"Authorization": f"{prefix} {token}" if prefix else token}
 
     def prepare(
@@ -423,6 +428,13 @@ class HyperSkuHook(ApiHook):
         return f"{len(self.get_country_codes())} destination countries readable"
 
     # ------------------------------------------------------------------ plumbing
+    def _token_call(self, api_call: ApiCall[R]) -> R:
+        """Send a token call: like :meth:`call`, without a token (``ApiCall`` has no ``auth``)."""
+        data = self.request(
+            api_call.method, api_call.path, json=api_call.json, auth=False, idempotent=api_call.idempotent
+        )
+        return self._parse_answer(api_call, data)
+
     def _post(
         self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True
     ) -> ApiCall[R]:
@@ -494,27 +506,63 @@ class HyperSkuHook(ApiHook):
     async def aget_international_logistics(self, store_order_id: str) -> InternationalLogisticsInfo:
         return await self.acall(self._intl_logistics(store_order_id))
 
+    async def achoose_logistics(
+        self, orders: Sequence[OrdersInfoDto], strategy: str, *, limit: int | None = None
+    ) -> list[LogisticsReponseDto | None]:
+        """
+        The ``"cheapest"`` or ``"fastest"`` channel for every order without ``logisticsId``
+        (``None`` for orders that have one, or where no channel fits), asking ``getLogisticsSku``
+        once per destination country and SKU set, ``limit`` calls at a time.
+        """
+        if strategy not in LOGISTICS_STRATEGIES:
+            raise ConfigurationError(
+                self.platform, f"logistics must be one of {LOGISTICS_STRATEGIES}, not {strategy!r}"
+            )
+
+        def route(order: OrdersInfoDto) -> tuple[str, tuple[tuple[str, int], ...]]:
+            return order.shipping_address.country_code, tuple(sorted(order.sku_counts().items()))
+
+        routes = {route(order): order for order in orders if order.logistics_id is None}
+
+        async def ask(order: OrdersInfoDto) -> LogisticsReponseDto | None:
+            country = order.shipping_address.country_code
+            result = await self.aget_logistics_sku(
+                {"countryCode": country, "skuItems": [item.dump() for item in order.sku_items]}
+            )
+            return select_option(result.options, strategy)
+
+        answers = dict(
+            zip(routes, await self.gather_limited(list(routes.values()), ask, limit=limit), strict=True)
+        )
+        return [None if order.logistics_id is not None else answers[route(order)] for order in orders]
+
     # ------------------------------------------------------------------ orders
     def _create(self, order: OrdersInfoDto | Mapping[str, Any]) -> tuple[ApiCall[OrderCreateResponse], str]:
         model = OrdersInfoDto.model_validate(order)
         call = self._post("create", model.dump(), OrderCreateResponse.model_validate, idempotent=False)
         return call, model.third_order_id
 
-    def _unreadable(self, err: ResponseError) -> TransportError:
-        # HyperSKU accepted the create but its answer cannot be read: the order probably
-        # exists, so report the answer as lost (the idempotent create looks it up).
-        return TransportError(self.platform, f"create answer unreadable: {err.message}", sent=True)
-
-    def _duplicate(self, err: BadRequestError, third_order_id: str) -> ApiError:
-        if DUPLICATE_MESSAGE.search(err.message):
-            return DuplicateError(
+    @contextmanager
+    def _create_answer(self, third_order_id: str) -> Iterator[None]:
+        """A taken ``thirdOrderId`` -> :class:`DuplicateError`; an unreadable answer -> lost."""
+        try:
+            yield
+        except BadRequestError as err:
+            if not DUPLICATE_MESSAGE.search(err.message):
+                raise
+            raise DuplicateError(
                 self.platform,
                 f"thirdOrderId {third_order_id} already used: {err.message}",
                 http_status=err.http_status,
                 code=err.code,
                 trace_id=err.trace_id,
-            )
-        return err
+            ) from err
+        except ResponseError as err:
+            # HyperSKU accepted the create but its answer cannot be read: the order probably
+            # exists, so report the answer as lost (the idempotent create looks it up).
+            raise TransportError(
+                self.platform, f"create answer unreadable: {err.message}", sent=True
+            ) from err
 
     def create_order(self, order: OrdersInfoDto | Mapping[str, Any]) -> OrderCreateResponse:
         """
@@ -523,21 +571,13 @@ class HyperSkuHook(ApiHook):
         a taken ``thirdOrderId`` raises :class:`DuplicateError`.
         """
         call, third_order_id = self._create(order)
-        try:
+        with self._create_answer(third_order_id):
             return self.call(call)
-        except BadRequestError as err:
-            raise self._duplicate(err, third_order_id) from err
-        except ResponseError as err:
-            raise self._unreadable(err) from err
 
     async def acreate_order(self, order: OrdersInfoDto | Mapping[str, Any]) -> OrderCreateResponse:
         call, third_order_id = self._create(order)
-        try:
+        with self._create_answer(third_order_id):
             return await self.acall(call)
-        except BadRequestError as err:
-            raise self._duplicate(err, third_order_id) from err
-        except ResponseError as err:
-            raise self._unreadable(err) from err
 
     def _orders_status(self, order_ids: Sequence[str]) -> ApiCall[list[OrderStatusInfo]]:
         body = [str(order_id) for order_id in order_ids]
@@ -752,31 +792,33 @@ class HyperSkuHook(ApiHook):
         return await self.acall(self._inventory_history(order_id))
 
     # ------------------------------------------------------------------ products
+    def _products(
+        self, private: bool, page: int, limit: int, keyword: str | None
+    ) -> ApiCall[Page[ProductInfoDto]]:
+        name = "getPrivateProduct" if private else "getProductInfo"
+        return self._paged(name, ProductInfoDto, {"keyword": keyword}, page, limit)
+
     def get_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getProductInfo``: one page of the product catalogue, optionally by keyword."""
-        return self.call(self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._products(False, page, limit, keyword))
 
     async def aget_product_info(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self.acall(
-            self._paged("getProductInfo", ProductInfoDto, {"keyword": keyword}, page, limit)
-        )
+        return await self.acall(self._products(False, page, limit, keyword))
 
     def get_private_product(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
         """``getPrivateProduct``: one page of your private (sourced) products."""
-        return self.call(self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit))
+        return self.call(self._products(True, page, limit, keyword))
 
     async def aget_private_product(
         self, page: int = 1, limit: int = 50, *, keyword: str | None = None
     ) -> Page[ProductInfoDto]:
-        return await self.acall(
-            self._paged("getPrivateProduct", ProductInfoDto, {"keyword": keyword}, page, limit)
-        )
+        return await self.acall(self._products(True, page, limit, keyword))
 
     def iter_products(
         self, *, keyword: str | None = None, private: bool = False, limit: int = 50

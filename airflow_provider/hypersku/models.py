@@ -21,7 +21,14 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AliasChoices, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from airflow_provider.common.models import ApiModel, Page, RequestModel, to_decimal
+from airflow_provider.common.models import (
+    ApiModel,
+    InputError,
+    Page,
+    RequestModel,
+    to_decimal,
+    validate_all,
+)
 from airflow_provider.hypersku.constants import ORDER_STATUS_NAMES
 from airflow_provider.hypersku.countries import check_country_code
 
@@ -233,6 +240,29 @@ class OrdersInfoDto(RequestModel):
         return counts
 
 
+def validate_orders(items: list[Any], *, need_logistics: bool) -> list[OrdersInfoDto]:
+    """
+    Every order validated before anything is sent; one :class:`InputError` names each bad field.
+
+    :param items: the orders as dicts (``items_from`` gives them) or models.
+    :param need_logistics: whether every order must carry its own ``logisticsId`` (no channel
+        is chosen for it).
+    """
+    problems: list[tuple[str, str, str]] = []
+    if need_logistics:
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and item.get("logisticsId") in (None, ""):
+                label = str(item.get("thirdOrderId") or f"#{index}")
+                problems.append((label, "logisticsId", "required unless logistics='cheapest' or 'fastest'"))
+    try:
+        orders = validate_all(OrdersInfoDto, items, id_field="thirdOrderId")
+    except InputError as err:
+        raise InputError(err.errors + problems) from None
+    if problems:
+        raise InputError(problems)
+    return orders
+
+
 class UpdateOrderAddressReq(RequestModel):
     """Body of ``updateOrderAddress``: ``{orderId, shippingAddress}`` (no schema name in the API doc)."""
 
@@ -409,6 +439,27 @@ class LogisticsReponseDto(ApiModel):
         return max(numbers) if numbers else None
 
 
+#: how a channel is chosen for orders that name none
+LOGISTICS_STRATEGIES = ("cheapest", "fastest")
+
+
+def select_option(options: list[LogisticsReponseDto], strategy: str) -> LogisticsReponseDto | None:
+    """The cheapest (then fastest) or the fastest (then cheapest) channel, ``None`` when none fits."""
+    usable = [o for o in options if o.logistics_id]
+    far, dear = 10**6, Decimal(10**12)
+
+    def cost(option: LogisticsReponseDto) -> Decimal:
+        return option.freight if option.freight is not None else dear
+
+    def days(option: LogisticsReponseDto) -> int:
+        found = option.max_days()
+        return far if found is None else found
+
+    if strategy == "fastest":
+        return min(usable, key=lambda o: (days(o), cost(o)), default=None)
+    return min(usable, key=lambda o: (cost(o), days(o)), default=None)
+
+
 class LogisticsDetailDto(LogisticsReponseDto):
     """``LogisticsDetailDto``: a channel's details (fields as in :class:`LogisticsReponseDto`)."""
 
@@ -443,6 +494,15 @@ class OrdersLogisticsTrackVo(ApiModel):
     event_thing: str | None = Field(default=None, alias="eventThing")
     event_city: str | None = Field(default=None, alias="eventCity")
     event_country: str | None = Field(default=None, alias="eventCountry")
+
+    def compact(self) -> dict[str, Any]:
+        """``{time, event, where}``: the XCom form of an event."""
+        where = ", ".join(part for part in (self.event_city, self.event_country) if part)
+        return {
+            "time": self.event_time.isoformat() if self.event_time else None,
+            "event": self.event_thing,
+            "where": where or None,
+        }
 
 
 class OrdersLogisticsTrackInfoVo(ApiModel):
@@ -501,6 +561,21 @@ class ProductInfoDto(ApiModel):
     @classmethod
     def _no_null(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    def compact(self) -> dict[str, Any]:
+        """``{productId, title, skus: [{skuId, price, attributes}]}``: the XCom form."""
+        return {
+            "productId": self.product_id,
+            "title": self.title,
+            "skus": [
+                {
+                    "skuId": s.sku_id,
+                    "price": None if s.price is None else str(s.price),
+                    "attributes": s.attribute_text(),
+                }
+                for s in self.skus
+            ],
+        }
 
 
 class CustomerInventoryDto(ApiModel):

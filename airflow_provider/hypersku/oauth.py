@@ -32,8 +32,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from airflow_provider.common.errors import ApiError
-from airflow_provider.hypersku.hooks import HyperSkuHook, check_token_answer, oauth2_token_vo
-from airflow_provider.hypersku.models import OAuth2AccessTokenReq, OAuth2TokenVo
+from airflow_provider.hypersku.hooks import HyperSkuHook
+from airflow_provider.hypersku.models import OAuth2TokenVo
 
 DEFAULT_AUTH_URL = "https://app.hypersku.com/application/auth"
 DEFAULT_SCOPE = "oms"
@@ -78,21 +78,27 @@ def exchange_code(
     transport: httpx.BaseTransport | None = None,
     timeout: float = 30.0,
 ) -> OAuth2TokenVo:
-    """``POST /api/auth/admin/token/access_token`` ``{clientId, clientSecret, code}`` -> tokens."""
-    body = OAuth2AccessTokenReq(client_id=client_id, client_secret=client_secret, code=code).dump()
-    with httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport) as client:
-        response = client.post(path, json=body, headers={"Accept": "application/json"})
-    if response.status_code >= 500:
-        raise ApiError(
-            "hypersku", f"server error (HTTP {response.status_code})", http_status=response.status_code
-        )
-    try:
-        payload: Any = response.json()
-    except ValueError as err:
-        raise ApiError("hypersku", "answer is not JSON", http_status=response.status_code) from err
-    return oauth2_token_vo(
-        check_token_answer(payload, http_status=response.status_code, headers=response.headers)
-    )
+    """``POST /api/auth/admin/token/access_token`` ``{clientId, clientSecret, code}`` -> tokens.
+
+    Sent by :meth:`HyperSkuHook.exchange_oauth2_code` on a connection held in memory only (this
+    runs before any Airflow connection exists); a code works once, so the call is not resent.
+    """
+    from airflow.sdk import Connection
+
+    extra: dict[str, Any] = {
+        "auth_mode": "oauth2",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "timeout": timeout,
+    }
+    if path != HyperSkuHook.endpoints["accessToken"]:
+        extra["endpoints"] = {"accessToken": path}
+    conn = Connection(conn_id="hypersku_oauth", conn_type="hypersku", host=base_url, extra=json.dumps(extra))
+    hook = HyperSkuHook(conn.conn_id, transport=transport)
+    hook.__dict__["connection"] = conn
+    hook._mask_connection_secrets(conn)
+    with hook:
+        return hook.exchange_oauth2_code(code)
 
 
 def connection_json(client_id: str, refresh_token: str, base_url: str) -> str:

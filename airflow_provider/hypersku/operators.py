@@ -1,81 +1,111 @@
 """
-HyperSKU operators: create, cancel and re-address orders, fetch tracking, read products,
-stock and orders.
+HyperSKU operators: create, cancel and re-address orders, quote logistics, fetch tracking, read
+products, stock and orders. All are built on the one operator core
+(:mod:`airflow_provider.common.base_operators`); this module holds only what is HyperSKU's.
 
-Light at DAG parse time: the hook, the models and httpx are imported inside ``execute``.
+Light at DAG parse time: the hook, the models and httpx are imported inside methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowFailException
+from airflow_provider.common.base_operators import (
+    BulkCreateOperator,
+    BulkOperator,
+    PlatformOperator,
+    deprecated_alias,
+)
 
 if TYPE_CHECKING:
+    from contextlib import _GeneratorContextManager
+
     from airflow.sdk import Context
 
+    from airflow_provider.common.operators import BulkReport, ItemResult
     from airflow_provider.hypersku.hooks import HyperSkuHook
+    from airflow_provider.hypersku.models import (
+        LogisticsReponseDto,
+        OrderBaseInfo,
+        OrderResult,
+        OrdersInfoDto,
+        UpdateOrderAddressReq,
+    )
 
 LOGISTICS_CHOICES = (None, "cheapest", "fastest")
 INVENTORY_SOURCES = ("customer", "inventory")
 
 
-class HyperSkuBaseOperator(BaseOperator):
+class HyperSkuOperator(PlatformOperator):
     """
-    Shared parts of the HyperSKU operators: the hook, the concurrency, error translation.
+    Base of the HyperSKU operators: the connection and the hook.
 
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: calls in flight at once; defaults to the connection's
         ``max_concurrency`` extra (16).
     """
 
+    hook_class_path: ClassVar[str] = "airflow_provider.hypersku.hooks.HyperSkuHook"
     ui_color = "#fde8d7"
+    #: folder of :meth:`write_file` (operators that write files take it as a parameter)
+    output_path: str | None = None
 
     def __init__(
         self, *, hypersku_conn_id: str = "hypersku_default", max_concurrency: int | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(conn_id=hypersku_conn_id, max_concurrency=max_concurrency, **kwargs)
         self.hypersku_conn_id = hypersku_conn_id
-        self.max_concurrency = max_concurrency
 
-    @cached_property
-    def hook(self) -> HyperSkuHook:
-        from airflow_provider.hypersku.hooks import HyperSkuHook
+    if TYPE_CHECKING:  # the core's hook and session, typed as HyperSKU's
 
-        return HyperSkuHook(self.hypersku_conn_id)
+        @property
+        def hook(self) -> HyperSkuHook: ...
 
-    def concurrency(self) -> int:
-        return self.hook.concurrency(self.max_concurrency)
+        def session(self) -> _GeneratorContextManager[HyperSkuHook, None, None]: ...
 
-    @contextmanager
-    def fail_fast(self) -> Iterator[None]:
-        """Errors a retry cannot fix (credentials, rejected input) fail the task without retries."""
-        from airflow_provider.common.errors import BadRequestError, ConfigurationError, NotFoundError
+    def write_file(self, context: Context, prefix: str, payload: Any) -> str:
+        """Write ``payload`` as JSON to ``output_path/<prefix>_<dag>_<task>_<run>[_<map>].json``."""
+        import json
+        import re
 
-        try:
-            yield
-        except (ConfigurationError, BadRequestError, NotFoundError) as err:
-            raise AirflowFailException(str(err)) from err
+        from airflow.sdk import ObjectStoragePath
 
-    @staticmethod
-    def invalid(err: Exception) -> AirflowFailException:
-        return AirflowFailException(str(err))
+        ti = context.get("ti")
+        parts = [prefix, getattr(ti, "dag_id", None), getattr(ti, "task_id", None), context.get("run_id")]
+        map_index = getattr(ti, "map_index", -1)
+        if isinstance(map_index, int) and map_index >= 0:
+            parts.append(str(map_index))
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", "_".join(str(part) for part in parts if part)) + ".json"
+        folder = ObjectStoragePath(str(self.output_path))
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        target.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+        self.log.info("%s written to %s", prefix, target)
+        return str(target)
 
 
-class HyperSkuCreateOrdersOperator(HyperSkuBaseOperator):
+def _orders_of(raw: Any, *, need_logistics: bool) -> list[OrdersInfoDto]:
+    from airflow_provider.common.inputs import items_from
+    from airflow_provider.hypersku.models import validate_orders
+
+    return validate_orders(items_from(raw, param="orders"), need_logistics=need_logistics)
+
+
+class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersInfoDto"]):
     """
-    Create one or many HyperSKU orders, each at most once.
+    Create one or many HyperSKU orders, each at most once across task attempts.
 
-    Every order needs your own ``thirdOrderId``: a lost answer is settled by looking the order
-    up by it (with the connection's ``store_code``), a task retry or re-run finds the orders it
-    already made (a duplicate answer counts as ``existed`` only when the existing order has the
-    same SKUs and quantities; otherwise the order fails as a conflict). All orders are validated
-    before any request (missing address fields, unknown country codes, ``num <= 0``, no SKUs).
+    Every order needs your own ``thirdOrderId``. An attempt that is not the first (a retry or a
+    cleared task), or any attempt with ``lookup_first=True``, looks every order up by it
+    (``getOrdersByExternalOrderId`` with the connection's ``store_code`` extra) before sending
+    any create: found orders are ``existed``, never created twice. Without ``store_code`` such an
+    attempt fails at once naming the missing extra. A lost answer is settled by the same
+    look-up; a "duplicate" answer counts as ``existed`` only when the existing order has the
+    same SKUs and quantities (otherwise the order fails as a conflict). All orders are validated
+    before any request (missing address fields, unknown country codes, ``num <= 0``, no SKUs,
+    a ``thirdOrderId`` used twice in the batch); an empty input skips the task.
 
     Pushes to XCom ``{"counts": {...}, "results": [{key (thirdOrderId), outcome
     (created/existed/failed/unknown), id (orderId), status, error, data}], "order_ids": [...],
@@ -87,11 +117,14 @@ class HyperSkuCreateOrdersOperator(HyperSkuBaseOperator):
     :param logistics: for orders without ``logisticsId``: ``"cheapest"`` or ``"fastest"`` channel
         from ``getLogisticsSku`` per destination country; ``None`` (default) requires
         ``logisticsId`` on every order.
+    :param lookup_first: look every order up before creating any (default: on retries only).
+    :param results_path: write every order's result to this JSON-lines file (templated).
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: creates in flight at once.
     """
 
-    template_fields: Sequence[str] = ("orders",)
+    action = "HyperSKU create orders"
+    template_fields: Sequence[str] = ("orders", "results_path")
 
     def __init__(self, *, orders: Any, logistics: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,41 +132,94 @@ class HyperSkuCreateOrdersOperator(HyperSkuBaseOperator):
             raise ValueError(f"logistics must be one of {LOGISTICS_CHOICES}, not {logistics!r}")
         self.orders = orders
         self.logistics = logistics
+        self._chosen: dict[str, LogisticsReponseDto] = {}
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import finish_bulk, run_sync
-        from airflow_provider.hypersku import actions
+    def validate_items(self, raw: Any) -> list[OrdersInfoDto]:
+        return _orders_of(raw, need_logistics=self.logistics is None)
 
-        try:
-            orders = actions.validate_orders(self.orders, need_logistics=self.logistics is None)
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                actions.prime_token(hook)
-                if not hook.extra.get("store_code"):
-                    self.log.warning(
-                        "Connection %s has no store_code extra: a lost create answer cannot be "
-                        "checked and would be reported 'unknown'",
-                        self.hypersku_conn_id,
-                    )
-            self.log.info("Creating %d HyperSKU order(s)", len(orders))
-            report = run_sync(
-                actions.create_orders(hook, orders, logistics=self.logistics, concurrency=self.concurrency())
+    def item_key(self, item: OrdersInfoDto) -> str:
+        return item.third_order_id
+
+    def prepare(
+        self, hook: HyperSkuHook, items: list[OrdersInfoDto], context: Context
+    ) -> list[OrdersInfoDto]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        self.prime_token(hook)
+        if not str(hook.extra.get("store_code") or "").strip():
+            if self.looks_up_first(context):
+                raise AirflowFailException(
+                    f"{self.task_id}: connection {self.hypersku_conn_id} has no 'store_code' extra: this "
+                    "attempt must look the orders up by thirdOrderId before creating any (HyperSKU does "
+                    "not refuse a reused thirdOrderId), and cannot; nothing was sent"
+                )
+            self.log.warning(
+                "Connection %s has no store_code extra: a lost create answer cannot be checked "
+                "(the order is reported 'unknown') and a retry of this task will fail",
+                self.hypersku_conn_id,
             )
-        finally:
-            hook.close()
-        return finish_bulk(context, report, action="HyperSKU create orders")
+        if not self.logistics:
+            return items
+        choices = hook.run_async(hook.achoose_logistics(items, self.logistics, limit=self.concurrency()))
+        chosen = []
+        for order, choice in zip(items, choices, strict=True):
+            if choice is not None:
+                self._chosen[order.third_order_id] = choice
+                order = order.model_copy(update={"logistics_id": choice.logistics_id})
+            chosen.append(order)
+        return chosen
+
+    async def create(self, hook: HyperSkuHook, item: OrdersInfoDto) -> OrderBaseInfo:
+        if item.logistics_id is None:
+            from airflow_provider.common.errors import BadRequestError
+
+            raise BadRequestError(
+                hook.platform,
+                f"no {self.logistics} logistics channel to {item.shipping_address.country_code} for these SKUs",
+            )
+        return (await hook.acreate_order(item)).order_base_info
+
+    async def lookup(self, hook: HyperSkuHook, item: OrdersInfoDto) -> OrderResult | None:
+        return await hook.afind_order(item.third_order_id)
+
+    def describe(self, value: OrderBaseInfo | OrderResult) -> tuple[str | None, str | None, dict[str, Any]]:
+        """Ids, status, amount (no personal data)."""
+        from airflow_provider.hypersku.models import OrderBaseInfo
+
+        own = value.store_order_id if isinstance(value, OrderBaseInfo) else value.own_id
+        data = {"storeOrderId": own, "amount": value.amount, "currencyCode": value.currency_code}
+        data = {key: str(v) for key, v in data.items() if v not in (None, "")}
+        return value.order_id, None if value.status is None else str(value.status), data
+
+    def matches(self, item: OrdersInfoDto, value: OrderBaseInfo | OrderResult) -> bool:
+        """The order under this ``thirdOrderId`` has the same SKUs and quantities (when it lists them)."""
+        from airflow_provider.hypersku.models import OrderResult
+
+        if isinstance(value, OrderResult) and value.goods_list:
+            return value.sku_counts() == item.sku_counts()
+        return True
+
+    def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
+        for result in report.results:
+            choice = self._chosen.get(result.key)
+            if choice is not None:
+                result.data["logisticsId"] = choice.logistics_id
+                if choice.freight is not None:
+                    result.data["freight"] = str(choice.freight)
+        return super().finish(context, report)
+
+    def report_extra(self, report: BulkReport) -> dict[str, Any]:
+        present = [r for r in report.results if not r.failed and r.id]
+        return {"order_ids": [r.id for r in present], "third_order_ids": [r.key for r in present]}
 
 
-class HyperSkuLogisticsQuoteOperator(HyperSkuBaseOperator):
+class HyperSkuLogisticsQuoteOperator(HyperSkuOperator):
     """
     Quote shipping per destination with ``getLogisticsSku`` and pick a channel for every order.
 
     Orders that have no ``logisticsId`` get the cheapest (or fastest) channel that carries their
     SKUs to their country; HyperSKU is asked once per destination and SKU set. Orders are
-    validated first, as for creation.
+    validated first, as for creation; an empty input skips the task.
 
     Pushes to XCom ``{"orders": [the orders with logisticsId set], "quotes": [{countryCode,
     logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``, and each of the two
@@ -149,97 +235,140 @@ class HyperSkuLogisticsQuoteOperator(HyperSkuBaseOperator):
 
     def __init__(self, *, orders: Any, strategy: str = "cheapest", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if "{{" not in strategy:
-            self._check_strategy(strategy)
+        if "{{" not in strategy and strategy not in ("cheapest", "fastest"):
+            raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
         self.orders = orders
         self.strategy = strategy
 
-    @staticmethod
-    def _check_strategy(strategy: str) -> None:
-        if strategy not in ("cheapest", "fastest"):
-            raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
-
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import run_sync
-        from airflow_provider.hypersku import actions
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+        if self.strategy not in ("cheapest", "fastest"):
+            raise AirflowFailException(f"strategy must be 'cheapest' or 'fastest', not {self.strategy!r}")
         try:
-            self._check_strategy(self.strategy)
+            orders = _orders_of(self.orders, need_logistics=False)
         except ValueError as err:
-            raise self.invalid(err) from err
-
-        try:
-            orders = actions.validate_orders(self.orders, need_logistics=False)
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                actions.prime_token(hook)
-                quoted, quotes = run_sync(
-                    actions.quote_orders(hook, orders, strategy=self.strategy, concurrency=self.concurrency())
+            raise AirflowFailException(f"{self.task_id}: orders: {err}") from err
+        if not orders:
+            raise AirflowSkipException("orders: nothing to quote (no orders in the input)")
+        with self.session() as hook, self.fail_fast():
+            choices = hook.run_async(hook.achoose_logistics(orders, self.strategy, limit=self.concurrency()))
+        quoted: list[dict[str, Any]] = []
+        quotes: dict[tuple[str, str], dict[str, Any]] = {}
+        for order, choice in zip(orders, choices, strict=True):
+            if choice is None and order.logistics_id is None:
+                country = order.shipping_address.country_code
+                raise AirflowFailException(f"order {order.third_order_id}: no logistics channel to {country}")
+            if choice is not None:
+                order = order.model_copy(update={"logistics_id": choice.logistics_id})
+                row = quotes.setdefault(
+                    (order.shipping_address.country_code, str(choice.logistics_id)),
+                    {
+                        "countryCode": order.shipping_address.country_code,
+                        "logisticsId": choice.logistics_id,
+                        "logisticsName": choice.logistics_name,
+                        "freight": None if choice.freight is None else str(choice.freight),
+                        "currency": choice.currency,
+                        "deliveryDays": choice.delivery_days,
+                        "orders": 0,
+                    },
                 )
-        finally:
-            hook.close()
-        for quote in quotes:
+                row["orders"] += 1
+            quoted.append(order.dump())
+        for quote in quotes.values():
             self.log.info(
                 "%s: %s %s (%s %s, %s days) for %d order(s)",
-                quote["countryCode"],
-                quote["logisticsId"],
-                quote["logisticsName"],
-                quote["freight"],
+                *(quote[k] for k in ("countryCode", "logisticsId", "logisticsName", "freight")),
                 quote["currency"] or "",
                 quote["deliveryDays"],
                 quote["orders"],
             )
         # also as separate XCom keys, so ``quote.output["orders"]`` feeds the create operator
         context["ti"].xcom_push(key="orders", value=quoted)
-        context["ti"].xcom_push(key="quotes", value=quotes)
-        return {"orders": quoted, "quotes": quotes}
+        context["ti"].xcom_push(key="quotes", value=list(quotes.values()))
+        return {"orders": quoted, "quotes": list(quotes.values())}
 
 
-class HyperSkuCancelOrderOperator(HyperSkuBaseOperator):
+class HyperSkuCancelOrdersOperator(HyperSkuOperator, BulkOperator[str]):
     """
     Cancel HyperSKU orders; an order already closed or refunding counts as cancelled.
 
+    One ``getOrdersStatus`` call before (orders already closed are not sent) and one after (the
+    final statuses). An empty input skips the task.
+
     Pushes to XCom ``{"counts", "results": [{key (orderId), outcome (updated = cancelled now,
-    ok = already cancelled, failed), status}], "order_ids", ...}`` before failing on any failure.
+    ok = already cancelled, failed), status}]}`` before failing on any failure.
 
     :param order_ids: one HyperSKU ``orderId`` or a list (templated; a create report works).
+    :param results_path: write every order's result to this JSON-lines file (templated).
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: cancels in flight at once.
     """
 
-    template_fields: Sequence[str] = ("order_ids",)
+    action = "HyperSKU cancel orders"
+    items_param = "order_ids"
+    template_fields: Sequence[str] = ("order_ids", "results_path")
 
     def __init__(self, *, order_ids: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.order_ids = order_ids
+        self._before: dict[str, str] = {}
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import finish_bulk, run_sync
-        from airflow_provider.hypersku import actions
+    def validate_items(self, raw: Any) -> list[str]:
+        from airflow_provider.common.inputs import ids_from
 
+        return ids_from(raw, param="order_ids", report_key="order_ids")
+
+    def item_key(self, item: str) -> str:
+        return item
+
+    def prepare(self, hook: HyperSkuHook, items: list[str], context: Context) -> list[str]:
+        self.prime_token(hook)
+        self._before = hook.fetch_statuses(items)
+        return items
+
+    async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
+        from airflow_provider.common.errors import ApiError, AuthError, ConfigurationError
+        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.hypersku.constants import CANCELLED_STATUSES
+
+        status = self._before.get(item)
+        if status not in CANCELLED_STATUSES:
+            try:
+                await hook.acancel_order(item)
+                return ItemResult(key=item, outcome="updated", id=item)
+            except (AuthError, ConfigurationError):
+                raise
+            except ApiError:
+                # A cancel retried after a lost answer, or an order closed meanwhile, is done.
+                status = (await hook.afetch_statuses([item])).get(item)
+                if status not in CANCELLED_STATUSES:
+                    raise
+        return ItemResult(key=item, outcome="ok", id=item, status=status, data={"already": True})
+
+    async def run_items(
+        self, hook: HyperSkuHook, items: list[str], context: Context, on_result: Any
+    ) -> BulkReport:
+        from airflow_provider.common.errors import ApiError
+
+        report = await super().run_items(hook, items, context, on_result)
         try:
-            ids = actions.order_ids_of(self.order_ids)
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                actions.prime_token(hook)
-            report = run_sync(actions.cancel_orders(hook, ids, concurrency=self.concurrency()))
-        finally:
-            hook.close()
-        return finish_bulk(context, report, action="HyperSKU cancel orders")
+            after = await hook.afetch_statuses(items)
+        except ApiError as err:
+            self.log.warning("Could not read the statuses after cancelling: %s", err)
+            after = {}
+        for result in report.results:
+            result.status = after.get(result.key, result.status)
+        return report
 
 
-class HyperSkuUpdateOrderAddressOperator(HyperSkuBaseOperator):
+class HyperSkuUpdateOrderAddressesOperator(HyperSkuOperator, BulkOperator["UpdateOrderAddressReq"]):
     """
     Change the shipping address of orders not yet shipped (safe to run again).
 
     Give ``order_id`` + ``shipping_address`` for one order, or ``updates`` for many. Addresses
-    are validated (required fields, ISO country code) before any request.
+    are validated (required fields, ISO country code) before any request; an empty ``updates``
+    skips the task.
 
     Pushes to XCom ``{"counts", "results": [{key (orderId), outcome (updated/failed),
     data: {countryCode}}]}`` (no address data) before failing on any failure.
@@ -247,18 +376,17 @@ class HyperSkuUpdateOrderAddressOperator(HyperSkuBaseOperator):
     :param order_id: the HyperSKU ``orderId`` (templated).
     :param shipping_address: ``ShippingAddressDto`` fields (templated).
     :param updates: ``[{"orderId": ..., "shippingAddress": {...}}]`` (templated).
+    :param results_path: write every order's result to this JSON-lines file (templated).
     :param hypersku_conn_id: the HyperSKU connection id.
+    :param max_concurrency: updates in flight at once.
     """
 
-    template_fields: Sequence[str] = ("order_id", "shipping_address", "updates")
+    action = "HyperSKU update order addresses"
+    items_param = "updates"
+    template_fields: Sequence[str] = ("order_id", "shipping_address", "updates", "results_path")
 
     def __init__(
-        self,
-        *,
-        order_id: Any = None,
-        shipping_address: Any = None,
-        updates: Any = None,
-        **kwargs: Any,
+        self, *, order_id: Any = None, shipping_address: Any = None, updates: Any = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         if updates is None and (order_id is None or shipping_address is None):
@@ -267,28 +395,29 @@ class HyperSkuUpdateOrderAddressOperator(HyperSkuBaseOperator):
         self.shipping_address = shipping_address
         self.updates = updates
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import finish_bulk, run_sync
-        from airflow_provider.hypersku import actions
+    def validate_items(self, raw: Any) -> list[UpdateOrderAddressReq]:
+        from airflow_provider.common.inputs import items_from
+        from airflow_provider.common.models import validate_all
+        from airflow_provider.hypersku.models import UpdateOrderAddressReq
 
-        items = self.updates
-        if items is None:
-            items = [{"orderId": self.order_id, "shippingAddress": self.shipping_address}]
-        try:
-            updates = actions.validate_address_updates(items)
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                actions.prime_token(hook)
-            report = run_sync(actions.update_addresses(hook, updates, concurrency=self.concurrency()))
-        finally:
-            hook.close()
-        return finish_bulk(context, report, action="HyperSKU update order addresses")
+        if raw is None:
+            raw = [{"orderId": self.order_id, "shippingAddress": self.shipping_address}]
+        return validate_all(UpdateOrderAddressReq, items_from(raw, param="updates"), id_field="orderId")
+
+    def item_key(self, item: UpdateOrderAddressReq) -> str:
+        return item.order_id
+
+    async def run_item(self, hook: HyperSkuHook, item: UpdateOrderAddressReq) -> ItemResult:
+        from airflow_provider.common.operators import ItemResult
+
+        await hook.aupdate_order_address(item.order_id, item.shipping_address)
+        country = item.shipping_address.country_code
+        return ItemResult(
+            key=item.order_id, outcome="updated", id=item.order_id, data={"countryCode": country}
+        )
 
 
-class HyperSkuGetTrackingOperator(HyperSkuBaseOperator):
+class HyperSkuGetTrackingOperator(HyperSkuOperator, BulkOperator[str]):
     """
     Fetch the international tracking of many orders with bounded concurrency.
 
@@ -296,8 +425,8 @@ class HyperSkuGetTrackingOperator(HyperSkuBaseOperator):
     ``output_path`` the XCom report carries, per order, the tracking number, carrier, event
     count, the last event and the latest ``events_in_xcom`` events (compact). With
     ``output_path`` the full histories go to a JSON file in that folder (any
-    ``ObjectStoragePath`` URL: a local path, ``s3://...``) and XCom carries its path in
-    ``file`` plus the compact summary without the event lists.
+    ``ObjectStoragePath`` URL: a local path, ``s3://...``) and XCom carries its path under
+    ``file`` plus the compact summary without the event lists. An empty input skips the task.
 
     Pushes to XCom ``{"counts", "results": [{key (storeOrderId), outcome (ok/failed), status
     (tracked/no_tracking), data: {trackingNumber, carrier, eventCount, lastEvent, events}}],
@@ -306,11 +435,14 @@ class HyperSkuGetTrackingOperator(HyperSkuBaseOperator):
     :param store_order_ids: one ``thirdOrderId`` or a list (templated; a create report works).
     :param output_path: folder for the full histories (templated).
     :param events_in_xcom: latest events per order kept in XCom when there is no file.
+    :param results_path: write every order's result to this JSON-lines file (templated).
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: tracking calls in flight at once.
     """
 
-    template_fields: Sequence[str] = ("store_order_ids", "output_path")
+    action = "HyperSKU tracking"
+    items_param = "store_order_ids"
+    template_fields: Sequence[str] = ("store_order_ids", "output_path", "results_path")
 
     def __init__(
         self, *, store_order_ids: Any, output_path: str | None = None, events_in_xcom: int = 10, **kwargs: Any
@@ -319,46 +451,51 @@ class HyperSkuGetTrackingOperator(HyperSkuBaseOperator):
         self.store_order_ids = store_order_ids
         self.output_path = output_path
         self.events_in_xcom = events_in_xcom
+        self._histories: dict[str, Any] = {}
+        self._file: str | None = None
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import finish_bulk, run_sync
-        from airflow_provider.hypersku import actions
+    def validate_items(self, raw: Any) -> list[str]:
+        from airflow_provider.common.inputs import ids_from
 
-        try:
-            ids = actions.order_ids_of(
-                self.store_order_ids, what="store_order_ids", report_key="third_order_ids"
-            )
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                actions.prime_token(hook)
-            report, histories = run_sync(
-                actions.track_orders(
-                    hook,
-                    ids,
-                    concurrency=self.concurrency(),
-                    events_in_xcom=0 if self.output_path else self.events_in_xcom,
-                )
-            )
-        finally:
-            hook.close()
+        return ids_from(raw, param="store_order_ids", report_field="key", report_key="third_order_ids")
+
+    def item_key(self, item: str) -> str:
+        return item
+
+    async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
+        from airflow_provider.common.operators import ItemResult
+
+        info = await hook.aget_international_logistics(item)
+        events = info.sorted_tracks()
+        self._histories[item] = info.model_dump(mode="json", by_alias=True)
+        data: dict[str, Any] = {
+            "trackingNumber": info.tracking_number,
+            "carrier": info.express_delivery,
+            "eventCount": len(events),
+        }
+        if events:
+            data["lastEvent"] = events[-1].compact()
+        if self.events_in_xcom > 0 and not self.output_path:
+            data["events"] = [event.compact() for event in events[-self.events_in_xcom :]]
+        tracked = bool(info.tracking_number or events)
+        return ItemResult(key=item, outcome="ok", status="tracked" if tracked else "no_tracking", data=data)
+
+    def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
         if self.output_path:
-            report.file = actions.write_json(
-                self.output_path, actions.file_name("hypersku_tracking", context), histories
-            )
-            self.log.info("Tracking histories of %d order(s) written to %s", len(histories), report.file)
-        return finish_bulk(context, report, action="HyperSKU tracking")
+            self._file = self.write_file(context, "hypersku_tracking", self._histories)
+        return super().finish(context, report)
+
+    def report_extra(self, report: BulkReport) -> dict[str, Any]:
+        return {"file": self._file}
 
 
-class HyperSkuListProductsOperator(HyperSkuBaseOperator):
+class HyperSkuListProductsOperator(HyperSkuOperator):
     """
     Read the whole product catalogue (or your private products), page after page.
 
     Pushes to XCom ``{"count", "sku_ids": [...], "products": [{productId, title, skus:
     [{skuId, price, attributes}]}], "file"}``; with ``output_path`` the full products go to a
-    JSON file and ``products`` is left out of XCom.
+    JSON file (its path under ``file``) and ``products`` is left out of XCom.
 
     :param keyword: search keyword (templated).
     :param private: read ``getPrivateProduct`` (your sourced products) instead of ``getProductInfo``.
@@ -385,48 +522,25 @@ class HyperSkuListProductsOperator(HyperSkuBaseOperator):
         self.page_size = page_size
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.hypersku import actions
-
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                products = hook.list_products(
-                    keyword=self.keyword or None, private=self.private, limit=self.page_size
-                )
-        finally:
-            hook.close()
+        with self.session() as hook, self.fail_fast():
+            products = hook.list_products(
+                keyword=self.keyword or None, private=self.private, limit=self.page_size
+            )
         payload: dict[str, Any] = {
             "count": len(products),
             "sku_ids": [sku.sku_id for product in products for sku in product.skus],
             "file": None,
         }
         if self.output_path:
-            payload["file"] = actions.write_json(
-                self.output_path,
-                actions.file_name("hypersku_products", context),
-                [p.model_dump(mode="json", by_alias=True) for p in products],
-            )
+            full = [p.model_dump(mode="json", by_alias=True) for p in products]
+            payload["file"] = self.write_file(context, "hypersku_products", full)
         else:
-            payload["products"] = [
-                {
-                    "productId": p.product_id,
-                    "title": p.title,
-                    "skus": [
-                        {
-                            "skuId": s.sku_id,
-                            "price": None if s.price is None else str(s.price),
-                            "attributes": s.attribute_text(),
-                        }
-                        for s in p.skus
-                    ],
-                }
-                for p in products
-            ]
+            payload["products"] = [product.compact() for product in products]
         self.log.info("Read %d HyperSKU product(s), %d SKU(s)", payload["count"], len(payload["sku_ids"]))
         return payload
 
 
-class HyperSkuGetInventoryOperator(HyperSkuBaseOperator):
+class HyperSkuGetInventoryOperator(HyperSkuOperator):
     """
     Read stock levels per SKU and warehouse.
 
@@ -436,7 +550,7 @@ class HyperSkuGetInventoryOperator(HyperSkuBaseOperator):
 
     Pushes to XCom ``{"count", "rows": [{skuId, available, locked, warehouseName}],
     "available": {skuId: total available}, "file"}``; with ``output_path`` the rows go to a JSON
-    file instead of XCom (``available`` stays).
+    file (its path under ``file``) instead of XCom (``available`` stays).
 
     :param sku_ids: only these SKUs (templated); all when omitted.
     :param source: ``customer`` or ``inventory``.
@@ -447,12 +561,7 @@ class HyperSkuGetInventoryOperator(HyperSkuBaseOperator):
     template_fields: Sequence[str] = ("sku_ids", "output_path")
 
     def __init__(
-        self,
-        *,
-        sku_ids: Any = None,
-        source: str = "customer",
-        output_path: str | None = None,
-        **kwargs: Any,
+        self, *, sku_ids: Any = None, source: str = "customer", output_path: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         if source not in INVENTORY_SOURCES:
@@ -462,37 +571,50 @@ class HyperSkuGetInventoryOperator(HyperSkuBaseOperator):
         self.output_path = output_path
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.operators import run_sync
-        from airflow_provider.hypersku import actions
+        from airflow_provider.common.inputs import ids_from
 
-        try:
-            skus = actions.order_ids_of(self.sku_ids, what="sku_ids") if self.sku_ids else None
-        except ValueError as err:
-            raise self.invalid(err) from err
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                rows = run_sync(
-                    actions.read_inventory(hook, self.source, skus, concurrency=self.concurrency())
-                )
-        finally:
-            hook.close()
+        with self.fail_fast():
+            skus = ids_from(self.sku_ids, param="sku_ids")
+        with self.session() as hook, self.fail_fast():
+            rows = hook.run_async(self._read(hook, skus))
         available: dict[str, int] = {}
         for row in rows:
             if row["skuId"]:
                 available[row["skuId"]] = available.get(row["skuId"], 0) + int(row["available"] or 0)
         payload: dict[str, Any] = {"count": len(rows), "available": available, "file": None}
         if self.output_path:
-            payload["file"] = actions.write_json(
-                self.output_path, actions.file_name("hypersku_inventory", context), rows
-            )
+            payload["file"] = self.write_file(context, "hypersku_inventory", rows)
         else:
             payload["rows"] = rows
         self.log.info("Read %d HyperSKU stock row(s) for %d SKU(s)", len(rows), len(available))
         return payload
 
+    async def _read(self, hook: HyperSkuHook, skus: list[str]) -> list[dict[str, Any]]:
+        """Stock rows ``{skuId, available, locked, warehouseName}`` of ``skus`` (all when empty)."""
+        rows: list[Any]
+        if self.source == "customer":
+            rows = [r for r in await hook.aget_customer_inventory_info() if not skus or r.sku_id in skus]
+        elif not skus:
+            rows = await hook.alist_inventory()
+        else:
 
-class HyperSkuListOrdersOperator(HyperSkuBaseOperator):
+            async def walk(sku_id: str) -> list[Any]:
+                return [r for r in await hook.alist_inventory(sku_id=sku_id) if r.sku_id in (None, sku_id)]
+
+            walks = await hook.gather_limited(skus, walk, limit=self.concurrency())
+            rows = [row for found in walks for row in found]
+        return [
+            {
+                "skuId": r.sku_id,
+                "available": r.available,
+                "locked": r.locked,
+                "warehouseName": r.warehouse_name,
+            }
+            for r in rows
+        ]
+
+
+class HyperSkuListOrdersOperator(HyperSkuOperator):
     """
     List orders (``getOrderInfos``), optionally by status and creation time, page after page.
 
@@ -500,7 +622,8 @@ class HyperSkuListOrdersOperator(HyperSkuBaseOperator):
     HyperSKU's +08:00 ``yyyy-MM-dd HH:mm:ss``.
 
     Pushes to XCom ``{"count", "orders": [{orderId, storeOrderId, status}], "file"}``; with
-    ``output_path`` the full orders go to a JSON file and ``orders`` is left out.
+    ``output_path`` the full orders go to a JSON file (its path under ``file``) and ``orders``
+    is left out.
 
     :param status: only orders in this status code (templated).
     :param start_time: created at or after (templated).
@@ -526,26 +649,31 @@ class HyperSkuListOrdersOperator(HyperSkuBaseOperator):
         self.end_time = end_time
         self.output_path = output_path
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.hypersku import actions
+    @staticmethod
+    def as_time(value: Any) -> datetime | str | None:
+        """A datetime, an ISO string (read as a datetime) or a string HyperSKU's form already."""
+        if value in (None, ""):
+            return None
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            return value
+        raise ValueError(f"expected a datetime or an ISO time string, got {value!r}")
 
-        hook = self.hook
-        try:
-            with self.fail_fast():
-                orders = hook.list_order_infos(
-                    status=self.status if self.status not in (None, "") else None,
-                    start_time=_as_time(self.start_time),
-                    end_time=_as_time(self.end_time),
-                )
-        finally:
-            hook.close()
+    def execute(self, context: Context) -> dict[str, Any]:
+        with self.session() as hook, self.fail_fast():
+            orders = hook.list_order_infos(
+                status=self.status if self.status not in (None, "") else None,
+                start_time=self.as_time(self.start_time),
+                end_time=self.as_time(self.end_time),
+            )
         payload: dict[str, Any] = {"count": len(orders), "file": None}
         if self.output_path:
-            payload["file"] = actions.write_json(
-                self.output_path,
-                actions.file_name("hypersku_orders", context),
-                [o.model_dump(mode="json", by_alias=True) for o in orders],
-            )
+            full = [o.model_dump(mode="json", by_alias=True) for o in orders]
+            payload["file"] = self.write_file(context, "hypersku_orders", full)
         else:
             payload["orders"] = [
                 {"orderId": o.order_id, "storeOrderId": o.own_id, "status": o.status} for o in orders
@@ -554,14 +682,9 @@ class HyperSkuListOrdersOperator(HyperSkuBaseOperator):
         return payload
 
 
-def _as_time(value: Any) -> datetime | str | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        return value
-    raise AirflowFailException(f"expected a datetime or an ISO time string, got {value!r}")
+HyperSkuCancelOrderOperator = deprecated_alias(HyperSkuCancelOrdersOperator, "HyperSkuCancelOrderOperator")
+HyperSkuUpdateOrderAddressOperator = deprecated_alias(
+    HyperSkuUpdateOrderAddressesOperator, "HyperSkuUpdateOrderAddressOperator"
+)
+#: the former base class's name
+HyperSkuBaseOperator = HyperSkuOperator

@@ -23,7 +23,7 @@ class HyperSkuOrderStatusSensor(StatusSensor):
     Pushes ``{orderId: status}`` of every order to XCom when done.
 
     :param order_ids: one HyperSKU ``orderId`` or a list (templated; a create operator's XCom
-        report works too: its ``order_ids`` are used).
+        report works too: the ``orderId`` of every order created or found).
     :param hypersku_conn_id: the HyperSKU connection id.
     :param success_statuses: statuses that count as done; default ``{4, 5}`` (shipped or delivered).
     :param failure_statuses: statuses that fail the task at once; default ``{6, 7, 10, 11}``
@@ -55,12 +55,6 @@ class HyperSkuOrderStatusSensor(StatusSensor):
             **kwargs,
         )
         self.hypersku_conn_id = hypersku_conn_id
-
-    def ids(self) -> list[str]:
-        """The order ids, also read from a create operator's XCom report."""
-        if isinstance(self.order_ids, dict):
-            self.order_ids = self.order_ids.get("order_ids") or []
-        return super().ids()
 
     def execute(self, context: Context) -> Any:
         try:

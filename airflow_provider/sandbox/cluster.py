@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-import json
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider.common.sandbox import Faults, RunningServer, SandboxBackend, SandboxClock, start_server
-
-#: platform -> (display name, default conn id)
-PLATFORMS: dict[str, tuple[str, str]] = {
-    "hypersku": ("HyperSKU", "hypersku_default"),
-    "supership": ("SuperShip", "supership_default"),
-    "chao8": ("超8 (Chao8)", "chao8_default"),
-    "hishopping": ("HiShopping", "hishopping_default"),
-}
+from airflow_provider.sandbox.connections import env_vars
+from airflow_provider.sandbox.kit import (
+    DuplicateIds,
+    Faults,
+    RunningServer,
+    SandboxBackend,
+    SandboxClock,
+    start_server,
+)
+from airflow_provider.sandbox.registry import load_simulator, simulated_platforms
 
 
 @dataclass
@@ -34,17 +32,12 @@ class SandboxCluster:
 
     def env(self) -> dict[str, str]:
         """``AIRFLOW_CONN_*`` variables (JSON) for every platform's default connection."""
-        return {
-            f"AIRFLOW_CONN_{PLATFORMS[p][1].upper()}": json.dumps(conn, ensure_ascii=False)
-            for p, conn in self.connections.items()
-        }
+        return env_vars(self.connections)
 
-    def cli_lines(self) -> list[str]:
-        """``airflow connections add`` commands registering the same connections in the DB."""
-        return [
-            f"airflow connections add {PLATFORMS[p][1]} --conn-json {shlex.quote(json.dumps(conn, ensure_ascii=False))}"
-            for p, conn in self.connections.items()
-        ]
+    def set_duplicate_ids(self, mode: DuplicateIds) -> None:
+        """Every simulator answers a reused caller id with ``mode`` from now on."""
+        for backend in self.backends.values():
+            backend.set_duplicate_ids(mode)
 
     def stop(self) -> None:
         for server in self.servers.values():
@@ -57,27 +50,34 @@ def start_cluster(
     platforms: list[str] | None = None,
     speed: float = 60.0,
     faults: dict[str, Any] | None = None,
+    duplicate_ids: DuplicateIds | None = None,
     host: str = "127.0.0.1",
     ports: dict[str, int] | None = None,
     log_level: str = "warning",
 ) -> SandboxCluster:
     """
-    Serve the chosen simulators (all by default) on loopback, sharing one lifecycle clock.
+    Serve the chosen simulators (all registered ones by default) on loopback, sharing one clock.
 
     :param speed: simulated seconds per real second.
     :param faults: :class:`Faults` settings applied to every simulator.
+    :param duplicate_ids: ``refuse`` or ``accept`` for every simulator (each platform's
+        documented default if omitted).
     :param ports: fixed ports per platform (a free port otherwise).
     """
     clock = SandboxClock(speed=speed)
     cluster = SandboxCluster(clock=clock)
     try:
-        for platform in platforms or list(PLATFORMS):
-            module = importlib.import_module(f"airflow_provider.{platform}.sandbox")
-            app = module.create_app(clock=clock, faults=Faults(**(faults or {})))
-            server = start_server(app, host=host, port=(ports or {}).get(platform, 0), log_level=log_level)
-            cluster.servers[platform] = server
-            cluster.backends[platform] = app.state.backend
-            cluster.connections[platform] = module.sandbox_connection(server.url)
+        for name in platforms or [p.name for p in simulated_platforms()]:
+            simulator = load_simulator(name)
+            backend = simulator.new_backend(
+                clock=clock, faults=Faults(**(faults or {})), duplicate_ids=duplicate_ids
+            )
+            server = start_server(
+                simulator.create_app(backend), host=host, port=(ports or {}).get(name, 0), log_level=log_level
+            )
+            cluster.servers[name] = server
+            cluster.backends[name] = backend
+            cluster.connections[name] = simulator.connection(server.url)
     except BaseException:
         cluster.stop()
         raise

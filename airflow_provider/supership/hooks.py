@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar, Literal, TypeVar
 from urllib.parse import urlencode
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from airflow_provider.common.auth import Token
 from airflow_provider.common.errors import (
@@ -38,7 +39,7 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransientError,
 )
-from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.hooks import ApiCall, ApiHook
 from airflow_provider.common.retry import parse_retry_after
 from airflow_provider.supership import areas as place_names
 from airflow_provider.supership.models import (
@@ -69,6 +70,7 @@ from airflow_provider.supership.models import (
 ModelT = TypeVar("ModelT", bound=BaseModel)
 LookupBy = Literal["code", "soc"]
 AuthMode = Literal["token", "password"]
+AreaLevel = Literal["provinces", "districts", "communes"]
 
 #: the print page of shipping labels (a browser page; the token in its query is a credential)
 PRINT_URL = "https://khachhang.supership.vn/orders/awb"
@@ -77,6 +79,14 @@ _UNAUTHENTICATED = ("unauthenticated", "unauthorized")
 _NOT_FOUND = ("not found", "không tìm thấy", "không tồn tại", "khong tim thay")
 _EXISTS = ("taken", "exist", "tồn tại", "trùng", "duplicate")
 _ABSENT = ("không tồn tại", "not exist", "does not exist", "doesn't exist", "không tìm thấy", "not found")
+
+
+#: areas endpoint -> (query parameter naming the parent area's code, answer model)
+_AREA_LEVELS: dict[str, tuple[str | None, type[BaseModel]]] = {
+    "provinces": (None, Province),
+    "districts": ("province", District),
+    "communes": ("district", Commune),
+}
 
 
 @dataclass
@@ -100,7 +110,7 @@ class SuperShipHook(ApiHook):
 
     Connection: ``password`` holds the personal access token (extra ``auth_mode: token``), or
     ``login`` = shop e-mail, ``password`` = password and extras ``client_id``,
-    ``client_secret``, ``partner`` (``auth_mode: password``). ``host`` is empty for production
+    ``client_secret``, ``partner_secret`` (``auth_mode: password``). ``host`` is empty for production
     or the base URL of another deployment (the sandbox). Optional extras: ``timeout``,
     ``verify``, ``proxy``, ``max_concurrency``, ``endpoints`` (path overrides), ``print_url``
     (label print page).
@@ -135,14 +145,13 @@ class SuperShipHook(ApiHook):
         "webhooks": "/v1/partner/webhooks",
         "create_webhook": "/v1/partner/webhooks/create",
     }
-    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner")
+    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner_secret", "partner")
+    extra_aliases: ClassVar[Mapping[str, str]] = {"partner_secret": "partner"}
     default_token_ttl: ClassVar[float] = 86400.0
 
     def __init__(self, supership_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(supership_conn_id, **kwargs)
-        self._provinces: list[Province] | None = None
-        self._districts: dict[str, list[District]] = {}
-        self._communes: dict[str, list[Commune]] = {}
+        self._area_cache: dict[tuple[str, str], list[Any]] = {}
 
     # ----------------------------------------------------------------- auth
     @property
@@ -194,14 +203,14 @@ class SuperShipHook(ApiHook):
             "client_secret": extra.get("client_secret"),
             "username": conn.login,
             "password": conn.password,
-            "partner": extra.get("partner"),
+            "partner": extra.get("partner_secret"),
         }
         where = {
             "client_id": "extra client_id",
             "client_secret": "extra client_secret",
             "username": "login (shop e-mail)",
             "password": "password",
-            "partner": "extra partner",
+            "partner": "extra partner_secret",
         }
         missing = [where[name] for name, value in values.items() if not str(value or "").strip()]
         if missing:
@@ -214,24 +223,27 @@ class SuperShipHook(ApiHook):
         """Log in (password grant); in token mode the personal token is returned without a call."""
         if self.auth_mode == "token":
             return Token(value=self._personal_token())
-        body = self.login_request().dump()
+        login = self.login_call()
         try:
-            data = self.request("POST", self.endpoint("login"), json=body, auth=False, idempotent=True)
+            # the one call sent without a token (ApiCall has no ``auth`` flag): request + its parse
+            data = self.request(login.method, login.path, json=login.json, auth=False, idempotent=True)
         except (AuthError, BadRequestError, NotFoundError) as err:
             raise ConfigurationError(
                 self.platform,
                 f"login refused ({err.message}): check the connection's e-mail, password, "
-                "client_id, client_secret and partner",
+                "client_id, client_secret and partner_secret",
                 http_status=err.http_status,
                 trace_id=err.trace_id,
             ) from err
-        try:
-            result = LoginResult.model_validate(data)
-        except ValidationError as err:
-            raise ResponseError(self.platform, "login answer carries no access_token") from err
+        result = self._parse_answer(login, data)
         extra = {"refresh_token": result.refresh_token} if result.refresh_token else {}
         ttl = float(result.expires_in) if result.expires_in else self.default_token_ttl
         return Token.with_ttl(result.access_token, ttl, extra=extra)
+
+    def login_call(self) -> ApiCall[LoginResult]:
+        """``POST /v1/partner/auth/login`` (password grant; sent without a token)."""
+        body = self.login_request().dump()
+        return ApiCall("POST", self.endpoint("login"), LoginResult.model_validate, json=body, idempotent=True)
 
     def auth_headers(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
@@ -245,7 +257,7 @@ class SuperShipHook(ApiHook):
 
     # ----------------------------------------------------------------- envelope
     def triage_status(self, response: httpx.Response) -> None:
-        """429 and 5xx are retried; the vendor's message is kept in the error."""
+        """429 and 5xx are retried (``Retry-After`` honoured on both); the vendor's message is kept."""
         status = response.status_code
         if status != 429 and status < 500:
             return
@@ -263,6 +275,7 @@ class SuperShipHook(ApiHook):
             self.platform,
             f"server error (HTTP {status}){suffix}",
             http_status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
             trace_id=_trace_id(response),
         )
 
@@ -290,11 +303,17 @@ class SuperShipHook(ApiHook):
         raise self.error_for(status, message, body.get("errors"), response)
 
     def error_for(self, status: int, message: str, errors: Any, response: httpx.Response) -> ApiError:
-        """The error kind of an Error answer, by HTTP status (SuperShip publishes no code table)."""
+        """
+        The error kind of an Error answer, by HTTP status (SuperShip publishes no code table).
+
+        Two endpoints say more: a refused create whose message says the order exists is a
+        :class:`DuplicateError`; "not found" from order info names the code or soc asked for.
+        """
         detail = _errors_text(errors)
         text = f"{message} ({detail})" if detail and detail not in message else message
         kwargs: dict[str, Any] = {"http_status": status, "trace_id": _trace_id(response), "details": errors}
         lowered = f"{message} {detail}".lower()
+        path, query = _request_of(response)
         if status == 401 or (status < 300 and any(w in message.lower() for w in _UNAUTHENTICATED)):
             if self.auth_mode == "token":
                 return ConfigurationError(
@@ -309,11 +328,16 @@ class SuperShipHook(ApiHook):
         if status != 404 and _soc_exists(message, errors):
             return DuplicateError(self.platform, text, **kwargs)
         if status == 404 or (status < 300 and any(w in lowered for w in _NOT_FOUND)):
+            if path.endswith(self.endpoint("order_info")) and "code" in query:
+                what = "soc" if query.get("type") == "2" else "order code"
+                text = f"no order with {what} {query['code']!r} ({text})"
             return NotFoundError(self.platform, text, **kwargs)
         if status == 429:
             return RateLimitError(self.platform, text, **kwargs)
         if status >= 500:
             return TransientError(self.platform, text, **kwargs)
+        if path.endswith(self.endpoint("create_order")) and _says_exists(lowered):
+            return DuplicateError(self.platform, text, **kwargs)
         return BadRequestError(self.platform, text, **kwargs)
 
     def probe(self) -> str:
@@ -321,46 +345,44 @@ class SuperShipHook(ApiHook):
         return f"{len(warehouses)} warehouse(s) visible"
 
     # ----------------------------------------------------------------- areas
+    def _area_call(self, level: AreaLevel, parent: str | None = None) -> ApiCall[list[Any]]:
+        """``GET /v1/partner/areas/<level>``, of a parent area's CODE for districts and communes."""
+        param, model = _AREA_LEVELS[level]
+        params = {param: str(parent)} if param else None
+        return ApiCall("GET", self.endpoint(level), partial(_many, model), params=params)
+
+    def _areas(self, level: AreaLevel, parent: str | None = None) -> list[Any]:
+        key = (level, str(parent or ""))
+        if key not in self._area_cache:
+            self._area_cache[key] = self.call(self._area_call(level, parent))
+        return self._area_cache[key]
+
+    async def _aareas(self, level: AreaLevel, parent: str | None = None) -> list[Any]:
+        key = (level, str(parent or ""))
+        if key not in self._area_cache:
+            self._area_cache[key] = await self.acall(self._area_call(level, parent))
+        return self._area_cache[key]
+
     def get_provinces(self) -> list[Province]:
         """Provinces/cities SuperShip serves (cached for the life of the hook)."""
-        if self._provinces is None:
-            self._provinces = _many(Province, self.request("GET", self.endpoint("provinces")))
-        return self._provinces
+        return self._areas("provinces")
 
     async def aget_provinces(self) -> list[Province]:
-        if self._provinces is None:
-            self._provinces = _many(Province, await self.arequest("GET", self.endpoint("provinces")))
-        return self._provinces
+        return await self._aareas("provinces")
 
     def get_districts(self, province_code: str) -> list[District]:
         """Districts of a province, by the province's CODE (``79``); cached."""
-        code = str(province_code)
-        if code not in self._districts:
-            data = self.request("GET", self.endpoint("districts"), params={"province": code})
-            self._districts[code] = _many(District, data)
-        return self._districts[code]
+        return self._areas("districts", province_code)
 
     async def aget_districts(self, province_code: str) -> list[District]:
-        code = str(province_code)
-        if code not in self._districts:
-            data = await self.arequest("GET", self.endpoint("districts"), params={"province": code})
-            self._districts[code] = _many(District, data)
-        return self._districts[code]
+        return await self._aareas("districts", province_code)
 
     def get_communes(self, district_code: str) -> list[Commune]:
         """Communes/wards of a district, by the district's CODE (``767``); cached."""
-        code = str(district_code)
-        if code not in self._communes:
-            data = self.request("GET", self.endpoint("communes"), params={"district": code})
-            self._communes[code] = _many(Commune, data)
-        return self._communes[code]
+        return self._areas("communes", district_code)
 
     async def aget_communes(self, district_code: str) -> list[Commune]:
-        code = str(district_code)
-        if code not in self._communes:
-            data = await self.arequest("GET", self.endpoint("communes"), params={"district": code})
-            self._communes[code] = _many(Commune, data)
-        return self._communes[code]
+        return await self._aareas("communes", district_code)
 
     def check_place(
         self,
@@ -441,6 +463,95 @@ class SuperShipHook(ApiHook):
         check.problems.append((field_name, f"unknown {level} {name!r}{where}; {hint}"))
         return None
 
+    # ----------------------------------------------------------------- the calls, each described once
+    def fee_quote_call(
+        self, quote: FeeQuoteRequest | Mapping[str, Any], method: Literal["GET", "POST"] = "GET"
+    ) -> ApiCall[list[FeeQuote]]:
+        """``GET /v1/partner/orders/price?<query>``; ``POST`` also sends the query as the JSON body
+        (SuperShip's PHP SDK). Pricing changes nothing: safe to resend."""
+        params = _model(FeeQuoteRequest, quote).dump()
+        body = params if method == "POST" else None
+        return ApiCall(
+            method,
+            self.endpoint("price"),
+            partial(_many, FeeQuote),
+            json=body,
+            params=params,
+            idempotent=True,
+        )
+
+    def create_order_call(self, order: OrderCreateRequest | Mapping[str, Any]) -> ApiCall[CreatedOrder]:
+        """``POST /v1/partner/orders/add``, sent once: a lost answer raises TransportError or
+        TransientError and the caller looks the order up by ``soc`` before any retry. A refusal
+        saying the order exists is a :class:`DuplicateError` (see :meth:`error_for`)."""
+        body = _model(OrderCreateRequest, order).dump()
+        return ApiCall(
+            "POST", self.endpoint("create_order"), CreatedOrder.model_validate, json=body, idempotent=False
+        )
+
+    def order_info_call(self, code: str, lookup_by: LookupBy = "code") -> ApiCall[OrderInfo]:
+        """``GET /v1/partner/orders/info?code=..&type=1`` (SuperShip code) or ``type=2`` (your soc)."""
+        return ApiCall(
+            "GET", self.endpoint("order_info"), OrderInfo.model_validate, params=_info_params(code, lookup_by)
+        )
+
+    def statuses_call(self) -> ApiCall[list[OrderStatus]]:
+        """``GET /v1/partner/orders/status``."""
+        return ApiCall("GET", self.endpoint("statuses"), partial(_many, OrderStatus))
+
+    def cancel_call(self, code: str) -> ApiCall[CancelResult]:
+        """``POST /v1/partner/orders/cancel`` ``{code}``; safe to resend."""
+        body = CancelRequest(code=code).dump()
+        return ApiCall(
+            "POST", self.endpoint("cancel"), CancelResult.model_validate, json=body, idempotent=True
+        )
+
+    def label_token_call(self, codes: Iterable[str]) -> ApiCall[str]:
+        """``POST /v1/partner/orders/token`` ``{code: [codes]}`` -> the print token."""
+        body = LabelTokenRequest(code=list(codes)).dump()
+        return ApiCall("POST", self.endpoint("label_token"), _label_token, json=body, idempotent=True)
+
+    def warehouses_call(self) -> ApiCall[list[Warehouse]]:
+        """``GET /v1/partner/warehouses``."""
+        return ApiCall("GET", self.endpoint("warehouses"), partial(_many, Warehouse))
+
+    def create_warehouse_call(
+        self, warehouse: WarehouseCreateRequest | Mapping[str, Any]
+    ) -> ApiCall[Warehouse]:
+        """``POST /v1/partner/warehouses/create`` (places are names); sent once."""
+        body = _model(WarehouseCreateRequest, warehouse).dump()
+        return ApiCall(
+            "POST", self.endpoint("create_warehouse"), Warehouse.model_validate, json=body, idempotent=False
+        )
+
+    def update_warehouse_call(
+        self, update: WarehouseUpdateRequest | Mapping[str, Any]
+    ) -> ApiCall[WarehouseUpdate]:
+        """``POST /v1/partner/warehouses/update`` ``{code, name, phone, contact}`` (PHP SDK)."""
+        body = _model(WarehouseUpdateRequest, update).dump()
+        return ApiCall(
+            "POST",
+            self.endpoint("update_warehouse"),
+            WarehouseUpdate.model_validate,
+            json=body,
+            idempotent=True,
+        )
+
+    def webhook_call(self) -> ApiCall[Webhook | None]:
+        """``GET /v1/partner/webhooks``: the registered webhook or ``None``."""
+        return ApiCall("GET", self.endpoint("webhooks"), _webhook)
+
+    def register_webhook_call(self, url: str) -> ApiCall[Webhook]:
+        """``POST /v1/partner/webhooks/create`` ``{url}`` (replaces the URL: safe to resend)."""
+        body = WebhookCreateRequest(url=url).dump()
+        return ApiCall(
+            "POST",
+            self.endpoint("create_webhook"),
+            lambda data: _webhook(data) or Webhook(url=url),
+            json=body,
+            idempotent=True,
+        )
+
     # ----------------------------------------------------------------- fee quote
     def get_fee_quotes(
         self, quote: FeeQuoteRequest | Mapping[str, Any], *, method: Literal["GET", "POST"] = "GET"
@@ -451,49 +562,20 @@ class SuperShipHook(ApiHook):
         :param quote: sender/receiver province and district NAMES, ``weight`` (g), ``value`` (VND).
         :param method: ``POST`` sends the query and the same JSON body, as SuperShip's PHP SDK does.
         """
-        params = _model(FeeQuoteRequest, quote).dump()
-        data = self.request(
-            method,
-            self.endpoint("price"),
-            params=params,
-            json=params if method == "POST" else None,
-            idempotent=True,
-        )
-        return _many(FeeQuote, data)
+        return self.call(self.fee_quote_call(quote, method))
 
     async def aget_fee_quotes(
         self, quote: FeeQuoteRequest | Mapping[str, Any], *, method: Literal["GET", "POST"] = "GET"
     ) -> list[FeeQuote]:
-        params = _model(FeeQuoteRequest, quote).dump()
-        data = await self.arequest(
-            method,
-            self.endpoint("price"),
-            params=params,
-            json=params if method == "POST" else None,
-            idempotent=True,
-        )
-        return _many(FeeQuote, data)
+        return await self.acall(self.fee_quote_call(quote, method))
 
     # ----------------------------------------------------------------- orders
     def create_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> CreatedOrder:
-        """
-        Create one order (``POST /v1/partner/orders/add``), sent once: a lost answer raises
-        TransportError/TransientError and the caller looks the order up by ``soc`` before any retry.
-        """
-        body = _model(OrderCreateRequest, order).dump()
-        try:
-            data = self.request("POST", self.endpoint("create_order"), json=body, idempotent=False)
-        except BadRequestError as err:
-            raise _as_duplicate(err) from err
-        return _one(CreatedOrder, data, self.platform)
+        """Create one order (``POST /v1/partner/orders/add``), sent once (see :meth:`create_order_call`)."""
+        return self.call(self.create_order_call(order))
 
     async def acreate_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> CreatedOrder:
-        body = _model(OrderCreateRequest, order).dump()
-        try:
-            data = await self.arequest("POST", self.endpoint("create_order"), json=body, idempotent=False)
-        except BadRequestError as err:
-            raise _as_duplicate(err) from err
-        return _one(CreatedOrder, data, self.platform)
+        return await self.acall(self.create_order_call(order))
 
     def get_order(self, code: str, *, lookup_by: LookupBy = "code") -> OrderInfo:
         """
@@ -502,20 +584,10 @@ class SuperShipHook(ApiHook):
         :param code: SuperShip's order code, or your ``soc`` with ``lookup_by="soc"`` (``type=2``).
         :raises NotFoundError: no such order.
         """
-        try:
-            data = self.request("GET", self.endpoint("order_info"), params=_info_params(code, lookup_by))
-        except NotFoundError as err:
-            raise _not_found(err, code, lookup_by) from err
-        return _one(OrderInfo, data, self.platform)
+        return self.call(self.order_info_call(code, lookup_by))
 
     async def aget_order(self, code: str, *, lookup_by: LookupBy = "code") -> OrderInfo:
-        try:
-            data = await self.arequest(
-                "GET", self.endpoint("order_info"), params=_info_params(code, lookup_by)
-            )
-        except NotFoundError as err:
-            raise _not_found(err, code, lookup_by) from err
-        return _one(OrderInfo, data, self.platform)
+        return await self.acall(self.order_info_call(code, lookup_by))
 
     def find_order_by_soc(self, soc: str) -> OrderInfo | None:
         """The order with your own code ``soc`` (info ``type=2``), ``None`` when there is none."""
@@ -532,21 +604,17 @@ class SuperShipHook(ApiHook):
 
     def get_order_statuses(self) -> list[OrderStatus]:
         """The status table (``GET /v1/partner/orders/status``)."""
-        return _many(OrderStatus, self.request("GET", self.endpoint("statuses")))
+        return self.call(self.statuses_call())
 
     async def aget_order_statuses(self) -> list[OrderStatus]:
-        return _many(OrderStatus, await self.arequest("GET", self.endpoint("statuses")))
+        return await self.acall(self.statuses_call())
 
     def cancel_order(self, code: str) -> CancelResult:
         """Cancel an order by SuperShip code (``POST /v1/partner/orders/cancel``); safe to resend."""
-        body = CancelRequest(code=code).dump()
-        data = self.request("POST", self.endpoint("cancel"), json=body, idempotent=True)
-        return _one(CancelResult, data, self.platform)
+        return self.call(self.cancel_call(code))
 
     async def acancel_order(self, code: str) -> CancelResult:
-        body = CancelRequest(code=code).dump()
-        data = await self.arequest("POST", self.endpoint("cancel"), json=body, idempotent=True)
-        return _one(CancelResult, data, self.platform)
+        return await self.acall(self.cancel_call(code))
 
     def create_label_token(self, codes: Iterable[str]) -> str:
         """
@@ -554,14 +622,10 @@ class SuperShipHook(ApiHook):
 
         The token opens the print page without any other credential: keep it out of logs.
         """
-        body = LabelTokenRequest(code=list(codes)).dump()
-        data = self.request("POST", self.endpoint("label_token"), json=body, idempotent=True)
-        return _one(LabelToken, data, self.platform).token
+        return self.call(self.label_token_call(codes))
 
     async def acreate_label_token(self, codes: Iterable[str]) -> str:
-        body = LabelTokenRequest(code=list(codes)).dump()
-        data = await self.arequest("POST", self.endpoint("label_token"), json=body, idempotent=True)
-        return _one(LabelToken, data, self.platform).token
+        return await self.acall(self.label_token_call(codes))
 
     def print_url(self, token: str, size: str = "A5") -> str:
         """
@@ -582,51 +646,39 @@ class SuperShipHook(ApiHook):
     # ----------------------------------------------------------------- warehouses
     def get_warehouses(self) -> list[Warehouse]:
         """Pickup warehouses of the account (``GET /v1/partner/warehouses``)."""
-        return _many(Warehouse, self.request("GET", self.endpoint("warehouses")))
+        return self.call(self.warehouses_call())
 
     async def aget_warehouses(self) -> list[Warehouse]:
-        return _many(Warehouse, await self.arequest("GET", self.endpoint("warehouses")))
+        return await self.acall(self.warehouses_call())
 
     def create_warehouse(self, warehouse: WarehouseCreateRequest | Mapping[str, Any]) -> Warehouse:
         """Create a pickup warehouse (``POST /v1/partner/warehouses/create``); places are names."""
-        body = _model(WarehouseCreateRequest, warehouse).dump()
-        data = self.request("POST", self.endpoint("create_warehouse"), json=body, idempotent=False)
-        return _one(Warehouse, data, self.platform)
+        return self.call(self.create_warehouse_call(warehouse))
 
     async def acreate_warehouse(self, warehouse: WarehouseCreateRequest | Mapping[str, Any]) -> Warehouse:
-        body = _model(WarehouseCreateRequest, warehouse).dump()
-        data = await self.arequest("POST", self.endpoint("create_warehouse"), json=body, idempotent=False)
-        return _one(Warehouse, data, self.platform)
+        return await self.acall(self.create_warehouse_call(warehouse))
 
     def update_warehouse(self, update: WarehouseUpdateRequest | Mapping[str, Any]) -> WarehouseUpdate:
         """Rename a warehouse or change its contact (``POST /v1/partner/warehouses/update``)."""
-        body = _model(WarehouseUpdateRequest, update).dump()
-        data = self.request("POST", self.endpoint("update_warehouse"), json=body, idempotent=True)
-        return _one(WarehouseUpdate, data, self.platform)
+        return self.call(self.update_warehouse_call(update))
 
     async def aupdate_warehouse(self, update: WarehouseUpdateRequest | Mapping[str, Any]) -> WarehouseUpdate:
-        body = _model(WarehouseUpdateRequest, update).dump()
-        data = await self.arequest("POST", self.endpoint("update_warehouse"), json=body, idempotent=True)
-        return _one(WarehouseUpdate, data, self.platform)
+        return await self.acall(self.update_warehouse_call(update))
 
     # ----------------------------------------------------------------- webhooks
     def get_webhook(self) -> Webhook | None:
         """The registered webhook (``GET /v1/partner/webhooks``), ``None`` when there is none."""
-        return _webhook(self.request("GET", self.endpoint("webhooks")))
+        return self.call(self.webhook_call())
 
     async def aget_webhook(self) -> Webhook | None:
-        return _webhook(await self.arequest("GET", self.endpoint("webhooks")))
+        return await self.acall(self.webhook_call())
 
     def register_webhook(self, url: str) -> Webhook:
         """Register (or replace) the webhook URL (``POST /v1/partner/webhooks/create``)."""
-        body = WebhookCreateRequest(url=url).dump()
-        data = self.request("POST", self.endpoint("create_webhook"), json=body, idempotent=True)
-        return _webhook(data) or Webhook(url=url)
+        return self.call(self.register_webhook_call(url))
 
     async def aregister_webhook(self, url: str) -> Webhook:
-        body = WebhookCreateRequest(url=url).dump()
-        data = await self.arequest("POST", self.endpoint("create_webhook"), json=body, idempotent=True)
-        return _webhook(data) or Webhook(url=url)
+        return await self.acall(self.register_webhook_call(url))
 
     # ----------------------------------------------------------------- statuses for sensors
     async def afetch_orders(
@@ -668,13 +720,8 @@ def _many(model: type[ModelT], data: Any) -> list[ModelT]:
     return [model.model_validate(item) for item in data]
 
 
-def _one(model: type[ModelT], data: Any, platform: str) -> ModelT:
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        raise ResponseError(
-            platform, f"unexpected {model.__name__} answer: {err.error_count()} problem(s)"
-        ) from err
+def _label_token(data: Any) -> str:
+    return LabelToken.model_validate(data).token
 
 
 def _webhook(data: Any) -> Webhook | None:
@@ -691,26 +738,18 @@ def _info_params(code: str, lookup_by: LookupBy) -> dict[str, str]:
     return {"code": str(code), "type": "2" if lookup_by == "soc" else "1"}
 
 
-def _not_found(err: NotFoundError, code: str, lookup_by: LookupBy) -> NotFoundError:
-    what = "soc" if lookup_by == "soc" else "order code"
-    return NotFoundError(
-        err.platform,
-        f"no order with {what} {code!r} ({err.message})",
-        http_status=err.http_status,
-        trace_id=err.trace_id,
-    )
+def _says_exists(text: str) -> bool:
+    """Whether an error text says something already exists (and not that it does not)."""
+    return any(word in text for word in _EXISTS) and not any(word in text for word in _ABSENT)
 
 
-def _as_duplicate(err: BadRequestError) -> BadRequestError | DuplicateError:
-    """A refused create whose message says the order already exists is a duplicate (by soc)."""
-    if isinstance(err, DuplicateError):
-        return err
-    text = f"{err.message} {_errors_text(err.details)}".lower()
-    if any(word in text for word in _EXISTS) and not any(word in text for word in _ABSENT):
-        return DuplicateError(
-            err.platform, err.message, http_status=err.http_status, trace_id=err.trace_id, details=err.details
-        )
-    return err
+def _request_of(response: httpx.Response) -> tuple[str, Mapping[str, str]]:
+    """The path and query of the request an answer belongs to (empty when it has none)."""
+    try:
+        request = response.request
+    except RuntimeError:
+        return "", {}
+    return request.url.path, request.url.params
 
 
 def _label_size(size: str) -> str:
@@ -759,7 +798,4 @@ def _soc_exists(message: str, errors: Any) -> bool:
         texts += [str(v) for v in value] if isinstance(value, list | tuple) else [str(value)]
     if "soc" in message.lower():
         texts.append(message)
-    return any(
-        any(word in text.lower() for word in _EXISTS) and not any(word in text.lower() for word in _ABSENT)
-        for text in texts
-    )
+    return any(_says_exists(text.lower()) for text in texts)

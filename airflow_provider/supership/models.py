@@ -198,6 +198,16 @@ class FeeQuote(_Answer):
     pickup: Estimate | None = None
     delivery: Estimate | None = None
 
+    def compact(self) -> dict[str, Any]:
+        """XCom row: service, fee and insurance (VND ints), pickup and delivery estimates."""
+        return {
+            "service": self.service,
+            "fee": _whole(self.fee),
+            "insurance": _whole(self.insurance),
+            "pickup": self.pickup.name if self.pickup else None,
+            "delivery": self.delivery.name if self.delivery else None,
+        }
+
 
 # ----------------------------------------------------------------------------- orders
 class Product(RequestModel):
@@ -290,6 +300,36 @@ class OrderCreateRequest(RequestModel):
             raise ValueError("required (a non-empty list) when product_type is '2'")
         return value
 
+    def matches(self, existing: CreatedOrder | OrderInfo) -> bool:
+        """Whether the order found under this ``soc`` is this one (COD, value, receiver phone)."""
+        if existing.amount is not None and int(existing.amount) != self.amount:
+            return False
+        if existing.value is not None and int(existing.value) != self.value:
+            return False
+        masked = existing.receiver.phone if isinstance(existing, OrderInfo) and existing.receiver else None
+        return _phone_matches(masked, self.phone)
+
+
+def _phone_matches(masked: str | None, phone: str) -> bool:
+    """Order info masks the phone (``094****350``): compare what is visible."""
+    if not masked:
+        return True
+    wanted = phone.replace("+84", "0", 1) if phone.startswith("+84") else phone
+    shown = masked.replace("+84", "0", 1) if masked.startswith("+84") else masked
+    if "*" not in shown:
+        return shown == wanted
+    head, tail = shown.split("*", 1)[0], shown.rsplit("*", 1)[-1]
+    return wanted.startswith(head) and wanted.endswith(tail)
+
+
+def _whole(value: Decimal | None) -> int | None:
+    """VND amounts are whole numbers: ints in XCom."""
+    return None if value is None else int(value)
+
+
+def _compact(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
 
 class CreatedOrder(_Answer):
     """``results`` of a create: ``code`` is SuperShip's order code, ``shortcode`` the barcode one."""
@@ -308,6 +348,21 @@ class CreatedOrder(_Answer):
     insurance: Money = None
     status: CodeStr
     status_name: str | None = None
+
+    def compact(self) -> dict[str, Any]:
+        """XCom data: ids, status name, COD amount and fees (no personal data)."""
+        return _compact(
+            {
+                "soc": self.soc,
+                "status_name": self.status_name,
+                "shortcode": self.shortcode,
+                "amount": _whole(self.amount),
+                "collection": _whole(self.collection),
+                "value": _whole(self.value),
+                "fee": _whole(self.fee),
+                "insurance": _whole(self.insurance),
+            }
+        )
 
 
 class Receiver(_Answer):
@@ -379,6 +434,38 @@ class OrderInfo(_Answer):
     collected: Money = None
     created_at: VnDateTime = None
     updated_at: VnDateTime = None
+
+    def compact(self) -> dict[str, Any]:
+        """XCom data: ids, status name, COD expected and collected, fees (no personal data)."""
+        fees = self.fee or OrderFees()
+        return _compact(
+            {
+                "soc": self.soc,
+                "status_name": self.status_name,
+                "amount": _whole(self.amount),
+                "collection": _whole(self.collection),
+                "collected": _whole(self.collected),
+                "value": _whole(self.value),
+                "fee": _whole(fees.shipment),
+                "insurance": _whole(fees.insurance),
+                "return_fee": _whole(fees.return_fee),
+            }
+        )
+
+    def tracking(self) -> dict[str, Any]:
+        """:meth:`compact` plus the journey's length, its last event and the update time."""
+        data = self.compact()
+        data["journeys"] = len(self.journeys)
+        if self.journeys:
+            last = self.journeys[-1]
+            data["last_event"] = {
+                "time": last.time.isoformat() if last.time else None,
+                "status": last.status,
+                "note": last.note,
+            }
+        if self.updated_at:
+            data["updated_at"] = self.updated_at.isoformat()
+        return data
 
 
 class OrderStatus(_Answer):

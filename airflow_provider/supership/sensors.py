@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from airflow_provider.common.sensors import StatusSensor
 from airflow_provider.supership.statuses import DELIVERED_STATUSES, FAILURE_STATUSES
 
@@ -26,7 +24,7 @@ class SuperShipOrderStatusSensor(StatusSensor):
 
     :param order_ids: SuperShip order codes (or socs with ``lookup_by="soc"``): one, a list, or
         the XCom of :class:`~airflow_provider.supership.operators.SuperShipCreateOrdersOperator`
-        (templated).
+        (templated), read by :meth:`StatusSensor.ids` (``ids_from``).
     :param supership_conn_id: the SuperShip connection id.
     :param lookup_by: ``code`` (info ``type=1``) or ``soc`` (``type=2``).
     :param success_statuses: status codes that count as done.
@@ -63,12 +61,5 @@ class SuperShipOrderStatusSensor(StatusSensor):
         )
         self.supership_conn_id = supership_conn_id
         self.lookup_by = lookup_by
-
-    def ids(self) -> list[str]:
-        """Order ids from a code, a list, or a SuperShip bulk operator's XCom."""
-        from airflow_provider.supership.operators import order_ids
-
-        ids = order_ids(self.order_ids, field="key" if self.lookup_by == "soc" else "id")
-        if not ids:
-            raise AirflowFailException(f"{self.task_id}: order_ids is empty: nothing to wait for")
-        return ids
+        # from a create report: SuperShip codes (``id``), or the socs (``key``) with lookup_by="soc"
+        self.report_id_field = "key" if lookup_by == "soc" else "id"  # type: ignore[misc]

@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import task_states
+from conftest import (
+    all_succeeded,
+    assert_empty_day_skipped,
+    assert_failed_with_report,
+    edited_sample,
+    task_states,
+)
 
 pytestmark = pytest.mark.dags
 
@@ -72,7 +78,7 @@ def test_temu_sourcing_end_to_end_rerun_and_ledger(
     states = task_states(dag_run)
     # every step ran: the cancelled order is in the report, not a failed run
     assert str(dag_run.state) == "success", states
-    assert set(states.values()) == {"success"}, states
+    assert all_succeeded(states), states
     assert "wait_settled[0]" in states
 
     # each planned order created exactly once, charged once; the cancelled one refunded once
@@ -121,7 +127,7 @@ def test_temu_sourcing_end_to_end_rerun_and_ledger(
     again = run_dag(DAG_ID, logical_date=DAY, conf=conf)
     again_states = task_states(again)
     assert str(again.state) == "success", again_states
-    assert set(again_states.values()) == {"success"}, again_states
+    assert all_succeeded(again_states), again_states
     assert Counter(o["merchant_order"] for o in _ours(backend)) == Counter(PLANNED)
     assert len(backend.transactions) == transactions
     rows, markdown = _summary(tmp_path, again)
@@ -134,11 +140,11 @@ def test_temu_sourcing_end_to_end_rerun_and_ledger(
     # but the finance export holds that day's charges and the refund, as the sandbox booked them
     charge_at = next(t["_at"] for t in backend.transactions if t["order_no"] in order_nos)
     sandbox_day = datetime.fromtimestamp(charge_at, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    # (a day without purchases: the buying steps skip, nothing fails, the run succeeds)
     ledger_run = run_dag(DAG_ID, logical_date=sandbox_day + timedelta(days=1), conf=conf)
-    ledger_states = task_states(ledger_run)
-    assert str(ledger_run.state) == "success", ledger_states
-    assert ledger_states["plan_purchases"] == ledger_states["export_ledger"] == "success"
-    assert ledger_states["purchase_summary"] == "success"
+    ledger_states = assert_empty_day_skipped(ledger_run, "plan_purchases")
+    assert ledger_states["wait_for_credit"] == ledger_states["create_orders"] == "skipped", ledger_states
+    assert ledger_states["export_ledger"] == ledger_states["purchase_summary"] == "success", ledger_states
     ledger = _ledger(tmp_path, sandbox_day)
     window = (sandbox_day.timestamp(), sandbox_day.timestamp() + 86400)
     booked = [t for t in backend.transactions if window[0] <= t["_at"] < window[1]]
@@ -151,3 +157,28 @@ def test_temu_sourcing_end_to_end_rerun_and_ledger(
     _, markdown = _summary(tmp_path, ledger_run)
     assert "No purchases were planned for this day" in markdown
     assert f"Credit ledger of {sandbox_day.date()} (UTC): {len(booked)} transaction(s)" in markdown
+
+
+def test_temu_sourcing_run_fails_when_hishopping_refuses_an_order_and_still_reports(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path
+) -> None:
+    """A purchase HiShopping refuses (no zip code) fails the run; the summary is still written."""
+    bad = "NOZIP-261120-02"
+    purchases_file = edited_sample(
+        tmp_path,
+        "hishopping_purchases.json",
+        rows_key="purchases",
+        rename=("merchant_order", "TEMU-", "NOZIP-"),
+        edit=lambda rows: next(r for r in rows if r["merchant_order"] == bad)["receiver"].update(zip=""),
+    )
+
+    dag_run = run_dag(
+        DAG_ID, logical_date=DAY, conf={"purchases_file": purchases_file, "output_dir": str(tmp_path)}
+    )
+    states = assert_failed_with_report(dag_run, "purchase_summary", "create_orders[0]")
+    assert states["wait_settled"] == "upstream_failed", states
+    backend = sandbox_cluster.backends["hishopping"]
+    assert bad not in {o["merchant_order"] for o in backend.store.values("orders")}
+    rows, markdown = _summary(tmp_path, dag_run)
+    assert rows[bad]["order_no"] == ""
+    assert f"NOT PLACED: {bad}" in markdown

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider.demo import demo_dag_ids
+
 pytestmark = pytest.mark.dags
 DAGS = Path(__file__).resolve().parents[2] / "dags"
-EXPECTED = {
-    "order_to_doorstep",
-    "hypersku_dropship_fulfilment",
-    "supership_cod_delivery",
-    "hishopping_temu_sourcing",
-    "chao8_traceability_sync",
-}
+#: the flagship and every registered platform's example DAGs (what the demo runs)
+EXPECTED = set(demo_dag_ids())
+assert len(EXPECTED) == 5
 
 
 @pytest.fixture

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import task_states
+from conftest import (
+    EMPTY_DAY,
+    all_succeeded,
+    assert_empty_day_skipped,
+    assert_failed_with_report,
+    edited_sample,
+    task_states,
+)
 
 pytestmark = pytest.mark.dags
 
@@ -47,7 +54,9 @@ def test_sample_file_covers_the_interval_edges() -> None:
     assert {"DH-261120-00", "DH-261121-01"} < {o["order_id"] for o in orders} - set(inside)
 
 
-def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, tmp_path: Path) -> None:
+def test_cod_delivery_end_to_end_and_rerun(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path, refuse_reused_ids: None
+) -> None:
     backend = sandbox_cluster.backends["supership"]
     conf = {"output_dir": str(tmp_path)}
 
@@ -55,7 +64,7 @@ def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, t
     states = task_states(dag_run)
     # every step ran: the returned parcel and the rejected address are in the report, not a failed run
     assert str(dag_run.state) == "success", states
-    assert set(states.values()) == {"success"}, states
+    assert all_succeeded(states), states
     assert "wait_settled[0]" in states
 
     # each order of the interval created exactly once, under its derived soc; nothing else
@@ -124,7 +133,7 @@ def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, t
     again = run_dag(DAG_ID, logical_date=DAY, conf=conf)
     again_states = task_states(again)
     assert str(again.state) == "success", again_states
-    assert set(again_states.values()) == {"success"}, again_states
+    assert all_succeeded(again_states), again_states
     assert Counter(o["soc"] for o in _ours(backend)) == Counter(f"FF-{order_id}" for order_id in SHIPPED)
     rows, markdown = _report(tmp_path, again)
     assert all(rows[o]["create_outcome"] == "existed" for o in SHIPPED)
@@ -133,13 +142,40 @@ def test_cod_delivery_end_to_end_and_rerun(run_dag: Any, sandbox_cluster: Any, t
 
 
 def test_cod_delivery_of_a_day_without_orders(run_dag: Any, tmp_path: Path) -> None:
-    """An empty interval ships nothing and still writes its (empty) reconciliation."""
-    dag_run = run_dag(
-        DAG_ID, logical_date=datetime(2026, 11, 10, tzinfo=UTC), conf={"output_dir": str(tmp_path)}
-    )
-    states = task_states(dag_run)
-    assert str(dag_run.state) == "success", states
+    """An empty interval ships nothing, skips (fails nothing) and still writes its (empty) reconciliation."""
+    dag_run = run_dag(DAG_ID, logical_date=EMPTY_DAY, conf={"output_dir": str(tmp_path)})
+    states = assert_empty_day_skipped(dag_run, "select_orders")
+    assert states["check_addresses"] == states["plan_quotes"] == "skipped", states
     assert states["cod_report"] == "success"
     rows, markdown = _report(tmp_path, dag_run)
     assert rows == {}
     assert "0 order(s) created from 2026-11-09" in markdown
+    assert "No shop orders in this run's data interval" in markdown
+
+
+def test_cod_delivery_run_fails_when_supership_refuses_the_orders_and_still_reports(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path
+) -> None:
+    """Orders sent from a warehouse SuperShip does not know are refused: the run fails, the report is written."""
+    orders_file = edited_sample(
+        tmp_path, "supership_orders.json", rows_key="orders", rename=("order_id", "DH-", "NOWH-")
+    )
+    warehouse = {
+        "pickup_code": "NO-SUCH-WAREHOUSE",
+        "province": "Thành phố Hồ Chí Minh",
+        "district": "Quận Tân Bình",
+    }
+
+    dag_run = run_dag(
+        DAG_ID,
+        logical_date=DAY,
+        conf={"orders_file": orders_file, "output_dir": str(tmp_path), "warehouse": warehouse},
+    )
+    states = assert_failed_with_report(dag_run, "cod_report", "create_orders[0]")
+    assert states["wait_settled"] == "upstream_failed", states
+    backend = sandbox_cluster.backends["supership"]
+    assert not [o for o in backend.orders() if str(o["soc"]).startswith("FF-NOWH-")]
+    rows, markdown = _report(tmp_path, dag_run)
+    assert len(rows) == len(SHIPPED) + 1
+    assert {r["delivery"] for r in rows.values()} == {"not sent"}
+    assert "0 created, 0 already existed" in markdown

@@ -14,13 +14,16 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskD
 from airflow_provider.chao8 import constants as c
 from airflow_provider.chao8.hooks import Chao8Hook
 from airflow_provider.chao8.operators import (
-    Chao8CompleteLogisticsOrderOperator,
+    Chao8CompleteLogisticsOrdersOperator,
     Chao8CreateLogisticsOrdersOperator,
-    Chao8CreateProductionOrderOperator,
+    Chao8CreateProductionOrdersOperator,
     Chao8SyncDealersOperator,
     Chao8SyncProductsOperator,
 )
-from airflow_provider.chao8.sandbox import (
+from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
+from airflow_provider.common.errors import ConfigurationError
+from airflow_provider.common.triggers import StatusTrigger
+from airflow_provider.sandbox.chao8 import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
     SANDBOX_ACCESS_KEY,
@@ -31,10 +34,7 @@ from airflow_provider.chao8.sandbox import (
     Chao8Backend,
     create_app,
 )
-from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
-from airflow_provider.common.errors import ConfigurationError
-from airflow_provider.common.sandbox import SandboxClock
-from airflow_provider.common.triggers import StatusTrigger
+from airflow_provider.sandbox.kit import SandboxClock
 
 pytestmark = pytest.mark.integration
 
@@ -68,16 +68,7 @@ def sandbox(serve_app: Callable[[Any], str], make_conn: Callable[..., str]) -> S
     return Sandbox(backend, url, conn_id)
 
 
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-def context() -> Any:
-    return {"ti": FakeTI()}
+TaskContext = Callable[..., dict[str, Any]]
 
 
 def order(order_no: str, quantity: int = 4, product: int = 0) -> dict[str, Any]:
@@ -168,24 +159,65 @@ def test_rate_limit_and_server_error_bursts_are_ridden_out(sandbox: Sandbox) -> 
     assert set(sandbox.orders()) == {"F-1", "F-2"}
 
 
-def test_lost_create_answer_creates_no_duplicate(sandbox: Sandbox) -> None:
+def test_lost_create_answer_creates_no_duplicate(sandbox: Sandbox, task_context: TaskContext) -> None:
     sandbox.backend.faults.script("lose_answer", 1, path_contains="/cncop/trace/v1/logistics-orders")
-    ctx = context()
+    ctx = task_context()
     result = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("L-1")]).execute(ctx)
     assert result["counts"] == {"created": 1}
     assert result["results"][0]["id"] == sandbox.orders()["L-1"]["id"]
     assert sandbox.backend.requests["/cncop/trace/v1/logistics-orders"] == 1  # never sent twice
-    again = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("L-1")]).execute(context())
+    again = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("L-1")]).execute(
+        task_context()
+    )
     assert again["counts"] == {"existed": 1}
     assert list(sandbox.orders()) == ["L-1"]
 
 
-def test_bad_input_sends_nothing(sandbox: Sandbox) -> None:
+CREATE_PATH = "/cncop/trace/v1/logistics-orders"
+
+
+def test_a_retried_attempt_creates_only_what_the_first_did_not(
+    sandbox: Sandbox, task_context: TaskContext
+) -> None:
+    orders = [order(f"R-{i}") for i in range(5)]
+    first = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders[:3]).execute(task_context())
+    assert first["counts"] == {"created": 3}  # attempt 1 died after three orders
+
+    report = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(
+        task_context(try_number=2)
+    )
+
+    assert report["counts"] == {"existed": 3, "created": 2}
+    assert [r["outcome"] for r in report["results"]] == ["existed"] * 3 + ["created"] * 2
+    assert sandbox.backend.requests[CREATE_PATH] == 3 + 2  # the retry sent no create for R-0..R-2
+    assert all(sandbox.backend.requests[f"{CREATE_PATH}/R-{i}"] == 1 for i in range(5))  # looked up first
+    assert sorted(sandbox.orders()) == [o["orderNo"] for o in orders]
+
+
+def test_the_refused_reused_order_no_counts_existed_after_a_read_back(
+    sandbox: Sandbox, task_context: TaskContext
+) -> None:
+    # 超8 refuses a reused orderNo: without the look-up first, the duplicate answer is read back
+    orders = [order("U-0"), order("U-1")]
+    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(task_context())
+    report = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders, lookup_first=False).execute(
+        task_context(try_number=2)
+    )
+    assert report["counts"] == {"existed": 2}
+    assert [r["id"] for r in report["results"]] == [sandbox.orders()[o["orderNo"]]["id"] for o in orders]
+    assert sandbox.backend.requests[CREATE_PATH] == 4  # sent again and refused as duplicates
+    assert sandbox.backend.requests[f"{CREATE_PATH}/U-0"] == 1  # read back once each
+    assert sorted(sandbox.orders()) == ["U-0", "U-1"]
+
+
+def test_bad_input_sends_nothing(sandbox: Sandbox, task_context: TaskContext) -> None:
     bad = {**order("B-1"), "products": [{"productCode": "P", "quantity": -2}]}
     with pytest.raises(AirflowFailException, match=r"order B-1: products\.0\.quantity"):
-        Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("B-0"), bad]).execute(context())
+        Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("B-0"), bad]).execute(
+            task_context()
+        )
     with pytest.raises(AirflowFailException, match="order PO-X: productionDate"):
-        Chao8CreateProductionOrderOperator(
+        Chao8CreateProductionOrdersOperator(
             task_id="po",
             orders={
                 "orderNo": "PO-X",
@@ -194,21 +226,21 @@ def test_bad_input_sends_nothing(sandbox: Sandbox) -> None:
                 "batchNo": "B",
                 "productionDate": "soon",
             },
-        ).execute(context())
+        ).execute(task_context())
     assert not sandbox.backend.requests
 
 
 # ------------------------------------------------------------------------------ operators end to end
-def test_logistics_flow_create_complete_and_report(sandbox: Sandbox) -> None:
+def test_logistics_flow_create_complete_and_report(sandbox: Sandbox, task_context: TaskContext) -> None:
     orders = [order(f"O-{i}", quantity=i + 1, product=i % 3) for i in range(6)]
     created = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders, max_concurrency=3).execute(
-        context()
+        task_context()
     )
     assert created["counts"] == {"created": 6}
     assert [r["key"] for r in created["results"]] == [o["orderNo"] for o in orders]
     assert all(r["status"] == "0" and r["id"] for r in created["results"])
 
-    ctx = context()
+    ctx = task_context()
     changed = {**order("O-0"), "targetOrgCode": SANDBOX_DEALER_CODES[1]}
     with pytest.raises(AirflowException, match="1 of 2 failed: O-0"):
         Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[changed, order("O-1", 2, 1)]).execute(
@@ -218,24 +250,24 @@ def test_logistics_flow_create_complete_and_report(sandbox: Sandbox) -> None:
     assert [r["outcome"] for r in pushed["results"]] == ["failed", "existed"]
     assert pushed["results"][0]["error"]["kind"] == "conflict"
 
-    done = Chao8CompleteLogisticsOrderOperator(task_id="complete", order_nos=["O-0", "O-1"]).execute(
-        context()
+    done = Chao8CompleteLogisticsOrdersOperator(task_id="complete", order_nos=["O-0", "O-1"]).execute(
+        task_context()
     )
     assert done["counts"] == {"ok": 2}
-    again = Chao8CompleteLogisticsOrderOperator(task_id="complete", order_nos="O-0").execute(context())
+    again = Chao8CompleteLogisticsOrdersOperator(task_id="complete", order_nos="O-0").execute(task_context())
     assert again["results"][0]["data"] == {"already_completed": True}
     assert len(sandbox.orders()) == 6
     assert sandbox.backend.token_calls == 1
 
 
-def test_complete_cancelled_order_fails(sandbox: Sandbox) -> None:
-    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=order("X-CANCEL")).execute(context())
+def test_complete_cancelled_order_fails(sandbox: Sandbox, task_context: TaskContext) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=order("X-CANCEL")).execute(task_context())
     sandbox.backend.clock.advance(LOGISTICS_CREATED_SECONDS)
     with pytest.raises(AirflowException, match=r"X-CANCEL.*cancelled"):
-        Chao8CompleteLogisticsOrderOperator(task_id="complete", order_nos="X-CANCEL").execute(context())
+        Chao8CompleteLogisticsOrdersOperator(task_id="complete", order_nos="X-CANCEL").execute(task_context())
 
 
-def test_production_orders(sandbox: Sandbox) -> None:
+def test_production_orders(sandbox: Sandbox, task_context: TaskContext) -> None:
     orders = [
         {
             "orderNo": f"PO-{i}",
@@ -246,9 +278,9 @@ def test_production_orders(sandbox: Sandbox) -> None:
         }
         for i in range(3)
     ]
-    result = Chao8CreateProductionOrderOperator(task_id="po", orders=orders).execute(context())
+    result = Chao8CreateProductionOrdersOperator(task_id="po", orders=orders).execute(task_context())
     assert result["counts"] == {"created": 3}
-    rerun = Chao8CreateProductionOrderOperator(task_id="po", orders=orders[:1]).execute(context())
+    rerun = Chao8CreateProductionOrdersOperator(task_id="po", orders=orders[:1]).execute(task_context())
     assert rerun["counts"] == {"existed": 1}
     hook = sandbox.hook()
     assert hook.get_production_order("PO-1").batch_no == "B2024-1"
@@ -257,26 +289,26 @@ def test_production_orders(sandbox: Sandbox) -> None:
     assert len(sandbox.backend.store.table("production_orders")) == 3
 
 
-def test_sync_products_and_dealers(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_sync_products_and_dealers(sandbox: Sandbox, tmp_path: Path, task_context: TaskContext) -> None:
     catalogue = tmp_path / "catalogue.csv"
     rows = ["productCode,productName,spec,barcode", f"{SANDBOX_PRODUCT_CODES[0]},改名,,"]
     rows += [f"NEW-{i},新品 {i},500ml,69000000{i:05d}" for i in range(7)]
     catalogue.write_text("\n".join(rows) + "\n", encoding="utf-8")
     result = Chao8SyncProductsOperator(task_id="products", path=str(catalogue), chunk_size=3).execute(
-        context()
+        task_context()
     )
     assert result["counts"] == {"created": 7, "updated": 1, "failed": 0}
-    assert result["total"] == 8
+    assert len(result["results"]) == 8
     assert sandbox.backend.store.get("products", SANDBOX_PRODUCT_CODES[0])["productName"].startswith("改名")
     assert sandbox.backend.requests["/cncop/basic/v3/products/batch"] == 3
     again = Chao8SyncProductsOperator(
         task_id="products", products=[{"productCode": "NEW-1", "productName": "again"}]
-    ).execute(context())
+    ).execute(task_context())
     assert again["counts"] == {"created": 0, "updated": 1, "failed": 0}
 
     dealers = [{"code": SANDBOX_DEALER_CODES[0], "name": "改名", "region": "110000"}]
     dealers += [{"code": "DL-NEW", "name": "南京新经销商", "region": "320100", "contact": "赵"}]
-    synced = Chao8SyncDealersOperator(task_id="dealers", dealers=dealers).execute(context())
+    synced = Chao8SyncDealersOperator(task_id="dealers", dealers=dealers).execute(task_context())
     assert synced["counts"] == {"created": 1, "updated": 1, "failed": 0}
     assert sandbox.hook().query_dealers(["DL-NEW"])[0].contact == "赵"
 
@@ -301,43 +333,43 @@ def test_hook_paged_and_detail_calls(sandbox: Sandbox) -> None:
 
 
 # ------------------------------------------------------------------------------ sensor
-def test_sensor_poke_mode_until_completed(sandbox: Sandbox) -> None:
+def test_sensor_poke_mode_until_completed(sandbox: Sandbox, task_context: TaskContext) -> None:
     Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("S-1"), order("S-2")]).execute(
-        context()
+        task_context()
     )
     sandbox.backend.clock.set_speed(2000)  # 12 minutes of lifecycle in well under a second
     sensor = Chao8LogisticsOrderSensor(
         task_id="wait", order_nos=["S-1", "S-2"], poke_interval=0.1, timeout=20
     )
-    assert sensor.execute(context()) == {"S-1": "2", "S-2": "2"}
+    assert sensor.execute(task_context()) == {"S-1": "2", "S-2": "2"}
 
 
-def test_sensor_min_scanned_and_cancel(sandbox: Sandbox) -> None:
+def test_sensor_min_scanned_and_cancel(sandbox: Sandbox, task_context: TaskContext) -> None:
     Chao8CreateLogisticsOrdersOperator(
         task_id="create", orders=[order("M-1", quantity=100), order("M-CANCEL", quantity=1)]
-    ).execute(context())
+    ).execute(task_context())
     sensor = Chao8LogisticsOrderSensor(task_id="wait", order_nos="M-1", min_scanned=10, poke_interval=0.1)
-    assert not sensor.poke(context()).is_done
+    assert not sensor.poke(task_context()).is_done
     sandbox.backend.clock.advance(LOGISTICS_CREATED_SECONDS + LOGISTICS_SCANNING_SECONDS * 0.2)
-    done = sensor.poke(context())
+    done = sensor.poke(task_context())
     assert done.is_done
     assert done.xcom_value == {"M-1": c.SCANNED}
     cancelled = Chao8LogisticsOrderSensor(task_id="wait2", order_nos=["M-1", "M-CANCEL"], poke_interval=0.1)
     with pytest.raises(AirflowFailException, match="M-CANCEL \\(status 3\\)"):
-        cancelled.execute(context())
+        cancelled.execute(task_context())
 
 
-def test_sensor_deferrable_mode(sandbox: Sandbox) -> None:
+def test_sensor_deferrable_mode(sandbox: Sandbox, task_context: TaskContext) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
     Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("D-1", quantity=50)]).execute(
-        context()
+        task_context()
     )
     sensor = Chao8LogisticsOrderSensor(
         task_id="wait", order_nos=["D-1"], min_scanned=5, deferrable=True, poke_interval=0.05, timeout=60
     )
     with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute(context())
+        sensor.execute(task_context())
     trigger = deferred.value.trigger
     assert isinstance(trigger, StatusTrigger)
     assert deferred.value.method_name == "execute_complete"
@@ -361,16 +393,16 @@ def test_sensor_deferrable_mode(sandbox: Sandbox) -> None:
 
     event = asyncio.run(asyncio.wait_for(first_event(), timeout=20))
     assert event.payload["status"] == "success"
-    assert sensor.execute_complete(context(), event.payload) == {"D-1": c.SCANNED}
+    assert sensor.execute_complete(task_context(), event.payload) == {"D-1": c.SCANNED}
 
 
-def test_deferrable_sensor_reports_cancellation(sandbox: Sandbox) -> None:
-    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("D-CANCEL")]).execute(context())
+def test_deferrable_sensor_reports_cancellation(sandbox: Sandbox, task_context: TaskContext) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("D-CANCEL")]).execute(task_context())
     sensor = Chao8LogisticsOrderSensor(
         task_id="wait", order_nos="D-CANCEL", deferrable=True, poke_interval=0.05
     )
     with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute(context())
+        sensor.execute(task_context())
     sandbox.backend.clock.advance(LOGISTICS_CREATED_SECONDS)
     trigger = deferred.value.trigger
 
@@ -381,4 +413,4 @@ def test_deferrable_sensor_reports_cancellation(sandbox: Sandbox) -> None:
     event = asyncio.run(asyncio.wait_for(first_event(), timeout=20))
     assert event.payload["status"] == "failure"
     with pytest.raises(AirflowFailException, match="D-CANCEL"):
-        sensor.execute_complete(context(), event.payload)
+        sensor.execute_complete(task_context(), event.payload)

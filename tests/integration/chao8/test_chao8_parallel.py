@@ -106,7 +106,7 @@ def test_twenty_processes_share_one_token(
     from airflow.models import Variable
 
     from airflow_provider.chao8 import constants as c
-    from airflow_provider.chao8.sandbox import (
+    from airflow_provider.sandbox.chao8 import (
         SANDBOX_ACCESS_KEY,
         SANDBOX_PRODUCT_CODES,
         SANDBOX_SECRET,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from airflow_provider.chao8 import constants as c
-from airflow_provider.chao8.sandbox import (
+from airflow_provider.sandbox.chao8 import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
     PRODUCTION_PENDING_SECONDS,
@@ -28,7 +28,7 @@ from airflow_provider.chao8.sandbox import (
     iso_duration,
     sandbox_connection,
 )
-from airflow_provider.common.sandbox import SandboxClock
+from airflow_provider.sandbox.kit import SandboxClock
 
 pytestmark = pytest.mark.integration
 

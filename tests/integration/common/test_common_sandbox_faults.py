@@ -13,7 +13,7 @@ from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.errors import RateLimitError, TransportError
 from airflow_provider.common.operators import IdempotentCreate, run_bulk
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.common.sandbox import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
+from airflow_provider.sandbox.kit import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
 
 pytestmark = pytest.mark.integration
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
@@ -32,11 +32,12 @@ def hook(backend: DemoBackend, serve_app, make_conn) -> DemoHook:
 
 
 def test_clock_speed_and_advance() -> None:
-    clock = SandboxClock(speed=100, start=0)
-    time.sleep(0.05)
-    assert 4 <= clock.now() <= 10
+    real = [50.0]
+    clock = SandboxClock(speed=100, start=0, monotonic=lambda: real[0])
+    real[0] += 0.05
+    assert clock.now() == pytest.approx(5)
     clock.advance(1000)
-    assert clock.now() >= 1004
+    assert clock.now() == pytest.approx(1005)
 
 
 def test_lifecycle_and_deterministic_paths() -> None:
@@ -144,28 +145,107 @@ def test_bulk_over_latency_with_faults_creates_each_order_once(hook: DemoHook, b
     assert backend.token_calls == 1
 
 
-def _hooks_in_a_process(url: str, n: int, airflow_home: str) -> None:
+#: safety net of every cross-process wait below: only a broken test ever reaches it
+SAFETY_SECONDS = 600.0
+
+
+def _processes() -> multiprocessing.context.BaseContext:
+    """Processes forked from one clean server that has imported Airflow once (``forkserver``):
+    each still is a process of its own with its own DB connection, but none pays Airflow's
+    import again, which on a loaded machine takes minutes for four spawned interpreters."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["airflow.models", "airflow_provider.common.hooks", "demo_platform"])
+    return ctx
+
+
+class _Race:
+    """
+    Decides a token race by the order of the writes, not by timing.
+
+    The lease protocol holds when a claimant's wait between writing its claim and re-reading it
+    (``settle``) outlasts every rival's read-then-write of its own claim. Timers only make that
+    likely; here ``settle`` waits until every racer has decided (written a claim, or seen a rival's
+    lease and started waiting), so the last claim written wins and every racer reads the same one,
+    however slowly any process is scheduled.
+    """
+
+    def __init__(self, ctx: multiprocessing.context.BaseContext, racers: int) -> None:
+        self.racers = racers
+        self.ready = ctx.Barrier(racers)
+        self.decided = ctx.Value("i", 0, lock=False)
+        self.changed = ctx.Condition()
+        self._counted = False  # per process: each process holds its own copy
+
+    def _decide(self) -> None:
+        if self._counted:
+            return
+        self._counted = True
+        with self.changed:
+            self.decided.value += 1
+            self.changed.notify_all()
+
+    def settle(self) -> None:
+        self._decide()
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.decided.value >= self.racers, SAFETY_SECONDS)
+
+    def sleep(self, seconds: float) -> None:
+        """A poll of the store while another process holds the lease (the interval is not a bet)."""
+        self._decide()
+        time.sleep(min(seconds, 0.05))
+
+    def start(self, hook: DemoHook) -> None:
+        """Give the hook's token manager the race's waits, then wait for every racer to be ready."""
+        from airflow_provider.common.auth import TokenManager
+
+        manager = hook.token_manager
+        hook.token_manager = TokenManager(
+            manager.key,
+            hook.fetch_token,
+            lease_seconds=SAFETY_SECONDS,
+            sleep=self.sleep,
+            settle=self.settle,
+        )
+        self.ready.wait(SAFETY_SECONDS)
+
+
+def _hooks_in_a_process(url: str, n: int, airflow_home: str, race: _Race | None = None) -> None:
     os.environ["AIRFLOW_HOME"] = airflow_home
     os.environ.pop("FULFILLMENT_TOKEN_STORE", None)
     os.environ["AIRFLOW_CONN_DEMO_DEFAULT"] = json.dumps(
         {"conn_type": "demo", "host": url, "login": USERNAME, "password": PASSWORD}
     )
-    for _ in range(n):
+    for index in range(n):
         hook = DemoHook()
+        if race is not None and index == 0:
+            race.start(hook)
         assert hook.request("GET", "/ping") == "pong"
         hook.close()
+
+
+def _run(processes: list[multiprocessing.process.BaseProcess]) -> list[int | None]:
+    """Start, then wait for every process (no timer decides; SAFETY_SECONDS only ends a hang)."""
+    for process in processes:
+        process.start()
+    deadline = time.monotonic() + SAFETY_SECONDS
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    codes = [process.exitcode for process in processes]
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join()
+    return codes
 
 
 def test_hooks_in_two_processes_make_exactly_one_token_call(
     backend: DemoBackend, serve_app, variables_store
 ) -> None:
     url = serve_app(create_app(backend))
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _processes()
     for _ in range(2):  # one process after the other, 5 hook instances each
         process = ctx.Process(target=_hooks_in_a_process, args=(url, 5, os.environ["AIRFLOW_HOME"]))
-        process.start()
-        process.join(60)
-        assert process.exitcode == 0
+        assert _run([process]) == [0]
     assert backend.requests["/ping"] == 10
     assert backend.token_calls == 1
 
@@ -173,15 +253,14 @@ def test_hooks_in_two_processes_make_exactly_one_token_call(
 def test_processes_racing_on_an_empty_store_make_one_token_call(
     backend: DemoBackend, serve_app, variables_store
 ) -> None:
+    """Four processes start together on an empty store: one of them fetches, the others wait."""
     url = serve_app(create_app(backend))
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _processes()
+    race = _Race(ctx, 4)
     processes = [
-        ctx.Process(target=_hooks_in_a_process, args=(url, 3, os.environ["AIRFLOW_HOME"])) for _ in range(4)
+        ctx.Process(target=_hooks_in_a_process, args=(url, 3, os.environ["AIRFLOW_HOME"], race))
+        for _ in range(4)
     ]
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join(90)
-    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    assert _run(processes) == [0, 0, 0, 0]
     assert backend.requests["/ping"] == 12
     assert backend.token_calls == 1

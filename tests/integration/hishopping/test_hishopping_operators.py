@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
-import threading
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 
-from airflow_provider.hishopping import sandbox as sb
+from airflow_provider.hishopping.hooks import HiShoppingHook
 from airflow_provider.hishopping.operators import (
     TRANSACTION_COLUMNS,
     HiShoppingCreateOrdersOperator,
@@ -25,26 +23,32 @@ from airflow_provider.hishopping.operators import (
     HiShoppingListOrdersOperator,
 )
 from airflow_provider.hishopping.sensors import HiShoppingCreditSensor, HiShoppingOrderStatusSensor
+from airflow_provider.sandbox import hishopping as sb
 
 pytestmark = pytest.mark.integration
 
 CONN = "hishopping_ops"
 
 
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
+MakeContext = Callable[..., dict[str, Any]]
 
 
-def make_context(start: float | None = None, end: float | None = None) -> dict[str, Any]:
-    context: dict[str, Any] = {"ti": FakeTI(), "run_id": "manual__2025-01-01T00:00:00+00:00"}
-    if start is not None and end is not None:
-        context["data_interval_start"] = datetime.fromtimestamp(start, UTC)
-        context["data_interval_end"] = datetime.fromtimestamp(end, UTC)
-    return context
+@pytest.fixture
+def make_context(task_context: MakeContext) -> MakeContext:
+    """The shared ``task_context`` fixture's context, with a data interval when given."""
+
+    def factory(
+        start: float | None = None, end: float | None = None, *, try_number: int = 1
+    ) -> dict[str, Any]:
+        if start is None or end is None:
+            return task_context(try_number)
+        return task_context(
+            try_number,
+            data_interval_start=datetime.fromtimestamp(start, UTC),
+            data_interval_end=datetime.fromtimestamp(end, UTC),
+        )
+
+    return factory
 
 
 def order(
@@ -84,7 +88,7 @@ def conn(make_conn: Callable[..., str], url: str) -> str:
         extra={
             "app_id": sb.SANDBOX_APP_ID,
             "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_key": sb.SANDBOX_SIGN_KEY,
+            "sign_secret": sb.SANDBOX_SIGN_KEY,
         },
     )
 
@@ -94,7 +98,9 @@ def orders_of(backend: sb.HiShoppingBackend) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- create
-def test_create_orders_end_to_end_and_rerun_creates_nothing(backend: sb.HiShoppingBackend) -> None:
+def test_create_orders_end_to_end_and_rerun_creates_nothing(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     batch = [order("M-1"), order("M-2", goods=sb.GOODS_CHARGER, sku=sb.SKU_CHARGER_EU, qty=3), order("M-3")]
     result = create_op(batch).execute(make_context())
     assert result["counts"] == {"created": 3}
@@ -104,14 +110,32 @@ def test_create_orders_end_to_end_and_rerun_creates_nothing(backend: sb.HiShoppi
     assert backend.balance == sb.STARTING_CREDIT - charged
     assert "receiver" not in json.dumps(result)
 
-    again = create_op(batch).execute(make_context())
+    again = create_op(batch).execute(make_context())  # a new run: each create is answered 2002
     assert again["counts"] == {"existed": 3}
+    assert backend.requests["/api/v1/open/order/create"] == 6
     assert [r["id"] for r in again["results"]] == [r["id"] for r in result["results"]]
     assert orders_of(backend) == ["M-1", "M-2", "M-3"]
     assert backend.balance == sb.STARTING_CREDIT - charged
 
 
-def test_same_merchant_order_with_other_contents_is_a_conflict(backend: sb.HiShoppingBackend) -> None:
+def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
+    batch = [order(f"M-R{i}") for i in range(5)]
+    first = create_op(batch[:3]).execute(make_context())  # attempt 1 "died" after three orders
+    assert first["counts"] == {"created": 3}
+
+    retried = create_op(batch).execute(make_context(try_number=2))
+    assert retried["counts"] == {"existed": 3, "created": 2}
+    assert [r["outcome"] for r in retried["results"]] == ["existed"] * 3 + ["created"] * 2
+    assert [r["id"] for r in retried["results"][:3]] == [r["id"] for r in first["results"]]
+    assert backend.requests["/api/v1/open/order/create"] == 5  # no create sent for the three found
+    assert orders_of(backend) == [f"M-R{i}" for i in range(5)]
+
+
+def test_same_merchant_order_with_other_contents_is_a_conflict(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     create_op([order("M-1")]).execute(make_context())
     context = make_context()
     with pytest.raises(AirflowException, match="M-1"):
@@ -122,7 +146,9 @@ def test_same_merchant_order_with_other_contents_is_a_conflict(backend: sb.HiSho
     assert orders_of(backend) == ["M-1", "M-2"]
 
 
-def test_lost_create_answer_makes_no_duplicate(backend: sb.HiShoppingBackend) -> None:
+def test_lost_create_answer_makes_no_duplicate(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     backend.faults.script("lose_answer", 1, path_contains="/order/create")
     result = create_op([order("M-LOST"), order("M-NEXT")], max_concurrency=1).execute(make_context())
     assert result["counts"] == {"created": 2}
@@ -131,7 +157,9 @@ def test_lost_create_answer_makes_no_duplicate(backend: sb.HiShoppingBackend) ->
     assert [t["type"] for t in backend.transactions].count("charge") == 2
 
 
-def test_server_error_on_create_is_looked_up_then_sent_again(backend: sb.HiShoppingBackend) -> None:
+def test_server_error_on_create_is_looked_up_then_sent_again(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     backend.faults.script("error", 1, path_contains="/order/create")
     backend.script_code(5001, 1, path_contains="/order/create")
     result = create_op([order("M-5XX")]).execute(make_context())
@@ -140,7 +168,9 @@ def test_server_error_on_create_is_looked_up_then_sent_again(backend: sb.HiShopp
     assert backend.requests["/api/v1/open/order/create"] == 3
 
 
-def test_bad_input_is_rejected_before_any_request(backend: sb.HiShoppingBackend) -> None:
+def test_bad_input_is_rejected_before_any_request(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     bad_zip = order("M-ZIP")
     del bad_zip["receiver"]["zip"]
     batch = [order("M-OK"), bad_zip, {**order("M-QTY"), "quantity": 0}, {**order(""), "merchant_order": ""}]
@@ -150,20 +180,24 @@ def test_bad_input_is_rejected_before_any_request(backend: sb.HiShoppingBackend)
     assert "order M-ZIP: receiver.zip" in message
     assert "order M-QTY: quantity" in message
     assert "merchant_order" in message
-    with pytest.raises(AirflowFailException, match="repeated: M-1"):
+    with pytest.raises(AirflowFailException, match=r"order M-1: used by 2 orders of this batch"):
         create_op([order("M-1"), order("M-1")]).execute(make_context())
     with pytest.raises(AirflowFailException, match="M-X: colour: Extra inputs"):
         create_op([{**order("M-X"), "colour": "red"}]).execute(make_context())
     assert sum(backend.requests.values()) == 0
 
 
-def test_unknown_sku_fails_in_the_credit_check_before_any_create(backend: sb.HiShoppingBackend) -> None:
+def test_unknown_sku_fails_in_the_credit_check_before_any_create(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     with pytest.raises(AirflowFailException, match="sku_id 1 is not a SKU"):
         create_op([order("M-1", sku=1)]).execute(make_context())
     assert backend.requests["/api/v1/open/order/create"] == 0
 
 
-def test_insufficient_credit_fails_with_the_shortfall(backend: sb.HiShoppingBackend) -> None:
+def test_insufficient_credit_fails_with_the_shortfall(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     batch = [order(f"M-{i}", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_S, qty=5) for i in range(5)]
     # 5 x 5 x 24.90 = 622.50 against 500.00
     with pytest.raises(AirflowFailException, match=r"short by 122\.50"):
@@ -172,7 +206,7 @@ def test_insufficient_credit_fails_with_the_shortfall(backend: sb.HiShoppingBack
     assert backend.balance == sb.STARTING_CREDIT
 
 
-def test_fee_rate_is_part_of_the_estimate(backend: sb.HiShoppingBackend) -> None:
+def test_fee_rate_is_part_of_the_estimate(backend: sb.HiShoppingBackend, make_context: MakeContext) -> None:
     batch = [order(f"M-{i}", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_S, qty=4) for i in range(5)]
     # 498.00 of goods fits 500.00; with the 3 % fee it does not
     with pytest.raises(AirflowFailException, match=r"short by 12\.95"):
@@ -180,32 +214,70 @@ def test_fee_rate_is_part_of_the_estimate(backend: sb.HiShoppingBackend) -> None
     assert backend.requests["/api/v1/open/order/create"] == 0
 
 
-def test_waits_for_a_top_up_when_asked(backend: sb.HiShoppingBackend) -> None:
+def top_up_after_polls(
+    monkeypatch: pytest.MonkeyPatch, backend: sb.HiShoppingBackend, amount: str, *, polls: int = 1
+) -> list[dict[str, str]]:
+    """Top the credit up right after the ``polls``-th credit poll (no timer): the polls seen."""
+    original = HiShoppingHook.afetch_credit_status
+    seen: list[dict[str, str]] = []
+
+    async def polled(self: HiShoppingHook, ids: Any, **kwargs: Any) -> dict[str, str]:
+        answer = await original(self, ids, **kwargs)
+        seen.append(dict(answer))
+        if len(seen) == polls:
+            backend.top_up(amount)
+        return answer
+
+    monkeypatch.setattr(HiShoppingHook, "afetch_credit_status", polled)
+    return seen
+
+
+def test_wait_for_credit_defers_then_places_the_orders_after_a_top_up(
+    backend: sb.HiShoppingBackend, make_context: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.serde import deserialize, serialize
+
     batch = [order("M-W", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_M, qty=21)]  # 522.90
-    timer = threading.Timer(0.4, backend.top_up, args=("100",))
-    timer.start()
-    try:
-        result = create_op(
-            batch, wait_for_credit=True, credit_poll_interval=0.1, credit_wait_timeout=10
-        ).execute(make_context())
-    finally:
-        timer.cancel()
+    waiting = dict(wait_for_credit=True, credit_poll_interval=0, credit_wait_timeout=600)
+    with pytest.raises(TaskDeferred) as deferred:
+        create_op(batch, **waiting).execute(make_context())
+    assert backend.requests["/api/v1/open/order/create"] == 0  # no worker sleeps, nothing placed
+    assert deferred.value.method_name == "execute_complete"
+    assert deferred.value.timeout == timedelta(seconds=600)
+    trigger = deferred.value.trigger
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider.common.triggers.StatusTrigger"
+    assert deserialize(serialize(kwargs)) == kwargs
+    assert kwargs["conn_id"] == CONN
+    assert kwargs["status_method"] == "afetch_credit_status"
+    assert kwargs["method_kwargs"] == {"amount": "522.90", "api": "open"}
+    assert sb.SANDBOX_SECRET_KEY not in json.dumps(kwargs)
+    assert sb.SANDBOX_SIGN_KEY not in json.dumps(kwargs)
+
+    polls = top_up_after_polls(monkeypatch, backend, "100", polls=1)
+    event = run_trigger(trigger)
+    assert polls == [{"credit": "short"}, {"credit": "covered"}]
+    assert event["status"] == "success"
+    resumed = create_op(batch, **waiting)  # a resumed task is a fresh operator
+    result = resumed.execute_complete(make_context(), event)
     assert result["counts"] == {"created": 1}
-    assert backend.requests["/api/v1/open/credit/balance"] >= 2
+    assert orders_of(backend) == ["M-W"]
 
 
-def test_wait_for_credit_gives_up_after_the_timeout(backend: sb.HiShoppingBackend) -> None:
+def test_a_credit_wait_that_ends_without_cover_places_nothing(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     batch = [order("M-W", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_M, qty=21)]
-    started = time.monotonic()
-    with pytest.raises(AirflowFailException, match="after waiting"):
-        create_op(batch, wait_for_credit=True, credit_poll_interval=0.05, credit_wait_timeout=0.3).execute(
-            make_context()
-        )
-    assert time.monotonic() - started < 5
+    operator = create_op(batch, wait_for_credit=True)
+    with pytest.raises(AirflowException, match="waiting for credit failed: balance read refused"):
+        operator.execute_complete(make_context(), {"status": "error", "message": "balance read refused"})
+    assert sum(backend.requests.values()) == 0
     assert orders_of(backend) == []
 
 
-def test_batch_stops_at_the_first_2001_and_reports_the_rest_skipped(backend: sb.HiShoppingBackend) -> None:
+def test_batch_stops_at_the_first_2001_and_reports_the_rest_skipped(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     # Each order costs 24.90 x 8 = 199.20 + fee 5.98 = 205.18: two fit into 500.00, the third does not.
     batch = [order(f"M-{i}", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_S, qty=8) for i in range(5)]
     context = make_context()
@@ -226,7 +298,9 @@ def test_batch_stops_at_the_first_2001_and_reports_the_rest_skipped(backend: sb.
     assert orders_of(backend) == ["M-0", "M-1"]
 
 
-def test_credit_check_does_not_count_orders_already_paid_for(backend: sb.HiShoppingBackend) -> None:
+def test_credit_check_does_not_count_orders_already_paid_for(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     first = [order("M-A", goods=sb.GOODS_RAIN_JACKET, sku=sb.SKU_RAIN_JACKET_S, qty=19)]  # 473.10 + fee
     create_op(first).execute(make_context())
     assert backend.balance < Decimal("20")
@@ -237,7 +311,7 @@ def test_credit_check_does_not_count_orders_already_paid_for(backend: sb.HiShopp
 
 # ----------------------------------------------------------------------------- reads
 def test_list_orders_of_the_data_interval_to_xcom_and_file(
-    backend: sb.HiShoppingBackend, tmp_path: Path
+    backend: sb.HiShoppingBackend, tmp_path: Path, make_context: MakeContext
 ) -> None:
     create_op([order("M-OLD")]).execute(make_context())
     backend.clock.advance(3600)
@@ -270,12 +344,13 @@ def test_list_orders_of_the_data_interval_to_xcom_and_file(
     )
     result = op.execute(make_context())
     assert "orders" not in result
-    rows = json.loads(Path(result["path"]).read_text())
+    assert result["file"] == result["path"]  # "path": the deprecated key
+    rows = json.loads(Path(result["file"]).read_text())
     assert sorted(r["merchant_order"] for r in rows) == ["M-NEW-1", "M-NEW-2"]
     assert rows[0]["total_charge"] == "13.38"
 
 
-def test_list_orders_needs_an_interval(backend: sb.HiShoppingBackend) -> None:
+def test_list_orders_needs_an_interval(backend: sb.HiShoppingBackend, make_context: MakeContext) -> None:
     with pytest.raises(AirflowFailException, match="data interval"):
         HiShoppingListOrdersOperator(task_id="list", hishopping_conn_id=CONN).execute(make_context())
     with pytest.raises(AirflowFailException, match="not before"):
@@ -285,7 +360,7 @@ def test_list_orders_needs_an_interval(backend: sb.HiShoppingBackend) -> None:
     assert sum(backend.requests.values()) == 0
 
 
-def test_goods_operator_by_ids_and_by_category(tmp_path: Path) -> None:
+def test_goods_operator_by_ids_and_by_category(tmp_path: Path, make_context: MakeContext) -> None:
     result = HiShoppingGoodsOperator(
         task_id="goods", hishopping_conn_id=CONN, goods_ids=[sb.GOODS_EARBUDS, str(sb.GOODS_TSHIRT)]
     ).execute(make_context())
@@ -305,7 +380,7 @@ def test_goods_operator_by_ids_and_by_category(tmp_path: Path) -> None:
         output_path=str(tmp_path),
     ).execute(make_context())
     assert sorted(by_category["goods_ids"]) == [sb.GOODS_BOTTLE, sb.GOODS_UTENSILS]
-    saved = json.loads(Path(by_category["path"]).read_text())
+    saved = json.loads(Path(by_category["file"]).read_text())
     assert all(item["skus"] for item in saved)
     with pytest.raises(AirflowFailException, match="not found: 42"):
         HiShoppingGoodsOperator(task_id="goods", hishopping_conn_id=CONN, goods_ids="42").execute(
@@ -313,7 +388,9 @@ def test_goods_operator_by_ids_and_by_category(tmp_path: Path) -> None:
         )
 
 
-def test_credit_transactions_csv(backend: sb.HiShoppingBackend, tmp_path: Path) -> None:
+def test_credit_transactions_csv(
+    backend: sb.HiShoppingBackend, tmp_path: Path, make_context: MakeContext
+) -> None:
     backend.clock.advance(2)  # after the opening credit
     start = backend.clock.now()
     create_op([order("M-OK"), order("M-FAIL-1")]).execute(make_context())
@@ -323,7 +400,7 @@ def test_credit_transactions_csv(backend: sb.HiShoppingBackend, tmp_path: Path) 
     result = HiShoppingCreditTransactionsOperator(
         task_id="ledger", hishopping_conn_id=CONN, output_path=str(tmp_path / "finance")
     ).execute(make_context(start, end))
-    with open(result["path"], newline="") as handle:
+    with open(result["file"], newline="") as handle:
         rows = list(csv.reader(handle))
     assert tuple(rows[0]) == TRANSACTION_COLUMNS
     kinds = [row[1] for row in rows[1:]]
@@ -338,7 +415,7 @@ def test_credit_transactions_csv(backend: sb.HiShoppingBackend, tmp_path: Path) 
 
 
 # ----------------------------------------------------------------------------- sensors
-def test_order_status_sensor_poke_mode(backend: sb.HiShoppingBackend) -> None:
+def test_order_status_sensor_poke_mode(backend: sb.HiShoppingBackend, make_context: MakeContext) -> None:
     created = create_op([order("M-S1"), order("M-S2")]).execute(make_context())
     ids = [r["id"] for r in created["results"]]
     sensor = HiShoppingOrderStatusSensor(
@@ -354,13 +431,15 @@ def test_order_status_sensor_poke_mode(backend: sb.HiShoppingBackend) -> None:
     assert sensor.execute(make_context()) == dict.fromkeys(ids, "shipped")
 
 
-def test_order_status_sensor_by_merchant_order_fails_on_failure(backend: sb.HiShoppingBackend) -> None:
+def test_order_status_sensor_by_merchant_order_fails_on_failure(
+    backend: sb.HiShoppingBackend, make_context: MakeContext
+) -> None:
     create_op([order("M-OK"), order("M-FAIL-9")]).execute(make_context())
     backend.clock.advance(sb.PENDING_SECONDS + sb.PROCESSING_SECONDS)
     sensor = HiShoppingOrderStatusSensor(
         task_id="wait",
         order_ids=["M-OK", "M-FAIL-9"],
-        by="merchant_order",
+        lookup_by="merchant_order",
         hishopping_conn_id=CONN,
         deferrable=False,
     )
@@ -380,7 +459,7 @@ def run_trigger(trigger: Any) -> dict[str, Any]:
     return asyncio.run(asyncio.wait_for(first_event(), timeout=15))
 
 
-def test_order_status_sensor_deferrable(backend: sb.HiShoppingBackend) -> None:
+def test_order_status_sensor_deferrable(backend: sb.HiShoppingBackend, make_context: MakeContext) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
     created = create_op([order("M-D1")]).execute(make_context())
@@ -408,7 +487,9 @@ def test_order_status_sensor_deferrable(backend: sb.HiShoppingBackend) -> None:
     assert sensor.execute_complete(make_context(), event) == {order_no: "shipped"}
 
 
-def test_credit_sensor_poke_and_deferrable(backend: sb.HiShoppingBackend, url: str) -> None:
+def test_credit_sensor_poke_and_deferrable(
+    backend: sb.HiShoppingBackend, url: str, make_context: MakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
     need = "550"
@@ -440,17 +521,14 @@ def test_credit_sensor_poke_and_deferrable(backend: sb.HiShoppingBackend, url: s
     assert kwargs["order_ids"] == ["credit"]
     assert kwargs["method_kwargs"] == {"amount": "550", "api": "auto"}
     assert kwargs["status_method"] == "afetch_credit_status"
-    timer = threading.Timer(0.3, backend.top_up, args=("60",))
-    timer.start()
-    try:
-        event = run_trigger(trigger)
-    finally:
-        timer.cancel()
+    polls = top_up_after_polls(monkeypatch, backend, "60", polls=1)
+    event = run_trigger(trigger)
+    assert polls == [{"credit": "short"}, {"credit": "covered"}]
     assert deferring.execute_complete(make_context(), event) == {"credit": "covered"}
     assert poking.execute(make_context()) == {"credit": "covered"}
 
 
-def test_credit_sensor_rejects_a_bad_amount() -> None:
+def test_credit_sensor_rejects_a_bad_amount(make_context: MakeContext) -> None:
     sensor = HiShoppingCreditSensor(task_id="credit", amount="-3", hishopping_conn_id=CONN, deferrable=False)
     with pytest.raises(AirflowFailException, match="positive"):
         sensor.execute(make_context())

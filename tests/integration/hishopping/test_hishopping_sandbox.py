@@ -19,8 +19,8 @@ from airflow_provider.common.errors import (
 )
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.hishopping import envelope
-from airflow_provider.hishopping import sandbox as sb
 from airflow_provider.hishopping.hooks import HiShoppingHook
+from airflow_provider.sandbox import hishopping as sb
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +60,7 @@ def conn(make_conn: Callable[..., str], url: str) -> str:
         extra={
             "app_id": sb.SANDBOX_APP_ID,
             "secret_key": sb.SANDBOX_SECRET_KEY,
-            "sign_key": sb.SANDBOX_SIGN_KEY,
+            "sign_secret": sb.SANDBOX_SIGN_KEY,
         },
     )
 
@@ -232,7 +232,7 @@ def test_open_api_app_with_64_hex_secret(make_conn: Callable[..., str], url: str
         extra={
             "app_id": sb.SANDBOX_APP_ID_2,
             "secret_key": sb.SANDBOX_SECRET_KEY_2,
-            "sign_key": sb.SANDBOX_SIGN_KEY_2,
+            "sign_secret": sb.SANDBOX_SIGN_KEY_2,
         },
     )
     hook = HiShoppingHook("hs_app2", token_store=MemoryTokenStore(), retry_policy=FAST)
@@ -247,7 +247,7 @@ def test_hook_rejects_sandbox_answers_signed_with_other_keys(
         "hs_wrong_sign",
         "hishopping",
         host=url,
-        extra={"app_id": sb.SANDBOX_APP_ID, "secret_key": sb.SANDBOX_SECRET_KEY, "sign_key": "wrong"},
+        extra={"app_id": sb.SANDBOX_APP_ID, "secret_key": sb.SANDBOX_SECRET_KEY, "sign_secret": "wrong"},
     )
     hook = HiShoppingHook("hs_wrong_sign", token_store=MemoryTokenStore(), retry_policy=FAST)
     with pytest.raises(ConfigurationError) as err:

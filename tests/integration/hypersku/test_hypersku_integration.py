@@ -15,14 +15,15 @@ from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 from airflow_provider.common.auth import MemoryTokenStore, Token, TokenManager
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.common.triggers import StatusTrigger
-from airflow_provider.hypersku import actions, oauth
+from airflow_provider.hypersku import oauth
 from airflow_provider.hypersku.hooks import HyperSkuHook
 from airflow_provider.hypersku.operators import (
     HyperSkuCreateOrdersOperator,
     HyperSkuGetTrackingOperator,
     HyperSkuListProductsOperator,
 )
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -34,25 +35,12 @@ from airflow_provider.hypersku.sandbox import (
     HyperSkuBackend,
     create_app,
 )
-from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 
 pytestmark = pytest.mark.integration
 
 CREATE = "/api/customer/admin/orders/create"
+LOOKUP = "/api/customer/admin/orders/getOrdersByExternalOrderId"
 FAST = RetryPolicy(max_attempts=5, base_delay=0.01, max_delay=0.05)
-
-
-class TI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-        self.dag_id, self.task_id, self.map_index = "hypersku_it", "task", -1
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-def context() -> dict[str, Any]:
-    return {"ti": TI(), "run_id": "it_run"}
 
 
 @pytest.fixture
@@ -83,9 +71,9 @@ def orders(*thirds: str) -> list[dict[str, Any]]:
     return [{**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": third} for third in thirds]
 
 
-def test_one_token_call_for_many_requests(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_one_token_call_for_many_requests(backend: HyperSkuBackend, conn_id: str, task_context: Any) -> None:
     result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders(*(f"R-{i}" for i in range(12)))).execute(
-        context()
+        task_context()
     )
     assert result["counts"] == {"created": 12}
     hook = HyperSkuHook()
@@ -96,17 +84,17 @@ def test_one_token_call_for_many_requests(backend: HyperSkuBackend, conn_id: str
 
 
 def test_expired_token_mid_run_is_refreshed_once(
-    backend: HyperSkuBackend, conn_id: str, monkeypatch: pytest.MonkeyPatch
+    backend: HyperSkuBackend, conn_id: str, monkeypatch: pytest.MonkeyPatch, task_context: Any
 ) -> None:
-    primed = actions.prime_token
+    primed = HyperSkuCreateOrdersOperator.prime_token
 
-    def prime_then_expire(hook: HyperSkuHook) -> None:
-        primed(hook)
+    def prime_then_expire(operator: HyperSkuCreateOrdersOperator, hook: HyperSkuHook) -> None:
+        primed(operator, hook)
         backend.expire_tokens()  # every create of the batch now meets 40101 at once
 
-    monkeypatch.setattr(actions, "prime_token", prime_then_expire)
+    monkeypatch.setattr(HyperSkuCreateOrdersOperator, "prime_token", prime_then_expire)
     result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders(*(f"E-{i}" for i in range(8)))).execute(
-        context()
+        task_context()
     )
     assert result["counts"] == {"created": 8}
     assert backend.token_calls == 2  # concurrent refusals share one refresh
@@ -117,9 +105,9 @@ def test_expired_token_mid_run_is_refreshed_once(
     assert backend.token_calls == 3
 
 
-def test_rate_limit_burst_is_ridden_out(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_rate_limit_burst_is_ridden_out(backend: HyperSkuBackend, conn_id: str, task_context: Any) -> None:
     backend.faults.script("rate_limit", 3)
-    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("B-1", "B-2")).execute(context())
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("B-1", "B-2")).execute(task_context())
     assert result["counts"] == {"created": 2}
     assert len(backend.store.table("orders")) == 2
     assert backend.requests[CREATE] == 5  # 3 refused with 429, then both accepted
@@ -133,9 +121,14 @@ def test_server_errors_on_reads_are_retried(backend: HyperSkuBackend, conn_id: s
     assert backend.requests["/api/customer/admin/product/getProductInfo"] == 4
 
 
-def test_lost_create_answer_makes_no_duplicate(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_lost_create_answer_makes_no_duplicate(
+    backend: HyperSkuBackend, conn_id: str, task_context: Any
+) -> None:
+    backend.set_duplicate_ids("refuse")  # the re-run below (try 1) is told apart by the refusal
     backend.faults.script("lose_answer", 1, path_contains=CREATE)
-    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(context())
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(
+        task_context()
+    )
     assert result["counts"] == {"created": 2}
     assert len(backend.store.table("orders")) == 2
     assert backend.requests[CREATE] == 2  # the lost one was found by thirdOrderId, not sent again
@@ -143,31 +136,68 @@ def test_lost_create_answer_makes_no_duplicate(backend: HyperSkuBackend, conn_id
     lost = backend.order_by_third("LOST-1") or backend.order_by_third("LOST-2")
     assert lost is not None
     assert lost["orderId"] in result["order_ids"]
-    rerun = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(context())
+    rerun = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("LOST-1", "LOST-2")).execute(
+        task_context()
+    )
     assert rerun["counts"] == {"existed": 2}
     assert len(backend.store.table("orders")) == 2
 
 
-def test_dropped_create_is_sent_again_only_after_lookup(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_a_retried_attempt_reports_existing_orders_and_creates_only_the_rest(
+    backend: HyperSkuBackend, conn_id: str, task_context: Any
+) -> None:
+    """Attempt 2 looks every order up first: the three attempt 1 made are ``existed``, not sent."""
+    first = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("RT-1", "RT-2", "RT-3")).execute(
+        task_context()
+    )
+    batch = orders("RT-1", "RT-2", "RT-3", "RT-4", "RT-5")
+    second = HyperSkuCreateOrdersOperator(task_id="c", orders=batch).execute(task_context(try_number=2))
+    assert second["counts"] == {"existed": 3, "created": 2}
+    assert second["order_ids"][:3] == first["order_ids"]
+    assert backend.requests[CREATE] == 5  # the found ones were never sent again
+    assert backend.requests[LOOKUP] == 5
+    assert len(backend.store.table("orders")) == 5
+
+
+def test_the_sandbox_duplicate_answer_counts_existed_after_a_read_back(
+    backend: HyperSkuBackend, conn_id: str, task_context: Any
+) -> None:
+    """A sandbox set to refuse a reused thirdOrderId: without a look-up first, the refusal is read back."""
+    backend.set_duplicate_ids("refuse")
+    HyperSkuCreateOrdersOperator(task_id="c", orders=orders("DUP-1")).execute(task_context())
+    again = HyperSkuCreateOrdersOperator(
+        task_id="c", orders=orders("DUP-1", "DUP-2"), lookup_first=False
+    ).execute(task_context(try_number=2))
+    assert again["counts"] == {"existed": 1, "created": 1}
+    assert backend.requests[CREATE] == 3  # DUP-1 was sent again and refused
+    assert backend.requests[LOOKUP] == 1  # then read back
+    assert len(backend.store.table("orders")) == 2
+
+
+def test_dropped_create_is_sent_again_only_after_lookup(
+    backend: HyperSkuBackend, conn_id: str, task_context: Any
+) -> None:
     backend.faults.script("drop", 1, path_contains=CREATE)
-    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("DROP-1")).execute(context())
+    result = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("DROP-1")).execute(task_context())
     assert result["counts"] == {"created": 1}
     assert backend.requests[CREATE] == 2
     assert backend.requests["/api/customer/admin/orders/getOrdersByExternalOrderId"] == 1
     assert len(backend.store.table("orders")) == 1
 
 
-def test_bad_input_sends_nothing(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_bad_input_sends_nothing(backend: HyperSkuBackend, conn_id: str, task_context: Any) -> None:
     bad = orders("OK-1", "BAD-1")
     bad[1]["skuItems"] = [{"skuId": "SKU1001-BLK", "num": 0}]
     with pytest.raises(AirflowFailException, match=r"order BAD-1: skuItems\.0\.num"):
-        HyperSkuCreateOrdersOperator(task_id="c", orders=bad).execute(context())
+        HyperSkuCreateOrdersOperator(task_id="c", orders=bad).execute(task_context())
     assert not backend.requests
     assert backend.token_calls == 0
 
 
-def test_create_wait_track_end_to_end(backend: HyperSkuBackend, conn_id: str, tmp_path: Path) -> None:
-    products = HyperSkuListProductsOperator(task_id="p").execute(context())
+def test_create_wait_track_end_to_end(
+    backend: HyperSkuBackend, conn_id: str, tmp_path: Path, task_context: Any
+) -> None:
+    products = HyperSkuListProductsOperator(task_id="p").execute(task_context())
     created = HyperSkuCreateOrdersOperator(
         task_id="c",
         orders=[
@@ -179,32 +209,36 @@ def test_create_wait_track_end_to_end(backend: HyperSkuBackend, conn_id: str, tm
             for sku in products["sku_ids"][:3]
         ],
         logistics="cheapest",
-    ).execute(context())
+    ).execute(task_context())
     assert created["counts"] == {"created": 3}
     sensor = HyperSkuOrderStatusSensor(task_id="w", order_ids=created, poke_interval=0.05, timeout=20)
     backend.clock.set_speed(20_000)  # 900 sandbox seconds to shipping pass in ~0.05 s
-    statuses = sensor.execute(context())
+    statuses = sensor.execute(task_context())
     assert set(statuses) == set(created["order_ids"])
     assert set(statuses.values()) <= {"4", "5"}
     backend.clock.set_speed(1)
     backend.clock.advance(LIFECYCLE_SECONDS)
     tracked = HyperSkuGetTrackingOperator(
         task_id="t", store_order_ids=created, output_path=str(tmp_path)
-    ).execute(context())
+    ).execute(task_context())
     assert tracked["counts"] == {"ok": 3}
     histories = json.loads(Path(tracked["file"]).read_text())
     assert all(h["tracks"][0]["eventThing"] == "Delivered" for h in histories.values())
 
 
-def test_deferrable_sensor_through_the_trigger(backend: HyperSkuBackend, conn_id: str) -> None:
+def test_deferrable_sensor_through_the_trigger(
+    backend: HyperSkuBackend, conn_id: str, task_context: Any
+) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
-    created = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("D-1", "D-CANCEL-2")).execute(context())
+    created = HyperSkuCreateOrdersOperator(task_id="c", orders=orders("D-1", "D-CANCEL-2")).execute(
+        task_context()
+    )
     sensor = HyperSkuOrderStatusSensor(
         task_id="w", order_ids=created["order_ids"], deferrable=True, poke_interval=0.05
     )
     with pytest.raises(TaskDeferred) as deferred:
-        sensor.execute(context())
+        sensor.execute(task_context())
     _classpath, kwargs = deferred.value.trigger.serialize()
     trigger = StatusTrigger(**deserialize(serialize(kwargs)))
 
@@ -221,7 +255,7 @@ def test_deferrable_sensor_through_the_trigger(backend: HyperSkuBackend, conn_id
     closed_id = created["order_ids"][1]
     assert event.payload["statuses"][closed_id] == "6"
     with pytest.raises(AirflowFailException, match=closed_id):
-        sensor.execute_complete(context(), event.payload)
+        sensor.execute_complete(task_context(), event.payload)
 
 
 def test_oauth2_authorise_exchange_and_rotate_across_processes(
@@ -287,7 +321,7 @@ def test_token_shared_through_airflow_variables(
 def test_sandbox_connection_reaches_the_sandbox(
     backend: HyperSkuBackend, url: str, monkeypatch: pytest.MonkeyPatch, auth_mode: str
 ) -> None:
-    from airflow_provider.hypersku.sandbox import sandbox_connection
+    from airflow_provider.sandbox.hypersku import sandbox_connection
 
     monkeypatch.setenv("AIRFLOW_CONN_HYPERSKU_SBX", json.dumps(sandbox_connection(url, auth_mode=auth_mode)))
     ok, message = HyperSkuHook("hypersku_sbx").test_connection()

@@ -8,14 +8,17 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
+from airflow_provider.sandbox.registry import simulated_platforms
+
 pytestmark = pytest.mark.integration
 
 
-def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
+def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [
             sys.executable,
@@ -27,6 +30,10 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
             "1",
             "--seed",
             "3",
+            "--duplicate-ids",
+            "refuse",
+            "--connections-file",
+            str(tmp_path / "connections.json"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -50,16 +57,18 @@ def test_sandbox_command_serves_all_four_and_stops_on_ctrl_c() -> None:
             for line in lines
             if line.startswith("export AIRFLOW_CONN_")
         }
-        assert set(exports) == {
-            "AIRFLOW_CONN_HYPERSKU_DEFAULT",
-            "AIRFLOW_CONN_SUPERSHIP_DEFAULT",
-            "AIRFLOW_CONN_CHAO8_DEFAULT",
-            "AIRFLOW_CONN_HISHOPPING_DEFAULT",
-        }
-        assert sum(line.startswith("airflow connections add ") for line in lines) == 4
+        assert set(exports) == {f"AIRFLOW_CONN_{p.default_conn_id.upper()}" for p in simulated_platforms()}
+        assert len(exports) == 4
+        assert not any(line.startswith("airflow connections add") for line in lines)  # no secret in argv
         for conn in exports.values():
             stats = httpx.get(f"{conn['host']}/_sandbox/stats", timeout=5).json()
             assert stats["token_calls"] == 0
+            assert stats["duplicate_ids"] == "refuse"  # --duplicate-ids overrides every default
+        assert f"airflow connections import {tmp_path / 'connections.json'}" in lines
+        assert (
+            json.loads((tmp_path / "connections.json").read_text())["chao8_default"]
+            == exports["AIRFLOW_CONN_CHAO8_DEFAULT"]
+        )
         chao8 = exports["AIRFLOW_CONN_CHAO8_DEFAULT"]
         answer = httpx.post(
             f"{chao8['host']}/cncop/ca/v1/applications/get-token",

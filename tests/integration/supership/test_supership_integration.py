@@ -14,11 +14,9 @@ from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.errors import ConfigurationError
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.common.sandbox import Faults, SandboxClock, start_server
 from airflow_provider.common.triggers import StatusTrigger
-from airflow_provider.supership import operators as ops
-from airflow_provider.supership.hooks import SuperShipHook
-from airflow_provider.supership.sandbox import (
+from airflow_provider.sandbox.kit import Faults, SandboxClock, start_server
+from airflow_provider.sandbox.supership import (
     SECONDS_TO_DELIVERED,
     SECONDS_TO_FINAL,
     SuperShipBackend,
@@ -26,6 +24,8 @@ from airflow_provider.supership.sandbox import (
     sample_order,
     sandbox_connection,
 )
+from airflow_provider.supership import operators as ops
+from airflow_provider.supership.hooks import SuperShipHook
 from airflow_provider.supership.sensors import SuperShipOrderStatusSensor
 
 pytestmark = pytest.mark.integration
@@ -72,29 +72,21 @@ def conns(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def fast_operators(conns: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Operators build their hook with short retry waits."""
-
-    def hook(conn_id: str) -> SuperShipHook:
-        return SuperShipHook(conn_id, retry_policy=FAST, token_store=MemoryTokenStore())
-
-    monkeypatch.setattr(ops, "_hook", hook)
+def fast_operators(conns: None, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The operators' connection (``supership_default``) with short retry waits, set as users do."""
+    conn = sandbox_connection(url)
+    conn["extra"].update(retry_base_delay=0.01, retry_max_seconds=10)
+    monkeypatch.setenv("AIRFLOW_CONN_SUPERSHIP_DEFAULT", json.dumps(conn))
 
 
 def hook(conn_id: str = "supership_login") -> SuperShipHook:
     return SuperShipHook(conn_id, retry_policy=FAST, token_store=MemoryTokenStore())
 
 
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-def context() -> dict[str, Any]:
-    return {"ti": FakeTI(), "run_id": "scheduled__2024-05-01"}
+@pytest.fixture
+def context(task_context: Any) -> Any:
+    """``context(try_number=1)``: the shared task context, run id ``scheduled__2024-05-01``."""
+    return lambda try_number=1: task_context(try_number, run_id="scheduled__2024-05-01")
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -143,7 +135,9 @@ def test_dropped_connections_are_retried_for_reads(conns: None, backend: SuperSh
 
 
 # ----------------------------------------------------------------------------- create operator
-def test_lost_create_answer_creates_no_duplicate(fast_operators: None, backend: SuperShipBackend) -> None:
+def test_lost_create_answer_creates_no_duplicate(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
     backend.faults.script("lose_answer", 1, path_contains="/orders/add")
     orders = [sample_order("LOST-1"), sample_order("LOST-2", 1)]
     result = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
@@ -153,7 +147,9 @@ def test_lost_create_answer_creates_no_duplicate(fast_operators: None, backend: 
     assert {r["id"] for r in result["results"]} == {o["code"] for o in backend.orders()}
 
 
-def test_5xx_burst_on_create_creates_each_order_once(fast_operators: None, backend: SuperShipBackend) -> None:
+def test_5xx_burst_on_create_creates_each_order_once(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
     backend.faults.script("error", 3, path_contains="/orders/add")
     orders = [sample_order(f"BURST-{i}", i) for i in range(4)]
     result = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders, max_concurrency=2).execute(
@@ -163,19 +159,44 @@ def test_5xx_burst_on_create_creates_each_order_once(fast_operators: None, backe
     assert sorted(o["soc"] for o in backend.orders()) == [f"BURST-{i}" for i in range(4)]
 
 
-def test_a_rerun_of_the_whole_task_creates_nothing_twice(
-    fast_operators: None, backend: SuperShipBackend
+def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
+    fast_operators: None, backend: SuperShipBackend, context: Any
 ) -> None:
-    orders = [sample_order(f"RERUN-{i}", i) for i in range(3)]
+    orders = [sample_order(f"RERUN-{i}", i) for i in range(5)]
+    first = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders[:3]).execute(context())
+    assert first["counts"] == {"created": 3}  # attempt 1 "died" after three orders
+
+    again = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context(try_number=2))
+
+    assert again["counts"] == {"existed": 3, "created": 2}
+    assert [r["outcome"] for r in again["results"]] == ["existed"] * 3 + ["created"] * 2
+    assert [r["id"] for r in again["results"][:3]] == [r["id"] for r in first["results"]]
+    assert sorted(o["soc"] for o in backend.orders()) == [f"RERUN-{i}" for i in range(5)]
+    # found by soc before any create: nothing was sent again (the sandbox accepts a reused soc)
+    assert backend.duplicate_ids == "accept"
+    assert backend.requests["/v1/partner/orders/add"] == 5
+
+
+def test_a_duplicate_answer_counts_existed_after_a_read_back(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    """A sandbox set to refuse a reused soc (422, inferred): on a first attempt that resends an
+    order, the refusal is read back by soc and counts ``existed`` when it is this order."""
+    backend.set_duplicate_ids("refuse")
+    orders = [sample_order(f"AGAIN-{i}", i) for i in range(2)]
     first = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
-    again = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
-    assert first["counts"] == {"created": 3}
-    assert again["counts"] == {"existed": 3}
+    again = ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders, lookup_first=False).execute(
+        context()
+    )
+    assert again["counts"] == {"existed": 2}
     assert [r["id"] for r in again["results"]] == [r["id"] for r in first["results"]]
-    assert len(backend.orders()) == 3
+    assert len(backend.orders()) == 2
+    assert backend.requests["/v1/partner/orders/add"] == 4
 
 
-def test_bad_input_is_rejected_before_any_request(fast_operators: None, backend: SuperShipBackend) -> None:
+def test_bad_input_is_rejected_before_any_request(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
     orders = [sample_order("BAD-1", phone="0123"), sample_order("BAD-2", weight="nặng"), sample_order("OK-3")]
     with pytest.raises(AirflowFailException, match=r"order BAD-1: phone") as info:
         ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
@@ -184,7 +205,7 @@ def test_bad_input_is_rejected_before_any_request(fast_operators: None, backend:
 
 
 def test_unknown_places_fail_with_suggestions_and_create_nothing(
-    fast_operators: None, backend: SuperShipBackend
+    fast_operators: None, backend: SuperShipBackend, context: Any
 ) -> None:
     orders = [
         sample_order("PLACE-1", province="Ho Chi Minh"),
@@ -207,7 +228,9 @@ def test_unknown_places_fail_with_suggestions_and_create_nothing(
     assert backend.orders() == []
 
 
-def test_sender_address_instead_of_a_warehouse(fast_operators: None, backend: SuperShipBackend) -> None:
+def test_sender_address_instead_of_a_warehouse(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
     order = sample_order("SENDER-1")
     del order["pickup_code"]
     order.update(
@@ -223,7 +246,7 @@ def test_sender_address_instead_of_a_warehouse(fast_operators: None, backend: Su
 
 # ----------------------------------------------------------------------------- other operators
 def test_tracking_cancel_labels_and_quotes_end_to_end(
-    fast_operators: None, backend: SuperShipBackend, tmp_path: Any
+    fast_operators: None, backend: SuperShipBackend, tmp_path: Any, context: Any
 ) -> None:
     created = ops.SuperShipCreateOrdersOperator(
         task_id="create", orders=[sample_order("E2E-DELIVER-1", cod=300000), sample_order("E2E-2", 1)]
@@ -244,7 +267,7 @@ def test_tracking_cancel_labels_and_quotes_end_to_end(
     ).execute(context())
     assert quotes["results"][0]["data"]["fee"] == 30000
 
-    cancel = ops.SuperShipCancelOrderOperator(task_id="cancel", codes=codes[1])
+    cancel = ops.SuperShipCancelOrdersOperator(task_id="cancel", codes=codes[1])
     assert cancel.execute(context())["counts"] == {"updated": 1}
     assert cancel.execute(context())["counts"] == {"ok": 1}
 
@@ -266,7 +289,7 @@ def test_tracking_cancel_labels_and_quotes_end_to_end(
     assert delivered["data"]["fee"] > 0
     assert delivered["data"]["last_event"]["status"] == "Đã Giao Hàng Toàn Bộ"
     assert by_id[codes[1]]["status"] == "0"
-    document = json.loads((tmp_path / tracked["path"].rsplit("/", 1)[-1]).read_text())
+    document = json.loads((tmp_path / tracked["file"].rsplit("/", 1)[-1]).read_text())
     assert len(document["orders"][codes[0]]["journeys"]) == 9
     by_soc = ops.SuperShipGetTrackingOperator(task_id="track", codes="E2E-2", lookup_by="soc").execute(
         context()
@@ -275,7 +298,7 @@ def test_tracking_cancel_labels_and_quotes_end_to_end(
 
 
 # ----------------------------------------------------------------------------- sensor
-def create_orders(*socs: str) -> dict[str, Any]:
+def create_orders(*socs: str, context: Any) -> dict[str, Any]:
     orders = [sample_order(soc, i) for i, soc in enumerate(socs)]
     return ops.SuperShipCreateOrdersOperator(task_id="create", orders=orders).execute(context())
 
@@ -284,8 +307,10 @@ def sensor(**kwargs: Any) -> SuperShipOrderStatusSensor:
     return SuperShipOrderStatusSensor(task_id="wait", poke_interval=0.01, timeout=30, **kwargs)
 
 
-def test_sensor_poke_mode_waits_for_delivery(fast_operators: None, backend: SuperShipBackend) -> None:
-    created = create_orders("WAIT-DELIVER-1", "WAIT-DELIVER-2")
+def test_sensor_poke_mode_waits_for_delivery(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    created = create_orders("WAIT-DELIVER-1", "WAIT-DELIVER-2", context=context)
     wait = sensor(order_ids=created, deferrable=False)
     assert not wait.poke(context()).is_done
     backend.clock.advance(SECONDS_TO_DELIVERED)
@@ -295,9 +320,9 @@ def test_sensor_poke_mode_waits_for_delivery(fast_operators: None, backend: Supe
 
 
 def test_sensor_fails_at_once_naming_each_failed_order(
-    fast_operators: None, backend: SuperShipBackend
+    fast_operators: None, backend: SuperShipBackend, context: Any
 ) -> None:
-    created = create_orders("WAIT-DELIVER-3", "WAIT-FAIL-4", "WAIT-PICKUPFAIL-5")
+    created = create_orders("WAIT-DELIVER-3", "WAIT-FAIL-4", "WAIT-PICKUPFAIL-5", context=context)
     backend.clock.advance(SECONDS_TO_FINAL)
     with pytest.raises(AirflowFailException) as info:
         sensor(order_ids=created, deferrable=False).execute(context())
@@ -308,8 +333,10 @@ def test_sensor_fails_at_once_naming_each_failed_order(
     assert failed["WAIT-DELIVER-3"] not in message
 
 
-def test_sensor_by_soc_with_custom_statuses(fast_operators: None, backend: SuperShipBackend) -> None:
-    create_orders("WAIT-SOC-1")
+def test_sensor_by_soc_with_custom_statuses(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    create_orders("WAIT-SOC-1", context=context)
     picked_up = sensor(
         order_ids=["WAIT-SOC-1"], lookup_by="soc", success_statuses=["4", "8"], deferrable=False
     )
@@ -317,10 +344,12 @@ def test_sensor_by_soc_with_custom_statuses(fast_operators: None, backend: Super
     assert picked_up.execute(context()) == {"WAIT-SOC-1": "4"}
 
 
-def test_sensor_deferrable_mode_runs_in_the_trigger(fast_operators: None, backend: SuperShipBackend) -> None:
+def test_sensor_deferrable_mode_runs_in_the_trigger(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
-    created = create_orders("DEFER-DELIVER-1", "DEFER-DELIVER-2")
+    created = create_orders("DEFER-DELIVER-1", "DEFER-DELIVER-2", context=context)
     wait = sensor(order_ids=created, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
         wait.execute(context())
@@ -355,9 +384,9 @@ def test_sensor_deferrable_mode_runs_in_the_trigger(fast_operators: None, backen
 
 
 def test_sensor_deferrable_failure_event_names_the_order(
-    fast_operators: None, backend: SuperShipBackend
+    fast_operators: None, backend: SuperShipBackend, context: Any
 ) -> None:
-    created = create_orders("DEFER-FAIL-1")
+    created = create_orders("DEFER-FAIL-1", context=context)
     wait = sensor(order_ids=created, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
         wait.execute(context())
@@ -378,10 +407,12 @@ def test_sensor_deferrable_failure_event_names_the_order(
         wait.execute_complete(context(), event)
 
 
-def test_a_lost_cancel_answer_ends_as_cancelled(fast_operators: None, backend: SuperShipBackend) -> None:
-    code = create_orders("CANCEL-LOST-1")["results"][0]["id"]
+def test_a_lost_cancel_answer_ends_as_cancelled(
+    fast_operators: None, backend: SuperShipBackend, context: Any
+) -> None:
+    code = create_orders("CANCEL-LOST-1", context=context)["results"][0]["id"]
     backend.faults.script("lose_answer", 1, path_contains="/orders/cancel")
-    result = ops.SuperShipCancelOrderOperator(task_id="cancel", codes=code).execute(context())
+    result = ops.SuperShipCancelOrdersOperator(task_id="cancel", codes=code).execute(context())
     assert result["counts"] == {"ok": 1}
     assert result["results"][0]["data"]["already_cancelled"] is True
     assert backend.requests["/v1/partner/orders/cancel"] == 2

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from airflow_provider.common.sandbox import Faults, SandboxClock
-from airflow_provider.supership import sandbox as ss
-from airflow_provider.supership.sandbox import (
+from airflow_provider.sandbox import supership as ss
+from airflow_provider.sandbox.kit import Faults, SandboxClock
+from airflow_provider.sandbox.supership import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_EMAIL,
@@ -75,7 +75,7 @@ class Swappable:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[Swappable, str]]:
-    from airflow_provider.common.sandbox import start_server
+    from airflow_provider.sandbox.kit import start_server
 
     mount = Swappable()
     running = start_server(mount)
@@ -286,7 +286,20 @@ def test_short_place_names_and_a_warehouse_are_accepted(client: httpx.Client) ->
     assert create(client, order).status_code == 200
 
 
-def test_a_reused_soc_is_a_422_saying_it_exists(client: httpx.Client, backend: SuperShipBackend) -> None:
+def test_a_reused_soc_makes_a_second_order_by_default(
+    client: httpx.Client, backend: SuperShipBackend
+) -> None:
+    assert backend.duplicate_ids == "accept"  # SuperShip documents no refusal
+    first = create(client, VENDOR_EXAMPLE).json()["results"]["code"]
+    second = create(client, VENDOR_EXAMPLE).json()["results"]["code"]
+    assert first != second
+    assert [o["code"] for o in backend.orders_by_soc(VENDOR_EXAMPLE["soc"])] == [first, second]
+
+
+def test_a_reused_soc_is_a_422_saying_it_exists_when_refused(
+    client: httpx.Client, backend: SuperShipBackend
+) -> None:
+    backend.set_duplicate_ids("refuse")
     assert create(client, VENDOR_EXAMPLE).status_code == 200
     again = create(client, VENDOR_EXAMPLE)
     assert again.status_code == 422

@@ -182,6 +182,7 @@ def test_store_key_does_not_contain_the_md5(
         ({"tokenTtl": "PT8H"}, 28800),
         ({"tokenTtl": "PT1H30M"}, 5400),
         ({"tokenTtlSeconds": 600, "tokenTtl": "PT8H"}, 600),
+        ({"tokenTtlSeconds": 3600}, 3600),
     ],
 )
 def test_token_ttl_and_vendor_refresh_window(
@@ -195,9 +196,13 @@ def test_token_ttl_and_vendor_refresh_window(
     assert token.expires_at is not None
     assert token.refresh_at is not None
     assert token.expires_at - token.fetched_at == pytest.approx(ttl, abs=1)
-    # refresh after TTL - TTL/10 (54 min of 60), spread a little earlier so workers do not collide
-    share = (token.refresh_at - token.fetched_at) / ttl
-    assert 0.87 <= share <= 0.9
+    # the vendor's rule: never refresh before TTL - TTL/10 has passed (54 min of 60: "30m<54m,
+    # 不刷新"); workers spread their refresh points after that, and all before the token expires
+    assert token.refresh_at >= token.fetched_at + (ttl - ttl / 10)
+    assert token.refresh_at < token.expires_at
+    assert token.usable(token.fetched_at + ttl / 2)
+    assert token.usable(token.fetched_at + (ttl - ttl / 10) - 1)
+    assert not token.usable(token.expires_at)
 
 
 def test_ttl_from_jwt_exp_in_ms_when_answer_has_none(gateway: FakeGateway, conn_id: str) -> None:

@@ -14,12 +14,13 @@ import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider.chao8 import constants as c
-from airflow_provider.chao8 import operators as ops
 from airflow_provider.chao8.hooks import Chao8Hook
 from airflow_provider.chao8.operators import (
     Chao8CompleteLogisticsOrderOperator,
+    Chao8CompleteLogisticsOrdersOperator,
     Chao8CreateLogisticsOrdersOperator,
     Chao8CreateProductionOrderOperator,
+    Chao8CreateProductionOrdersOperator,
     Chao8SyncDealersOperator,
     Chao8SyncProductsOperator,
     load_records,
@@ -27,6 +28,8 @@ from airflow_provider.chao8.operators import (
 from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
+
+TaskContext = Callable[..., dict[str, Any]]
 
 
 def envelope(code: int = 200, message: str = "success", data: Any = None) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def envelope(code: int = 200, message: str = "success", data: Any = None) -> dic
 
 
 class Gateway:
-    """Just enough of 超8 for the operators: orders, products, dealers."""
+    """Just enough of 超8 for the operators: orders (a reused orderNo is refused), products, dealers."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
@@ -60,6 +63,8 @@ class Gateway:
         if path == c.TOKEN_PATH:
             return self.ok({"accessToken": "tok", "tokenTtlSeconds": 28800})
         if path == "/cncop/trace/v1/logistics-orders" and method == "POST":
+            if body["orderNo"] in self.refuse:
+                return httpx.Response(200, json=envelope(c.INVALID_PARAMS, "目标组织不可用"))
             if body["orderNo"] in self.orders:
                 return httpx.Response(200, json=envelope(c.ORDER_EXISTS, "订单编号已存在"))
             self.orders[body["orderNo"]] = {**body, "id": len(self.orders) + 1, "status": 0}
@@ -75,9 +80,16 @@ class Gateway:
                 order["status"] = 2
                 return self.ok({"orderNo": order_no, "status": 2})
             return self.ok(order)
-        if path == "/cncop/trace/v1/production-orders":
+        if path == "/cncop/trace/v1/production-orders" and method == "POST":
+            if body["orderNo"] in self.production:
+                return httpx.Response(200, json=envelope(c.ORDER_EXISTS, "订单编号已存在"))
             self.production[body["orderNo"]] = {**body, "id": 9, "status": 0}
             return self.ok({"id": 9, "orderNo": body["orderNo"], "status": 0})
+        if path.startswith("/cncop/trace/v1/production-orders/"):
+            found = self.production.get(path.rsplit("/", 1)[1])
+            if found is None:
+                return httpx.Response(200, json=envelope(c.ORDER_NOT_FOUND, "生产订单不存在"))
+            return self.ok(found)
         if path == "/cncop/basic/v3/products/batch-query":
             return self.ok([self.products[code] for code in body["productCodes"] if code in self.products])
         if path == "/cncop/basic/v3/products/batch":
@@ -107,30 +119,30 @@ class Gateway:
     def business(self) -> list[httpx.Request]:
         return [r for r in self.requests if r.url.path != c.TOKEN_PATH]
 
-
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
+    def calls(self) -> list[str]:
+        """``"POST create"`` / ``"GET <orderNo>"`` for every logistics order call, in order."""
+        return [
+            "POST create" if r.method == "POST" else f"{r.method} {r.url.path.split('/')[5]}"
+            for r in self.business()
+            if r.url.path.startswith("/cncop/trace/v1/logistics-orders")
+        ]
 
 
 @pytest.fixture
 def gateway(monkeypatch: pytest.MonkeyPatch, make_conn: Callable[..., str]) -> Gateway:
+    """Every Chao8Hook the operators build talks to this fake gateway (no sockets)."""
     make_conn("chao8_default", "chao8", host="https://gw.example.com", login="AK", password="secret")
     fake = Gateway()
     store = MemoryTokenStore()
+    original = Chao8Hook.__init__
 
-    def hook(conn_id: str) -> Chao8Hook:
-        return Chao8Hook(
-            conn_id,
-            transport=httpx.MockTransport(fake),
-            token_store=store,
-            retry_policy=RetryPolicy(max_attempts=2, base_delay=0.001),
-        )
+    def init(self: Chao8Hook, chao8_conn_id: str = "chao8_default", **kwargs: Any) -> None:
+        kwargs.setdefault("transport", httpx.MockTransport(fake))
+        kwargs.setdefault("token_store", store)
+        kwargs.setdefault("retry_policy", RetryPolicy(max_attempts=2, base_delay=0.001))
+        original(self, chao8_conn_id, **kwargs)
 
-    monkeypatch.setattr(ops, "_hook", hook)
+    monkeypatch.setattr(Chao8Hook, "__init__", init)
     return fake
 
 
@@ -144,63 +156,132 @@ def order(order_no: str, quantity: int = 2, target: str = "DL1") -> dict[str, An
     }
 
 
-def context() -> dict[str, Any]:
-    return {"ti": FakeTI()}
+def production(order_no: str, quantity: int = 100) -> dict[str, Any]:
+    return {
+        "orderNo": order_no,
+        "productCode": "P",
+        "quantity": quantity,
+        "batchNo": "B",
+        "productionDate": "2024-05-01",
+    }
 
 
 # ------------------------------------------------------------------------------ logistics orders
-def test_invalid_orders_fail_before_any_request(gateway: Gateway) -> None:
+def test_invalid_orders_fail_before_any_request(gateway: Gateway, task_context: TaskContext) -> None:
     task = Chao8CreateLogisticsOrdersOperator(
         task_id="create", orders=[order("A"), {**order("B"), "orderType": 9}, {**order("C"), "products": []}]
     )
     with pytest.raises(AirflowFailException) as caught:
-        task.execute(context())  # type: ignore[arg-type]
+        task.execute(task_context())
     message = str(caught.value)
     assert "order B: orderType" in message
     assert "order C: products" in message
     assert gateway.requests == []
 
 
-def test_repeated_order_no_in_one_call_is_refused(gateway: Gateway) -> None:
+def test_repeated_order_no_in_one_call_is_refused(gateway: Gateway, task_context: TaskContext) -> None:
     task = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("A"), order("A", 3)])
-    with pytest.raises(AirflowFailException, match="repeated: A"):
-        task.execute(context())  # type: ignore[arg-type]
+    with pytest.raises(AirflowFailException, match=r"order A: used by 2 orders of this batch"):
+        task.execute(task_context())
     assert gateway.requests == []
 
 
-def test_create_then_rerun_reads_existing_orders(gateway: Gateway) -> None:
+def test_a_rerun_gets_the_duplicate_answer_and_reads_the_orders_back(
+    gateway: Gateway, task_context: TaskContext
+) -> None:
     orders = [order("A"), order("B")]
-    first = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(context())  # type: ignore[arg-type]
+    first = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(task_context())
     assert first["counts"] == {"created": 2}
-    again = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(context())  # type: ignore[arg-type]
+    # a new run (first attempt, no look-up first): 超8 refuses the reused orderNo, the order is read back
+    again = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(task_context())
     assert again["counts"] == {"existed": 2}
     assert [r["status"] for r in again["results"]] == ["0", "0"]
+    assert gateway.calls() == ["POST create"] * 2 + ["POST create", "GET A", "POST create", "GET B"]
     assert len(gateway.orders) == 2
 
 
-def test_duplicate_with_other_contents_is_a_conflict_pushed_before_failing(gateway: Gateway) -> None:
-    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("A")]).execute(context())  # type: ignore[arg-type]
-    ctx = context()
+def test_a_retried_attempt_looks_every_order_up_first_and_creates_only_the_rest(
+    gateway: Gateway, task_context: TaskContext
+) -> None:
+    orders = [order(name) for name in "ABCDE"]
+    gateway.refuse = {"D", "E"}  # attempt 1 makes A, B, C and fails on D and E
+    first = task_context()
+    with pytest.raises(AirflowException, match="2 of 5 failed: D"):
+        Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(first)
+    assert first["ti"].xcom["return_value"]["counts"] == {"created": 3, "failed": 2}
+    gateway.refuse.clear()
+    gateway.requests.clear()
+
+    report = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=orders).execute(
+        task_context(try_number=2)
+    )
+
+    assert report["counts"] == {"existed": 3, "created": 2}
+    assert [(r["key"], r["outcome"]) for r in report["results"]] == [
+        ("A", "existed"),
+        ("B", "existed"),
+        ("C", "existed"),
+        ("D", "created"),
+        ("E", "created"),
+    ]
+    calls = gateway.calls()
+    assert sorted(calls[:5]) == ["GET A", "GET B", "GET C", "GET D", "GET E"]  # every look-up first
+    assert calls[5:] == ["POST create", "POST create"]  # only D and E are sent
+    assert sorted(gateway.orders) == list("ABCDE")
+
+
+def test_lookup_first_on_a_first_attempt_sends_no_create_for_known_orders(
+    gateway: Gateway, task_context: TaskContext
+) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("A")]).execute(task_context())
+    gateway.requests.clear()
+    report = Chao8CreateLogisticsOrdersOperator(
+        task_id="create", orders=[order("A"), order("B")], lookup_first=True
+    ).execute(task_context())
+    assert report["counts"] == {"existed": 1, "created": 1}
+    assert gateway.calls().count("POST create") == 1
+
+
+def test_duplicate_with_other_contents_is_a_conflict_pushed_before_failing(
+    gateway: Gateway, task_context: TaskContext
+) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("A")]).execute(task_context())
+    ctx = task_context()
     task = Chao8CreateLogisticsOrdersOperator(task_id="create", orders=[order("A", quantity=5), order("B")])
     with pytest.raises(AirflowException, match="1 of 2 failed: A"):
-        task.execute(ctx)  # type: ignore[arg-type]
+        task.execute(ctx)
     pushed = ctx["ti"].xcom["return_value"]
     assert pushed["counts"] == {"failed": 1, "created": 1}
     assert pushed["results"][0]["error"]["kind"] == "conflict"
 
 
-def test_bad_credentials_fail_without_retries(gateway: Gateway, make_conn: Callable[..., str]) -> None:
+def test_bad_credentials_fail_without_retries(
+    gateway: Gateway, make_conn: Callable[..., str], task_context: TaskContext
+) -> None:
     make_conn("chao8_default", "chao8", host="https://gw.example.com", login="AK", password="")
     with pytest.raises(AirflowFailException, match="application secret is empty"):
-        Chao8CreateLogisticsOrdersOperator(task_id="create", orders=order("A")).execute(context())  # type: ignore[arg-type]
+        Chao8CreateLogisticsOrdersOperator(task_id="create", orders=order("A")).execute(task_context())
     assert gateway.requests == []
 
 
+def test_results_path_keeps_xcom_small(gateway: Gateway, task_context: TaskContext, tmp_path: Path) -> None:
+    target = tmp_path / "out" / "results.jsonl"
+    report = Chao8CreateLogisticsOrdersOperator(
+        task_id="create", orders=[order("A"), order("B")], results_path=str(target)
+    ).execute(task_context())
+    assert report["counts"] == {"created": 2}
+    assert "results" not in report
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [(r["key"], r["outcome"]) for r in lines] == [("A", "created"), ("B", "created")]
+
+
 # ------------------------------------------------------------------------------ complete
-def test_complete_treats_already_completed_as_success(gateway: Gateway) -> None:
-    Chao8CreateLogisticsOrdersOperator(task_id="c", orders=[order("A"), order("B")]).execute(context())  # type: ignore[arg-type]
+def test_complete_treats_already_completed_as_success(gateway: Gateway, task_context: TaskContext) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="c", orders=[order("A"), order("B")]).execute(task_context())
     gateway.orders["B"]["status"] = 2
-    result = Chao8CompleteLogisticsOrderOperator(task_id="done", order_nos=["A", "B"]).execute(context())  # type: ignore[arg-type]
+    result = Chao8CompleteLogisticsOrdersOperator(task_id="done", order_nos=["A", "B"]).execute(
+        task_context()
+    )
     assert result["counts"] == {"ok": 2}
     assert [(r["key"], r["status"], r["data"]["already_completed"]) for r in result["results"]] == [
         ("A", "2", False),
@@ -208,40 +289,94 @@ def test_complete_treats_already_completed_as_success(gateway: Gateway) -> None:
     ]
 
 
-def test_complete_fails_for_cancelled_and_unknown_orders(gateway: Gateway) -> None:
-    Chao8CreateLogisticsOrdersOperator(task_id="c", orders=order("X")).execute(context())  # type: ignore[arg-type]
+def test_complete_takes_a_create_report(gateway: Gateway, task_context: TaskContext) -> None:
+    created = Chao8CreateLogisticsOrdersOperator(task_id="c", orders=[order("A"), order("B")]).execute(
+        task_context()
+    )
+    result = Chao8CompleteLogisticsOrdersOperator(task_id="done", order_nos=created).execute(task_context())
+    assert [r["key"] for r in result["results"]] == ["A", "B"]
+    assert {o["status"] for o in gateway.orders.values()} == {2}
+
+
+def test_complete_fails_for_cancelled_and_unknown_orders(gateway: Gateway, task_context: TaskContext) -> None:
+    Chao8CreateLogisticsOrdersOperator(task_id="c", orders=order("X")).execute(task_context())
     gateway.orders["X"]["status"] = 3
-    ctx = context()
+    ctx = task_context()
     with pytest.raises(AirflowException, match="1 of 1 failed: X"):
-        Chao8CompleteLogisticsOrderOperator(task_id="done", order_nos="X").execute(ctx)  # type: ignore[arg-type]
+        Chao8CompleteLogisticsOrdersOperator(task_id="done", order_nos="X").execute(ctx)
     with pytest.raises(AirflowException, match="2 of 2 failed") as caught:
-        Chao8CompleteLogisticsOrderOperator(task_id="done", order_nos=["X", "NOPE"]).execute(ctx)  # type: ignore[arg-type]
+        Chao8CompleteLogisticsOrdersOperator(task_id="done", order_nos=["X", "NOPE"]).execute(ctx)
     assert "cancelled" in str(caught.value)
     results = ctx["ti"].xcom["return_value"]["results"]
     assert [(r["key"], r["outcome"]) for r in results] == [("X", "failed"), ("NOPE", "failed")]
     assert results[1]["error"]["kind"] == "not_found"
 
 
-# ------------------------------------------------------------------------------ production orders
-def test_production_order_validation_and_create(gateway: Gateway) -> None:
-    bad = {
-        "orderNo": "PO-1",
-        "productCode": "P",
-        "quantity": -1,
-        "batchNo": "B",
-        "productionDate": "2024-05-01",
-    }
-    with pytest.raises(AirflowFailException, match="order PO-1: quantity"):
-        Chao8CreateProductionOrderOperator(task_id="po", orders=bad).execute(context())  # type: ignore[arg-type]
+def test_bad_ids_fail_before_any_request(gateway: Gateway, task_context: TaskContext) -> None:
+    with pytest.raises(AirflowFailException, match=r"order_nos: .*got None"):
+        Chao8CompleteLogisticsOrdersOperator(task_id="done", order_nos=["A", None]).execute(task_context())
     assert gateway.requests == []
-    good = {**bad, "quantity": 100}
-    result = Chao8CreateProductionOrderOperator(task_id="po", orders=good).execute(context())  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------ production orders
+def test_production_order_validation_and_create(gateway: Gateway, task_context: TaskContext) -> None:
+    bad = production("PO-1", quantity=-1)
+    with pytest.raises(AirflowFailException, match="order PO-1: quantity"):
+        Chao8CreateProductionOrdersOperator(task_id="po", orders=bad).execute(task_context())
+    assert gateway.requests == []
+    result = Chao8CreateProductionOrdersOperator(task_id="po", orders=production("PO-1")).execute(
+        task_context()
+    )
     assert result["counts"] == {"created": 1}
     assert gateway.production["PO-1"]["productionDate"] == "2024-05-01"
 
 
+def test_production_orders_retried_attempt_creates_nothing_twice(
+    gateway: Gateway, task_context: TaskContext
+) -> None:
+    Chao8CreateProductionOrdersOperator(task_id="po", orders=production("PO-1")).execute(task_context())
+    gateway.requests.clear()
+    report = Chao8CreateProductionOrdersOperator(
+        task_id="po", orders=[production("PO-1"), production("PO-2")]
+    ).execute(task_context(try_number=2))
+    assert report["counts"] == {"existed": 1, "created": 1}
+    creates = [r for r in gateway.business() if r.method == "POST"]
+    assert [json.loads(r.content)["orderNo"] for r in creates] == ["PO-2"]
+
+
+# ------------------------------------------------------------------------------ empty input, names
+@pytest.mark.parametrize("empty", [[], None, "", "[]"])
+def test_an_empty_input_skips_every_operator(gateway: Gateway, task_context: TaskContext, empty: Any) -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    tasks = [
+        Chao8CreateLogisticsOrdersOperator(task_id="a", orders=empty),
+        Chao8CreateProductionOrdersOperator(task_id="b", orders=empty),
+        Chao8CompleteLogisticsOrdersOperator(task_id="c", order_nos=empty),
+        Chao8SyncProductsOperator(task_id="d", products=empty if empty is not None else []),
+        Chao8SyncDealersOperator(task_id="e", dealers=empty if empty is not None else []),
+    ]
+    for task in tasks:
+        with pytest.raises(AirflowSkipException):
+            task.execute(task_context())
+    assert gateway.requests == []
+
+
+def test_former_names_are_deprecated_aliases() -> None:
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use Chao8CreateProductionOrdersOperator"):
+        old = Chao8CreateProductionOrderOperator(task_id="po", orders=[])
+    assert isinstance(old, Chao8CreateProductionOrdersOperator)
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use Chao8CompleteLogisticsOrdersOperator"):
+        done = Chao8CompleteLogisticsOrderOperator(task_id="done", order_nos="A")
+    assert isinstance(done, Chao8CompleteLogisticsOrdersOperator)
+
+
 # ------------------------------------------------------------------------------ syncs
-def test_sync_products_counts_created_updated_failed(gateway: Gateway, tmp_path: Path) -> None:
+def test_sync_products_counts_created_updated_failed(
+    gateway: Gateway, tmp_path: Path, task_context: TaskContext
+) -> None:
     gateway.refuse = {"BAD"}
     products = [
         {"productCode": "OLD", "productName": "renamed"},
@@ -249,15 +384,15 @@ def test_sync_products_counts_created_updated_failed(gateway: Gateway, tmp_path:
         {"productCode": "NEW2", "productName": "n2", "barcode": "6901234567816"},
         {"productCode": "BAD", "productName": "b"},
     ]
-    ctx = context()
+    ctx = task_context()
     out = tmp_path / "results.json"
     task = Chao8SyncProductsOperator(task_id="sync", products=products, chunk_size=3, output_path=str(out))
     with pytest.raises(AirflowException, match="1 of 4 failed: BAD"):
-        task.execute(ctx)  # type: ignore[arg-type]
+        task.execute(ctx)
     pushed = ctx["ti"].xcom["return_value"]
     assert pushed["counts"] == {"created": 2, "updated": 1, "failed": 1}
-    assert pushed["failed"][0]["key"] == "BAD"
-    assert pushed["output_path"] == str(out)
+    assert [r["key"] for r in pushed["results"] if r["outcome"] == "failed"] == ["BAD"]
+    assert pushed["file"] == str(out)
     assert [r["outcome"] for r in json.loads(out.read_text())] == ["updated", "created", "created", "failed"]
     # two chunks: each one batch query and one upsert
     paths = sorted(r.url.path.rsplit("/", 1)[-1] for r in gateway.business())
@@ -265,12 +400,14 @@ def test_sync_products_counts_created_updated_failed(gateway: Gateway, tmp_path:
     assert gateway.products["OLD"]["productName"] == "renamed"
 
 
-def test_sync_dealers_from_csv_and_json_files(gateway: Gateway, tmp_path: Path) -> None:
+def test_sync_dealers_from_csv_and_json_files(
+    gateway: Gateway, tmp_path: Path, task_context: TaskContext
+) -> None:
     csv_file = tmp_path / "dealers.csv"
     csv_file.write_text(
         "code,name,region,contact\nD1,北京经销商,110000,张三\nD2,上海经销商,310000,\n", encoding="utf-8"
     )
-    first = Chao8SyncDealersOperator(task_id="d", path=str(csv_file)).execute(context())  # type: ignore[arg-type]
+    first = Chao8SyncDealersOperator(task_id="d", path=str(csv_file)).execute(task_context())
     assert first["counts"] == {"created": 2, "updated": 0, "failed": 0}
     assert gateway.dealers["D1"] == {
         "code": "D1",
@@ -283,17 +420,25 @@ def test_sync_dealers_from_csv_and_json_files(gateway: Gateway, tmp_path: Path) 
     json_file.write_text(
         json.dumps({"list": [{"code": "D2", "name": "改名", "region": "310000"}]}), encoding="utf-8"
     )
-    second = Chao8SyncDealersOperator(task_id="d", path=str(json_file)).execute(context())  # type: ignore[arg-type]
+    second = Chao8SyncDealersOperator(task_id="d", path=str(json_file)).execute(task_context())
     assert second["counts"] == {"created": 0, "updated": 1, "failed": 0}
 
 
-def test_sync_input_errors_fail_before_any_request(gateway: Gateway, tmp_path: Path) -> None:
-    with pytest.raises(AirflowFailException, match="exactly one"):
-        Chao8SyncDealersOperator(task_id="d").execute(context())  # type: ignore[arg-type]
+def test_sync_input_errors_fail_before_any_request(
+    gateway: Gateway, tmp_path: Path, task_context: TaskContext
+) -> None:
+    with pytest.raises(ValueError, match="give dealers or path"):
+        Chao8SyncDealersOperator(task_id="d")
+    with pytest.raises(AirflowFailException, match="not both"):
+        Chao8SyncDealersOperator(task_id="d", dealers=[], path="x.json").execute(task_context())
     with pytest.raises(AirflowFailException, match="order D9: region"):
-        Chao8SyncDealersOperator(task_id="d", dealers=[{"code": "D9", "name": "n"}]).execute(context())  # type: ignore[arg-type]
+        Chao8SyncDealersOperator(task_id="d", dealers=[{"code": "D9", "name": "n"}]).execute(task_context())
+    with pytest.raises(AirflowFailException, match="order D1: code: repeated"):
+        Chao8SyncDealersOperator(
+            task_id="d", dealers=[{"code": "D1", "name": "n", "region": "1"}] * 2
+        ).execute(task_context())
     with pytest.raises(AirflowFailException, match="cannot read"):
-        Chao8SyncProductsOperator(task_id="p", path=str(tmp_path / "missing.json")).execute(context())  # type: ignore[arg-type]
+        Chao8SyncProductsOperator(task_id="p", path=str(tmp_path / "missing.json")).execute(task_context())
     assert gateway.requests == []
     with pytest.raises(ValueError, match="chunk_size"):
         Chao8SyncProductsOperator(task_id="p", products=[], chunk_size=500)
@@ -313,7 +458,7 @@ def test_load_records_formats(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------ sensor
-def test_sensor_status_sets_and_poke(gateway: Gateway) -> None:
+def test_sensor_status_sets_and_poke(gateway: Gateway, task_context: TaskContext) -> None:
     sensor = Chao8LogisticsOrderSensor(task_id="wait", order_nos=["A", "B"], min_scanned=3)
     assert sensor.success_statuses == ["2", c.SCANNED]
     assert sensor.failure_statuses == ["3"]
@@ -324,18 +469,31 @@ def test_sensor_status_sets_and_poke(gateway: Gateway) -> None:
     assert plain.success_statuses == ["2"]
     assert plain.method_kwargs == {}
 
-    for task in (sensor, plain):
-        task.__dict__["hook"] = ops._hook("chao8_default")  # the fake gateway instead of the network
     gateway.orders["A"] = {**order("A"), "status": 2, "scannedCount": 2}
     gateway.orders["B"] = {**order("B"), "status": 1, "scannedCount": 1}
-    assert not sensor.poke(context()).is_done  # type: ignore[arg-type]
+    assert not sensor.poke(task_context()).is_done
     gateway.orders["B"]["scannedCount"] = 3
-    done = sensor.poke(context())  # type: ignore[arg-type]
+    done = sensor.poke(task_context())
     assert done.is_done
     assert done.xcom_value == {"A": "2", "B": c.SCANNED}
     gateway.orders["A"]["status"] = 3
     with pytest.raises(AirflowFailException, match="A \\(status 3\\)"):
-        plain.poke(context())  # type: ignore[arg-type]
+        plain.poke(task_context())
+
+
+def test_sensor_reads_order_nos_with_ids_from(gateway: Gateway) -> None:
+    report = {
+        "counts": {"created": 1, "existed": 1, "failed": 1},
+        "results": [
+            {"key": "A", "outcome": "created", "id": "1"},
+            {"key": "B", "outcome": "existed", "id": "2"},
+            {"key": "C", "outcome": "failed"},
+        ],
+    }
+    assert Chao8LogisticsOrderSensor(task_id="w", order_nos=report).ids() == ["A", "B"]
+    assert Chao8LogisticsOrderSensor(task_id="w", order_nos="A, B A").ids() == ["A", "B"]
+    with pytest.raises(AirflowFailException, match=r"order_ids: .*got None"):
+        Chao8LogisticsOrderSensor(task_id="w", order_nos=["A", None]).ids()
 
 
 def test_sensor_rejects_bad_arguments() -> None:
@@ -352,7 +510,8 @@ def test_operator_modules_stay_light() -> None:
         "import airflow_provider.chao8.operators, airflow_provider.chao8.sensors\n"
         "new = set(sys.modules) - before\n"
         "heavy = [m for m in new if m.startswith(('fastapi', 'uvicorn', 'airflow.providers.http', 'requests'))"
-        " or m in ('airflow_provider.chao8.hooks', 'airflow_provider.chao8.models', 'airflow_provider.common.hooks')]\n"
+        " or m in ('airflow_provider.chao8.hooks', 'airflow_provider.chao8.models', 'airflow_provider.common.hooks',"
+        " 'airflow_provider.common.models', 'pydantic')]\n"
         "print(sorted(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

@@ -10,7 +10,7 @@ from fastapi import Request
 from airflow_provider.common.auth import Token
 from airflow_provider.common.errors import AuthError, BadRequestError, DuplicateError, NotFoundError
 from airflow_provider.common.hooks import ApiHook
-from airflow_provider.common.sandbox import Faults, SandboxBackend, SandboxClock, TokenIssuer, build_app
+from airflow_provider.sandbox.kit import Faults, SandboxBackend, SandboxClock, TokenIssuer, build_app
 
 USERNAME, PASSWORD = "demo-user", "demo-password-123"
 

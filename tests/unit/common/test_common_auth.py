@@ -113,16 +113,20 @@ def test_expired_token_in_store_is_replaced() -> None:
 
 def test_lease_holder_in_another_process_is_waited_for() -> None:
     store, calls = MemoryTokenStore(shared=True), []
-    store.set("k_lease", json.dumps({"owner": "other-process", "until": time.time() + 5}))
+    store.set("k_lease", json.dumps({"owner": "other-process", "until": time.time() + 600}))
+    waits: list[float] = []
 
-    def other_process_finishes() -> None:
-        time.sleep(0.3)
+    def other_process_finishes_while_we_wait(seconds: float) -> None:
+        waits.append(seconds)
         store.set("k", Token.with_ttl("from-other", 3600).to_json())
         store.delete("k_lease")
 
-    threading.Thread(target=other_process_finishes).start()
-    assert TokenManager("k", _counting_fetch(calls), store=store).get().value == "from-other"
+    manager = TokenManager(
+        "k", _counting_fetch(calls), store=store, sleep=other_process_finishes_while_we_wait
+    )
+    assert manager.get().value == "from-other"
     assert calls == []
+    assert len(waits) == 1  # it waited for the lease holder once, then read its token
 
 
 def test_rate_limited_token_call_waits_and_reads_the_store() -> None:
@@ -159,16 +163,45 @@ def test_peek_never_fetches() -> None:
     assert calls == []
 
 
+class _Decided:
+    """The lease's settle wait as an event: a claimant re-reads the lease only once every racer
+    has claimed or seen a rival's lease, so the last claim written wins, however threads run."""
+
+    def __init__(self, racers: int) -> None:
+        self.racers = racers
+        self.decided: set[int] = set()
+        self.changed = threading.Condition()
+
+    def _decide(self) -> None:
+        with self.changed:
+            self.decided.add(threading.get_ident())
+            self.changed.notify_all()
+
+    def settle(self) -> None:
+        self._decide()
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.decided) >= self.racers, 600)  # safety net
+
+    def sleep(self, seconds: float) -> None:
+        self._decide()
+        time.sleep(min(seconds, 0.01))  # a poll of the store while the lease holder fetches
+
+
 def test_two_refreshers_on_a_shared_store_agree_through_the_lease() -> None:
     store, calls, seen = MemoryTokenStore(shared=True), [], []
+    race = _Decided(4)
+    start = threading.Barrier(4)
 
     def process() -> None:
-        TokenManager.clear_process_cache()
         # a separate manager instance with its own lock stands for another process
-        manager = TokenManager("k", _counting_fetch(calls, delay=0.2), store=store)
+        manager = TokenManager(
+            "k", _counting_fetch(calls, delay=0.05), store=store, sleep=race.sleep, settle=race.settle
+        )
         manager._lock = threading.Lock()
+        start.wait(600)
         seen.append(manager.get().value)
 
+    TokenManager.clear_process_cache()
     threads = [threading.Thread(target=process) for _ in range(4)]
     for t in threads:
         t.start()
@@ -177,6 +210,14 @@ def test_two_refreshers_on_a_shared_store_agree_through_the_lease() -> None:
     assert len(calls) == 1
     assert set(seen) == {"token-1"}
     assert store.get("k_lease") is None
+
+
+def test_the_settle_wait_defaults_to_a_short_jittered_sleep() -> None:
+    store, slept = MemoryTokenStore(shared=True), []
+    manager = TokenManager("k", lambda: Token.with_ttl("t", 60), store=store, sleep=slept.append)
+    assert manager.get().value == "t"
+    (wait,) = slept
+    assert 0.05 <= wait <= 0.25
 
 
 def test_latest_returns_the_newest_token_even_when_expired() -> None:
@@ -190,3 +231,71 @@ def test_latest_returns_the_newest_token_even_when_expired() -> None:
         value="newer", fetched_at=200, refresh_at=201, extra={"refresh_token": "rt-2"}
     )
     assert manager.latest().value == "newer"
+
+
+class _DriverError(Exception):
+    """Stands for the DB driver's error SQLAlchemy wraps (``err.orig``)."""
+
+
+class _ReadOnlyStore(MemoryTokenStore):
+    """A Variables table that cannot be written: the error quotes the statement's parameters."""
+
+    def __init__(self, masked: list[str]) -> None:
+        super().__init__()
+        self.masked = masked
+        self.masked_before_write: list[str] = []
+
+    def set(self, key: str, value: str) -> None:
+        self.masked_before_write = list(self.masked)
+        err = RuntimeError(
+            "(sqlite3.OperationalError) attempt to write a readonly database "
+            f"[SQL: INSERT INTO variable (key, val) VALUES (?, ?)] [parameters: ('{key}', '{value}')]"
+        )
+        err.orig = _DriverError("attempt to write a readonly database")  # type: ignore[attr-defined]
+        raise err
+
+
+def test_store_write_warning_names_the_key_and_error_kind_but_no_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    masked: list[str] = []
+    store = _ReadOnlyStore(masked)
+    manager = TokenManager(
+        "fulfillment_token_k",
+        lambda: Token.with_ttl("tok-SECRET-1", 60, extra={"refresh_token": "rt-SECRET-2"}),
+        store=store,
+        mask=masked.append,
+    )
+    with caplog.at_level("WARNING", logger="airflow_provider.common.auth"):
+        assert manager.get().value == "tok-SECRET-1"  # kept in process memory
+    assert "Cannot write the shared token store" in caplog.text
+    assert "fulfillment_token_k" in caplog.text
+    assert "RuntimeError (_DriverError)" in caplog.text
+    assert "tok-SECRET-1" not in caplog.text
+    assert "rt-SECRET-2" not in caplog.text
+    assert "parameters" not in caplog.text
+    # registered with log masking before the write was even tried
+    assert {"tok-SECRET-1", "rt-SECRET-2"} <= set(store.masked_before_write)
+
+
+def test_store_read_warning_carries_no_error_text(caplog: pytest.LogCaptureFixture) -> None:
+    class Unreadable(MemoryTokenStore):
+        def get(self, key: str) -> str | None:
+            raise RuntimeError("[parameters: ('rt-SECRET-3',)]")
+
+    manager = TokenManager("k", lambda: Token.with_ttl("t", 60), store=Unreadable())
+    with caplog.at_level("WARNING", logger="airflow_provider.common.auth"):
+        assert manager.latest() is None
+        assert manager.peek() is None
+    assert "Cannot read the shared token store" in caplog.text
+    assert "rt-SECRET-3" not in caplog.text
+
+
+def test_latest_masks_what_it_reads_from_the_store() -> None:
+    masked: list[str] = []
+    store = MemoryTokenStore()
+    store.set(
+        "k", Token(value="old-tok-1", fetched_at=1, refresh_at=2, extra={"refresh_token": "rt-9"}).to_json()
+    )
+    TokenManager("k", lambda: Token.with_ttl("t", 60), store=store, mask=masked.append).latest()
+    assert masked == ["old-tok-1", "rt-9"]

@@ -344,3 +344,23 @@ def test_a_deprecated_alias_warns_and_behaves_the_same() -> None:
         operator = Old(task_id="cancel", order_ids=["A"])
     assert isinstance(operator, TinyCancelOperator)
     assert Old.__name__ == "TinyCancelOrderOperator"
+
+
+def test_results_go_to_a_file_and_xcom_keeps_counts_and_failures(
+    server: Server, task_context: Any, tmp_path: Any
+) -> None:
+    from airflow_provider.common.results import read_results
+
+    assert "results_path" in TinyCreateOrdersOperator.template_fields
+    target = tmp_path / "out" / "results.jsonl"
+    context = task_context()
+    batch = [*orders(3), {"ref": "BAD", "sku": "OFFLINE", "qty": 1}]
+    operator = TinyCreateOrdersOperator(task_id="create", orders=batch, results_path=str(target))
+    with pytest.raises(AirflowException):
+        operator.execute(context)
+    pushed = context["ti"].xcom["return_value"]
+    assert "results" not in pushed
+    assert pushed["counts"] == {"created": 3, "failed": 1}
+    assert [f["key"] for f in pushed["failures"]] == ["BAD"]
+    assert [r["key"] for r in read_results(pushed)] == ["R0", "R1", "R2", "BAD"]
+    assert ids_from(pushed, param="order_ids") == ["P1", "P2", "P3"]

@@ -263,12 +263,17 @@ def test_api_call_described_once_sent_sync_and_async(hook: DemoHook, server: Fak
 
 def test_gather_limited_bounds_concurrency_and_run_async_closes_the_client(hook: DemoHook) -> None:
     in_flight, peak = 0, 0
+    full = asyncio.Event()
 
     async def work(n: int) -> int:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
-        await asyncio.sleep(0.01)
+        if in_flight == 16:
+            full.set()
+        # the first calls hold their slot until 16 are in flight: an event, not a timer
+        # (60 s is only a safety net against a hang if the bound were lower)
+        await asyncio.wait_for(full.wait(), 60)
         in_flight -= 1
         return n * 2
 

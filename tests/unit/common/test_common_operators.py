@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -64,6 +65,10 @@ def creator(remote: FakeRemote) -> IdempotentCreate:
         matches=lambda item, existing: item["qty"] == existing["qty"],
         policy=FAST,
     )
+
+
+#: the shared ``task_context`` fixture of tests/conftest.py
+TaskContext = Callable[..., dict[str, Any]]
 
 
 def run(coro):
@@ -138,12 +143,17 @@ def test_business_error_fails_the_item_only() -> None:
 
 def test_run_bulk_bounds_concurrency_and_keeps_order() -> None:
     in_flight, peak = 0, 0
+    full = asyncio.Event()  # created inside run()'s loop below, on first use
 
     async def work(n: int) -> ItemResult:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
-        await asyncio.sleep(0.01)
+        if in_flight == 5:
+            full.set()
+        # the first items hold their slot until five are in flight: an event, not a timer
+        # (60 s is only a safety net against a hang if the bound were lower)
+        await asyncio.wait_for(full.wait(), 60)
         in_flight -= 1
         if n == 7:
             raise RuntimeError("boom")
@@ -181,18 +191,10 @@ def test_run_bulk_stop_when_skips_the_rest() -> None:
     ]
 
 
-class FakeTI:
-    def __init__(self) -> None:
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
-def test_finish_bulk_pushes_before_failing_and_names_failures() -> None:
+def test_finish_bulk_pushes_before_failing_and_names_failures(task_context: TaskContext) -> None:
     from airflow.sdk.exceptions import AirflowException
 
-    ti = FakeTI()
+    context = task_context()
     report = BulkReport(
         results=[
             ItemResult(key="A", outcome="created", id="1"),
@@ -201,15 +203,15 @@ def test_finish_bulk_pushes_before_failing_and_names_failures() -> None:
         ]
     )
     with pytest.raises(AirflowException, match=r"2 of 3 failed: B \(failed: sku offline\); C \(unknown"):
-        finish_bulk({"ti": ti}, report, action="create orders")
-    assert ti.pushed["return_value"]["counts"] == {"created": 1, "failed": 1, "unknown": 1}
+        finish_bulk(context, report, action="create orders")
+    assert context["ti"].xcom["return_value"]["counts"] == {"created": 1, "failed": 1, "unknown": 1}
 
 
-def test_finish_bulk_returns_the_report_when_all_succeed() -> None:
-    ti = FakeTI()
+def test_finish_bulk_returns_the_report_when_all_succeed(task_context: TaskContext) -> None:
+    context = task_context()
     report = BulkReport(results=[ItemResult(key="A", outcome="existed", id="1")])
-    assert finish_bulk({"ti": ti}, report, action="x")["results"][0]["outcome"] == "existed"
-    assert ti.pushed == {}
+    assert finish_bulk(context, report, action="x")["results"][0]["outcome"] == "existed"
+    assert context["ti"].xcom == {}
 
 
 def test_normalize_items() -> None:
@@ -266,14 +268,14 @@ def test_page_is_last_prefers_total_over_a_short_page() -> None:
     assert Page(items=[], total=10, page=3, size=5).is_last
 
 
-def test_finish_bulk_extra_keys_reach_xcom_even_on_failure() -> None:
+def test_finish_bulk_extra_keys_reach_xcom_even_on_failure(task_context: TaskContext) -> None:
     from airflow.sdk.exceptions import AirflowException
 
-    ti = FakeTI()
+    context = task_context()
     report = BulkReport(results=[ItemResult(key="A", outcome="failed", error={"message": "x"})])
     with pytest.raises(AirflowException):
-        finish_bulk({"ti": ti}, report, action="track", extra={"path": "/tmp/tracking.json"})
-    assert ti.pushed["return_value"]["path"] == "/tmp/tracking.json"
+        finish_bulk(context, report, action="track", extra={"path": "/tmp/tracking.json"})
+    assert context["ti"].xcom["return_value"]["path"] == "/tmp/tracking.json"
 
 
 def test_create_all_keys_each_item_by_the_callers_id() -> None:

@@ -90,7 +90,7 @@ def hook(make_conn: Callable[..., str], fake: Fake) -> HiShoppingHook:
         host="https://hs.example",
         login="m@example.com",
         password="pw",
-        extra={"app_id": APP_ID, "secret_key": SECRET, "sign_key": SIGN},
+        extra={"app_id": APP_ID, "secret_key": SECRET, "sign_secret": SIGN},
     )
     return HiShoppingHook(
         "hs_unit", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore(), retry_policy=FAST
@@ -443,7 +443,7 @@ def test_open_only_connection_tests_without_login(make_conn: Callable[..., str],
         "hs_open_only",
         "hishopping",
         host="https://hs.example",
-        extra={"app_id": APP_ID, "secret_key": SECRET, "sign_key": SIGN},
+        extra={"app_id": APP_ID, "secret_key": SECRET, "sign_secret": SIGN},
     )
     fake.on("/api/v1/open/credit/balance", lambda r: sealed({"balance": "7.00"}))
     hook = HiShoppingHook("hs_open_only", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore())

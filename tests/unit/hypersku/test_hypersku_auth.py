@@ -151,14 +151,14 @@ def test_api_key_goes_on_the_token_call_only(make_conn: Callable[..., str], fake
 
 
 def test_bearer_prefix_when_configured(make_conn: Callable[..., str], fake: FakeHyperSku) -> None:
-    hook = password_hook(make_conn, fake, extra={"auth_header_prefix": "Bearer"})
+    hook = password_hook(make_conn, fake, extra={"auth_scheme": "Bearer"})
     hook.get_country_codes()
     assert fake.requests[-1].headers["authorization"] == f"Bearer {fake.issued[0]}"
 
 
 def test_token_expiry_comes_from_the_jwt_exp(make_conn: Callable[..., str]) -> None:
     fake = FakeHyperSku(ttl=600)
-    hook = password_hook(make_conn, fake, extra={"token_ttl": 5})
+    hook = password_hook(make_conn, fake, extra={"session_ttl": 5})
     hook.get_token()
     token = hook.token_manager.cached()
     assert token is not None
@@ -168,7 +168,7 @@ def test_token_expiry_comes_from_the_jwt_exp(make_conn: Callable[..., str]) -> N
     assert token.refresh_at < token.expires_at
 
 
-@pytest.mark.parametrize(("extra", "ttl"), [({"token_ttl": 120}, 120), ({}, 3600)])
+@pytest.mark.parametrize(("extra", "ttl"), [({"session_ttl": 120}, 120), ({}, 3600)])
 def test_token_ttl_extra_applies_without_jwt_exp(
     make_conn: Callable[..., str], extra: dict[str, Any], ttl: float
 ) -> None:

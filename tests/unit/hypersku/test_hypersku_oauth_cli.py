@@ -13,7 +13,7 @@ from test_hypersku_support import AppTransport, sandbox_hook
 
 from airflow_provider.common.errors import ApiError, ConfigurationError
 from airflow_provider.hypersku import oauth
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_REDIRECT_URI,

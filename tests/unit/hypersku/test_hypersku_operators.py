@@ -5,25 +5,26 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-from test_hypersku_support import AppTransport, fake_context, sandbox_hook
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from test_hypersku_support import AppTransport, sandbox_hook
 
 from airflow_provider.hypersku.hooks import HyperSkuHook
 from airflow_provider.hypersku.operators import (
-    HyperSkuCancelOrderOperator,
+    HyperSkuCancelOrdersOperator,
     HyperSkuCreateOrdersOperator,
     HyperSkuGetInventoryOperator,
     HyperSkuGetTrackingOperator,
     HyperSkuListOrdersOperator,
     HyperSkuListProductsOperator,
-    HyperSkuUpdateOrderAddressOperator,
+    HyperSkuUpdateOrderAddressesOperator,
 )
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -39,7 +40,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 @pytest.fixture
 def backend() -> HyperSkuBackend:
-    return HyperSkuBackend(failure_share=0)
+    return HyperSkuBackend(failure_share=0, duplicate_ids="refuse")  # these tests exercise the refusal
 
 
 @pytest.fixture
@@ -65,11 +66,17 @@ def hook_factory(
     return lambda: sandbox_hook(make_conn, transport, extra=extra)
 
 
-def run(operator: Any, hook: HyperSkuHook) -> tuple[Any, dict[str, Any]]:
-    operator.__dict__["hook"] = hook
-    context = fake_context()
-    result = operator.execute(context)
-    return result, context["ti"].xcom
+@pytest.fixture
+def run(task_context: Any) -> Callable[..., tuple[Any, dict[str, Any]]]:
+    """``run(operator, hook, try_number=1)`` -> (return value, XCom pushed)."""
+
+    def runner(operator: Any, hook: HyperSkuHook, try_number: int = 1) -> tuple[Any, dict[str, Any]]:
+        operator.__dict__["hook"] = hook
+        context = task_context(try_number)
+        result = operator.execute(context)
+        return result, context["ti"].xcom
+
+    return runner
 
 
 def order(third: str, **changes: Any) -> dict[str, Any]:
@@ -78,7 +85,7 @@ def order(third: str, **changes: Any) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- create
 def test_create_orders_then_rerun_finds_them(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     op = HyperSkuCreateOrdersOperator(task_id="create", orders=[order("A-1"), order("A-2")])
     result, _ = run(op, hook_factory())
@@ -97,13 +104,13 @@ def test_create_orders_then_rerun_finds_them(
 
 
 def test_a_different_order_under_a_used_id_is_a_conflict(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any, run: Any
 ) -> None:
     run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("B-1")), hook_factory())
     changed = order("B-1", skuItems=[{"skuId": "SKU1002-BLU", "num": 3}])
     op = HyperSkuCreateOrdersOperator(task_id="c", orders=[changed, order("B-2")])
     op.__dict__["hook"] = hook_factory()
-    context = fake_context()
+    context = task_context()
     with pytest.raises(AirflowException, match="B-1") as caught:
         op.execute(context)
     assert "1 of 2 failed" in str(caught.value)
@@ -114,7 +121,7 @@ def test_a_different_order_under_a_used_id_is_a_conflict(
 
 
 def test_bad_input_fails_before_any_request(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     bad = order("C-1", shippingAddress={**SANDBOX_EXAMPLE_ORDER["shippingAddress"], "countryCode": "XX"})
     op = HyperSkuCreateOrdersOperator(task_id="c", orders=[order("C-0"), bad])
@@ -127,7 +134,7 @@ def test_bad_input_fails_before_any_request(
 
 @pytest.mark.parametrize(("strategy", "expected"), [("cheapest", "1001"), ("fastest", "1003")])
 def test_logistics_choice_per_country(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], strategy: str, expected: str
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], strategy: str, expected: str, run: Any
 ) -> None:
     no_channel = {k: v for k, v in SANDBOX_EXAMPLE_ORDER.items() if k != "logisticsId"}
     orders = [{**no_channel, "thirdOrderId": f"L-{i}"} for i in range(3)]
@@ -146,13 +153,15 @@ def test_logistics_choice_per_country(
     assert stored["L-fixed"] == "1002"
 
 
-def test_missing_logistics_without_strategy_is_bad_input(hook_factory: Callable[[], HyperSkuHook]) -> None:
+def test_missing_logistics_without_strategy_is_bad_input(
+    hook_factory: Callable[[], HyperSkuHook], run: Any
+) -> None:
     no_channel = {k: v for k, v in order("D-1").items() if k != "logisticsId"}
     with pytest.raises(AirflowFailException, match="order D-1: logisticsId"):
         run(HyperSkuCreateOrdersOperator(task_id="c", orders=no_channel), hook_factory())
 
 
-def test_orders_from_xcom_json_string(hook_factory: Callable[[], HyperSkuHook]) -> None:
+def test_orders_from_xcom_json_string(hook_factory: Callable[[], HyperSkuHook], run: Any) -> None:
     result, _ = run(
         HyperSkuCreateOrdersOperator(task_id="c", orders=json.dumps([order("J-1")])), hook_factory()
     )
@@ -160,28 +169,30 @@ def test_orders_from_xcom_json_string(hook_factory: Callable[[], HyperSkuHook]) 
 
 
 # ----------------------------------------------------------------------------- cancel / update
-def test_cancel_is_idempotent(backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]) -> None:
+def test_cancel_is_idempotent(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
+) -> None:
     created, _ = run(
         HyperSkuCreateOrdersOperator(task_id="c", orders=[order("X-1"), order("X-2")]), hook_factory()
     )
     first, _ = run(
-        HyperSkuCancelOrderOperator(task_id="x", order_ids=created["order_ids"][0]), hook_factory()
+        HyperSkuCancelOrdersOperator(task_id="x", order_ids=created["order_ids"][0]), hook_factory()
     )
     assert [(r["outcome"], r["status"]) for r in first["results"]] == [("updated", "6")]
-    second, _ = run(HyperSkuCancelOrderOperator(task_id="x", order_ids=created), hook_factory())
+    second, _ = run(HyperSkuCancelOrdersOperator(task_id="x", order_ids=created), hook_factory())
     outcomes = [(r["outcome"], r["status"]) for r in second["results"]]
     assert outcomes == [("ok", "6"), ("updated", "6")]
     assert backend.requests["/api/customer/admin/orders/cancelOrder"] == 2
 
 
 def test_cancel_of_a_shipped_order_fails_with_the_report(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any, run: Any
 ) -> None:
     created, _ = run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("S-1")), hook_factory())
     backend.clock.advance(SHIPPED_AFTER + 1)
-    op = HyperSkuCancelOrderOperator(task_id="x", order_ids=created["order_ids"])
+    op = HyperSkuCancelOrdersOperator(task_id="x", order_ids=created["order_ids"])
     op.__dict__["hook"] = hook_factory()
-    context = fake_context()
+    context = task_context()
     with pytest.raises(AirflowException, match="cannot be cancelled"):
         op.execute(context)
     (item,) = context["ti"].xcom["return_value"]["results"]
@@ -190,7 +201,7 @@ def test_cancel_of_a_shipped_order_fails_with_the_report(
 
 
 def test_update_address_one_and_many(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     created, _ = run(
         HyperSkuCreateOrdersOperator(task_id="c", orders=[order("U-1"), order("U-2")]), hook_factory()
@@ -203,7 +214,7 @@ def test_update_address_one_and_many(
         "zipCode": "SW1A 1AA",
     }
     result, _ = run(
-        HyperSkuUpdateOrderAddressOperator(task_id="u", order_id=one, shipping_address=address),
+        HyperSkuUpdateOrderAddressesOperator(task_id="u", order_id=one, shipping_address=address),
         hook_factory(),
     )
     assert result["results"] == [
@@ -218,7 +229,7 @@ def test_update_address_one_and_many(
     ]
     assert backend.store.get("orders", one)["address"]["city"] == "London"
     many, _ = run(
-        HyperSkuUpdateOrderAddressOperator(
+        HyperSkuUpdateOrderAddressesOperator(
             task_id="u",
             updates=[
                 {"orderId": one, "shippingAddress": address},
@@ -231,23 +242,23 @@ def test_update_address_one_and_many(
 
 
 def test_update_address_validates_before_sending(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     address = {**SANDBOX_EXAMPLE_ORDER["shippingAddress"]}
     del address["phone"]
     with pytest.raises(AirflowFailException, match=r"order 42: shippingAddress\.phone"):
         run(
-            HyperSkuUpdateOrderAddressOperator(task_id="u", order_id="42", shipping_address=address),
+            HyperSkuUpdateOrderAddressesOperator(task_id="u", order_id="42", shipping_address=address),
             hook_factory(),
         )
     assert not backend.requests
     with pytest.raises(ValueError, match="order_id and shipping_address"):
-        HyperSkuUpdateOrderAddressOperator(task_id="u", order_id="42")
+        HyperSkuUpdateOrderAddressesOperator(task_id="u", order_id="42")
 
 
 # ----------------------------------------------------------------------------- tracking
 def test_tracking_to_xcom_compactly(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     created, _ = run(
         HyperSkuCreateOrdersOperator(task_id="c", orders=[order("T-1"), order("T-2")]), hook_factory()
@@ -268,7 +279,7 @@ def test_tracking_to_xcom_compactly(
 
 
 def test_tracking_to_a_file(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], tmp_path: Path
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], tmp_path: Path, run: Any
 ) -> None:
     run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("F-1"), order("F-2")]), hook_factory())
     backend.clock.advance(SHIPPED_AFTER + 1)
@@ -284,12 +295,12 @@ def test_tracking_to_a_file(
 
 
 def test_tracking_before_shipping_and_unknown_orders(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any, run: Any
 ) -> None:
     run(HyperSkuCreateOrdersOperator(task_id="c", orders=order("N-1")), hook_factory())
     op = HyperSkuGetTrackingOperator(task_id="t", store_order_ids="N-1,NOPE")
     op.__dict__["hook"] = hook_factory()
-    context = fake_context()
+    context = task_context()
     with pytest.raises(AirflowException, match="NOPE"):
         op.execute(context)
     results = {r["key"]: r for r in context["ti"].xcom["return_value"]["results"]}
@@ -298,7 +309,7 @@ def test_tracking_before_shipping_and_unknown_orders(
 
 
 # ----------------------------------------------------------------------------- reads
-def test_list_products(hook_factory: Callable[[], HyperSkuHook], tmp_path: Path) -> None:
+def test_list_products(hook_factory: Callable[[], HyperSkuHook], tmp_path: Path, run: Any) -> None:
     result, _ = run(HyperSkuListProductsOperator(task_id="p", page_size=2), hook_factory())
     assert result["count"] == 5
     assert "SKU1003-L-BLK" in result["sku_ids"]
@@ -317,7 +328,7 @@ def test_list_products(hook_factory: Callable[[], HyperSkuHook], tmp_path: Path)
 
 
 @pytest.mark.parametrize("source", ["customer", "inventory"])
-def test_get_inventory(hook_factory: Callable[[], HyperSkuHook], source: str) -> None:
+def test_get_inventory(hook_factory: Callable[[], HyperSkuHook], source: str, run: Any) -> None:
     result, _ = run(HyperSkuGetInventoryOperator(task_id="i", source=source), hook_factory())
     assert result["available"] == {"SKU9001-NAT": 120, "SKU9002-RED": 40, "SKU1001-BLK": 300}
     some, _ = run(
@@ -329,7 +340,7 @@ def test_get_inventory(hook_factory: Callable[[], HyperSkuHook], source: str) ->
 
 
 def test_list_orders_by_status_and_time(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("O-1"), order("O-2")]), hook_factory())
     result, _ = run(HyperSkuListOrdersOperator(task_id="o", status=8), hook_factory())
@@ -342,7 +353,7 @@ def test_list_orders_by_status_and_time(
 
 
 def test_templated_fields_and_light_imports() -> None:
-    assert HyperSkuCreateOrdersOperator.template_fields == ("orders",)
+    assert HyperSkuCreateOrdersOperator.template_fields == ("orders", "results_path")
     assert "output_path" in HyperSkuGetTrackingOperator.template_fields
     code = (
         "import sys, airflow_provider.hypersku.operators, airflow_provider.hypersku.sensors; "
@@ -355,7 +366,7 @@ def test_templated_fields_and_light_imports() -> None:
 
 # ----------------------------------------------------------------------------- logistics quote
 def test_logistics_quote_asks_once_per_destination_and_feeds_create(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook]
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
 ) -> None:
     from airflow_provider.hypersku.operators import HyperSkuLogisticsQuoteOperator
 
@@ -382,3 +393,146 @@ def test_logistics_quote_asks_once_per_destination_and_feeds_create(
     assert created["counts"] == {"created": 5}
     with pytest.raises(ValueError, match="strategy"):
         HyperSkuLogisticsQuoteOperator(task_id="q", orders=[], strategy="slowest")
+
+
+# ----------------------------------------------------------------------------- the operator core
+class AcceptingBackend(HyperSkuBackend):
+    """HyperSKU as documented: a reused ``thirdOrderId`` is not refused, a second order is made.
+
+    Look-ups by ``thirdOrderId`` keep finding the first order.
+    """
+
+    def create(self, body: Any) -> Any:
+        third = str(body.get("thirdOrderId") or "") if isinstance(body, dict) else ""
+        with self.store.lock:
+            first = self.store.delete("third_order_ids", third)
+            answer = super().create(body)
+            if first is not None:
+                self.store.table("third_order_ids")[third] = first
+        return answer
+
+
+@pytest.fixture
+def accepting(make_conn: Callable[..., str]) -> Iterator[tuple[AcceptingBackend, Callable[[], HyperSkuHook]]]:
+    backend = AcceptingBackend(failure_share=0)
+    app_transport = AppTransport(create_app(backend))
+    yield backend, lambda: sandbox_hook(make_conn, app_transport)
+    app_transport.shutdown()
+
+
+def thirds(backend: HyperSkuBackend) -> Counter[str]:
+    return Counter(o["thirdOrderId"] for o in backend.store.values("orders"))
+
+
+def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
+    accepting: tuple[AcceptingBackend, Callable[[], HyperSkuHook]], run: Any
+) -> None:
+    backend, hook_factory = accepting
+    batch = [order(f"RT-{i}") for i in range(5)]
+    first, _ = run(HyperSkuCreateOrdersOperator(task_id="c", orders=batch[:3]), hook_factory())
+    # attempt 1 "died" after three orders; attempt 2 gets the whole batch again
+    second, _ = run(HyperSkuCreateOrdersOperator(task_id="c", orders=batch), hook_factory(), try_number=2)
+    assert second["counts"] == {"existed": 3, "created": 2}
+    assert [r["outcome"] for r in second["results"]] == ["existed"] * 3 + ["created"] * 2
+    assert second["order_ids"][:3] == first["order_ids"]
+    assert second["third_order_ids"] == [f"RT-{i}" for i in range(5)]
+    assert thirds(backend) == Counter({f"RT-{i}": 1 for i in range(5)})  # nothing created twice
+    assert backend.requests["/api/customer/admin/orders/create"] == 5
+    # without the look-up this server would have made a second order (why retries look up first)
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=batch[:1], lookup_first=False), hook_factory(), 2)
+    assert thirds(backend)["RT-0"] == 2
+
+
+def test_lookup_first_on_a_first_attempt(
+    accepting: tuple[AcceptingBackend, Callable[[], HyperSkuHook]], run: Any
+) -> None:
+    backend, hook_factory = accepting
+    run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("LF-1")]), hook_factory())
+    replay = HyperSkuCreateOrdersOperator(
+        task_id="c", orders=[order("LF-1"), order("LF-2")], lookup_first=True
+    )
+    result, _ = run(replay, hook_factory())
+    assert result["counts"] == {"existed": 1, "created": 1}
+    assert thirds(backend) == Counter({"LF-1": 1, "LF-2": 1})
+
+
+def test_a_retry_without_store_code_fails_before_sending(
+    backend: HyperSkuBackend, transport: AppTransport, make_conn: Callable[..., str], run: Any
+) -> None:
+    hook = sandbox_hook(make_conn, transport, extra={"store_code": ""})
+    with pytest.raises(AirflowFailException, match="no 'store_code' extra"):
+        run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")]), hook, try_number=2)
+    assert not backend.store.table("orders")
+    assert backend.requests["/api/customer/admin/orders/create"] == 0
+    first, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")]),
+        sandbox_hook(make_conn, transport, extra={"store_code": ""}),
+    )
+    assert first["counts"] == {"created": 1}  # a first attempt still runs (with a warning)
+
+
+def test_a_third_order_id_twice_in_one_batch_is_bad_input(
+    backend: HyperSkuBackend, run: Any, hook_factory: Any
+) -> None:
+    with pytest.raises(AirflowFailException, match=r"order D-1: used by 2 orders of this batch \(#0, #2\)"):
+        run(
+            HyperSkuCreateOrdersOperator(task_id="c", orders=[order("D-1"), order("D-2"), order("D-1")]),
+            hook_factory(),
+        )
+    assert not backend.requests
+
+
+@pytest.mark.parametrize("empty", [[], None, "", "[]"])
+def test_an_empty_day_skips_every_bulk_operator(
+    empty: Any, backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
+) -> None:
+    from airflow_provider.hypersku.operators import HyperSkuLogisticsQuoteOperator
+
+    operators = [
+        HyperSkuCreateOrdersOperator(task_id="c", orders=empty),
+        HyperSkuLogisticsQuoteOperator(task_id="q", orders=empty),
+        HyperSkuCancelOrdersOperator(task_id="x", order_ids=empty),
+        HyperSkuUpdateOrderAddressesOperator(task_id="u", updates=[] if empty is None else empty),
+        HyperSkuGetTrackingOperator(task_id="t", store_order_ids=empty),
+    ]
+    for operator in operators:
+        with pytest.raises(AirflowSkipException):
+            run(operator, hook_factory())
+    assert not backend.requests
+
+
+def test_ids_from_upstream_reports_and_bad_ids(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, tmp_path: Path
+) -> None:
+    created, _ = run(
+        HyperSkuCreateOrdersOperator(
+            task_id="c", orders=[order("I-1"), order("I-2")], results_path=str(tmp_path / "created.jsonl")
+        ),
+        hook_factory(),
+    )
+    assert "results" not in created
+    assert created["results_file"].endswith("created.jsonl")
+    assert len(Path(created["results_file"]).read_text().splitlines()) == 2
+    tracked, _ = run(HyperSkuGetTrackingOperator(task_id="t", store_order_ids=created), hook_factory())
+    assert [r["key"] for r in tracked["results"]] == ["I-1", "I-2"]
+    cancelled, _ = run(HyperSkuCancelOrdersOperator(task_id="x", order_ids=created), hook_factory())
+    assert [r["key"] for r in cancelled["results"]] == created["order_ids"]
+    calls = sum(backend.requests.values())
+    with pytest.raises(AirflowFailException, match=r"order_ids: .*got None"):
+        run(HyperSkuCancelOrdersOperator(task_id="x", order_ids=[None, ""]), hook_factory())
+    assert sum(backend.requests.values()) == calls
+
+
+def test_former_names_are_deprecated_aliases(hook_factory: Callable[[], HyperSkuHook], run: Any) -> None:
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
+    from airflow_provider.hypersku.operators import (
+        HyperSkuCancelOrderOperator,
+        HyperSkuUpdateOrderAddressOperator,
+    )
+
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use HyperSkuCancelOrdersOperator"):
+        old = HyperSkuCancelOrderOperator(task_id="x", order_ids=["1"])
+    assert isinstance(old, HyperSkuCancelOrdersOperator)
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use HyperSkuUpdateOrderAddressesOperator"):
+        HyperSkuUpdateOrderAddressOperator(task_id="u", updates=[])

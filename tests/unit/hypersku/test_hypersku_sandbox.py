@@ -10,7 +10,7 @@ import pytest
 from test_hypersku_support import AppTransport
 
 from airflow_provider.common.auth import jwt_expiry
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     LIFECYCLE_SECONDS,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
@@ -155,6 +155,7 @@ def test_country_codes_and_logistics_options(client: httpx.Client) -> None:
 def test_create_answers_order_base_info_and_rejects_a_duplicate(
     client: httpx.Client, backend: HyperSkuBackend
 ) -> None:
+    backend.set_duplicate_ids("refuse")
     token = login(client)
     first = create(client, token, "SHOP-1")
     info = first["data"]["orderBaseInfo"]
@@ -166,6 +167,17 @@ def test_create_answers_order_base_info_and_rejects_a_duplicate(
     assert second["status"] != 200
     assert "exists" in second["message"]
     assert len(backend.store.table("orders")) == 1
+
+
+def test_a_reused_third_order_id_makes_a_second_order_by_default(
+    client: httpx.Client, backend: HyperSkuBackend
+) -> None:
+    assert backend.duplicate_ids == "accept"  # HyperSKU documents no refusal
+    token = login(client)
+    first = create(client, token, "SHOP-2")["data"]["orderBaseInfo"]
+    second = create(client, token, "SHOP-2")["data"]["orderBaseInfo"]
+    assert first["orderId"] != second["orderId"]
+    assert [o["orderId"] for o in backend.orders_by_third("SHOP-2")] == [first["orderId"], second["orderId"]]
 
 
 @pytest.mark.parametrize(

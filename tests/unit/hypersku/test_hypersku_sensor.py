@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
-from test_hypersku_support import AppTransport, fake_context, sandbox_hook
+from test_hypersku_support import AppTransport, sandbox_hook
 
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.triggers import StatusTrigger
 from airflow_provider.hypersku.hooks import HyperSkuHook
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
+from airflow_provider.sandbox.hypersku import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_EXAMPLE_ORDER,
@@ -22,7 +23,6 @@ from airflow_provider.hypersku.sandbox import (
     HyperSkuBackend,
     create_app,
 )
-from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 
 STATUS = "/api/customer/admin/orders/status"
 
@@ -82,47 +82,58 @@ def test_defaults_and_conn_id() -> None:
         HyperSkuOrderStatusSensor(task_id="w", order_ids=["1"], success_statuses=[5], failure_statuses=[5])
 
 
-def test_poke_mode_waits_for_shipping(backend: HyperSkuBackend, hook: HyperSkuHook) -> None:
+def test_poke_mode_waits_for_shipping(
+    backend: HyperSkuBackend, hook: HyperSkuHook, task_context: Any
+) -> None:
     ids = place(hook, "W-1", "W-2", "W-3")
     task = sensor(ids, hook)
     before = backend.requests[STATUS]
-    assert task.poke(fake_context()).is_done is False
+    assert task.poke(task_context()).is_done is False
     assert backend.requests[STATUS] == before + 1  # one call for all three orders
     backend.clock.advance(SHIPPED_AFTER + 1)
-    result = task.execute(fake_context())
+    result = task.execute(task_context())
     assert result == {order_id: "4" for order_id in ids}
     assert backend.requests[STATUS] == before + 2
 
 
-def test_poke_mode_fails_at_once_on_a_closed_order(backend: HyperSkuBackend, hook: HyperSkuHook) -> None:
+def test_poke_mode_fails_at_once_on_a_closed_order(
+    backend: HyperSkuBackend, hook: HyperSkuHook, task_context: Any
+) -> None:
     ok_id, closed_id = place(hook, "F-OK", "F-CANCEL")
     backend.clock.advance(400)
     with pytest.raises(AirflowFailException, match=f"{closed_id} \\(status 6\\)") as caught:
-        sensor([ok_id, closed_id], hook).execute(fake_context())
+        sensor([ok_id, closed_id], hook).execute(task_context())
     assert ok_id not in str(caught.value)
     with pytest.raises(AirflowSkipException):
-        sensor([closed_id], hook, soft_fail=True).execute(fake_context())
+        sensor([closed_id], hook, soft_fail=True).execute(task_context())
 
 
-def test_custom_target_and_create_report_input(backend: HyperSkuBackend, hook: HyperSkuHook) -> None:
+def test_custom_target_and_create_report_input(
+    backend: HyperSkuBackend, hook: HyperSkuHook, task_context: Any
+) -> None:
     ids = place(hook, "R-1")
-    report = {"counts": {"created": 1}, "results": [], "order_ids": ids, "third_order_ids": ["R-1"]}
+    result = {"key": "R-1", "outcome": "created", "id": ids[0], "status": "8", "error": None, "data": {}}
+    report = {"counts": {"created": 1}, "results": [result], "order_ids": ids, "third_order_ids": ["R-1"]}
     task = sensor(report, hook, success_statuses=[5])
     backend.clock.advance(SHIPPED_AFTER + 1)
-    assert task.poke(fake_context()).is_done is False  # shipping is not delivered
+    assert task.poke(task_context()).is_done is False  # shipping is not delivered
     backend.clock.advance(10_000)
-    assert task.poke(fake_context()).xcom_value == {ids[0]: "5"}
+    assert task.poke(task_context()).xcom_value == {ids[0]: "5"}
 
 
 def test_deferrable_mode_runs_the_trigger(
-    backend: HyperSkuBackend, hook: HyperSkuHook, transport: AppTransport, monkeypatch: pytest.MonkeyPatch
+    backend: HyperSkuBackend,
+    hook: HyperSkuHook,
+    transport: AppTransport,
+    monkeypatch: pytest.MonkeyPatch,
+    task_context: Any,
 ) -> None:
     from airflow.sdk.serde import deserialize, serialize
 
     ids = place(hook, "D-1", "D-2")
     task = sensor(ids, hook, deferrable=True)
     with pytest.raises(TaskDeferred) as deferred:
-        task.execute(fake_context())
+        task.execute(task_context())
     trigger = deferred.value.trigger
     assert deferred.value.method_name == "execute_complete"
     assert deferred.value.timeout is not None
@@ -159,20 +170,20 @@ def test_deferrable_mode_runs_the_trigger(
 
     event = asyncio.run(wait())
     assert event.payload["status"] == "success"
-    assert task.execute_complete(fake_context(), event.payload) == {i: "4" for i in ids}
+    assert task.execute_complete(task_context(), event.payload) == {i: "4" for i in ids}
 
 
-def test_deferrable_failure_event_fails_the_task(hook: HyperSkuHook) -> None:
+def test_deferrable_failure_event_fails_the_task(hook: HyperSkuHook, task_context: Any) -> None:
     task = sensor(["1"], hook, deferrable=True)
     with pytest.raises(AirflowFailException, match="closed"):
         task.execute_complete(
-            fake_context(), {"status": "failure", "message": "1 order(s) closed", "statuses": {}}
+            task_context(), {"status": "failure", "message": "1 order(s) closed", "statuses": {}}
         )
 
 
 def test_deferrable_mode_finishes_without_deferring_when_done(
-    backend: HyperSkuBackend, hook: HyperSkuHook
+    backend: HyperSkuBackend, hook: HyperSkuHook, task_context: Any
 ) -> None:
     ids = place(hook, "E-1")
     backend.clock.advance(SHIPPED_AFTER + 1)
-    assert sensor(ids, hook, deferrable=True).execute(fake_context()) == {ids[0]: "4"}
+    assert sensor(ids, hook, deferrable=True).execute(task_context()) == {ids[0]: "4"}

@@ -2,7 +2,6 @@
 
 - :class:`AppTransport`: an httpx transport (sync and async) that calls an ASGI app in process.
 - :class:`Recorder`: an httpx.MockTransport handler built from route functions, recording calls.
-- :class:`FakeContext`: the bits of a task context the operators use.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import pytest
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.hypersku.hooks import HyperSkuHook
-from airflow_provider.hypersku.sandbox import (
+from airflow_provider.sandbox.hypersku import (
     SANDBOX_PASSWORD,
     SANDBOX_STORE_CODE,
     SANDBOX_USERNAME,
@@ -89,23 +88,6 @@ class Recorder:
 
     def bodies(self, path: str) -> list[Any]:
         return [json.loads(r.content) if r.content else None for r in self.requests if r.url.path == path]
-
-
-class FakeTI:
-    """Records ``xcom_push`` like a task instance."""
-
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
-        self.dag_id = "dag"
-        self.task_id = "task"
-        self.map_index = -1
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-
-def fake_context() -> dict[str, Any]:
-    return {"ti": FakeTI(), "run_id": "manual__2024-01-01T00:00:00+00:00"}
 
 
 def sandbox_hook(

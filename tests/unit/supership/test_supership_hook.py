@@ -97,7 +97,12 @@ def password_hook(make_conn: Any, fake: FakeSuperShip) -> SuperShipHook:
         host="https://api.example.vn",
         login="shop@example.vn",
         password="s3cret-pass",
-        extra={"auth_mode": "password", "client_id": "CID", "client_secret": "CSECRET", "partner": "PARTNER"},
+        extra={
+            "auth_mode": "password",
+            "client_id": "CID",
+            "client_secret": "CSECRET",
+            "partner_secret": "PARTNER",
+        },
     )
     return SuperShipHook(
         "ss_password", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore(), retry_policy=FAST
@@ -197,7 +202,7 @@ def test_password_mode_names_every_missing_credential(make_conn: Any, fake: Fake
     hook = SuperShipHook("ss_partial", transport=httpx.MockTransport(fake), token_store=MemoryTokenStore())
     with pytest.raises(ConfigurationError) as info:
         hook.get_token()
-    for name in ("client_secret", "password", "partner"):
+    for name in ("client_secret", "password", "partner_secret"):
         assert name in str(info.value)
     assert fake.requests == []
 
@@ -302,6 +307,80 @@ def test_rate_limit_without_retries_left_is_a_rate_limit_error(make_conn: Any, f
     with pytest.raises(RateLimitError) as info:
         hook.get_warehouses()
     assert info.value.retry_after == 7
+    fake.route(
+        "GET",
+        "/v1/partner/warehouses",
+        httpx.Response(503, headers={"Retry-After": "9"}, json={"message": "bảo trì"}),
+    )
+    with pytest.raises(TransientError, match="bảo trì") as transient:
+        hook.get_warehouses()
+    assert transient.value.retry_after == 9  # honoured on 503 as on 429
+
+
+def test_every_call_sends_the_same_request_sync_and_async(
+    token_hook: SuperShipHook, fake: FakeSuperShip
+) -> None:
+    """Each call is described once (an ApiCall): its sync and async forms send the same request."""
+    answers: dict[tuple[str, str], Any] = {
+        ("GET", "/v1/partner/orders/price"): [],
+        ("POST", "/v1/partner/orders/price"): [],
+        ("POST", "/v1/partner/orders/add"): CREATED,
+        ("GET", "/v1/partner/orders/info"): {"code": "C1", "status": "2"},
+        ("GET", "/v1/partner/orders/status"): [],
+        ("POST", "/v1/partner/orders/cancel"): {"code": "C1", "status": "0"},
+        ("POST", "/v1/partner/orders/token"): {"token": "T"},
+        ("GET", "/v1/partner/warehouses"): [],
+        ("POST", "/v1/partner/warehouses/create"): {"code": "W1"},
+        ("POST", "/v1/partner/warehouses/update"): {"code": "W1"},
+        ("GET", "/v1/partner/webhooks"): [],
+        ("POST", "/v1/partner/webhooks/create"): {"url": "https://hook.example"},
+        ("GET", "/v1/partner/areas/province"): [],
+    }
+    for (method, path), results in answers.items():
+        fake.route(method, path, lambda _request, results=results: ok(results))
+    quote = {
+        "sender_province": "Hà Nội",
+        "sender_district": "Ba Đình",
+        "receiver_province": "Hồ Chí Minh",
+        "receiver_district": "Quận 3",
+        "weight": 500,
+    }
+    warehouse = {
+        "name": "Kho",
+        "phone": "0945900350",
+        "contact": "A",
+        "address": "1 Lê Lợi",
+        "province": "Hà Nội",
+        "district": "Ba Đình",
+        "commune": "Phường Ngọc Khánh",
+    }
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+        ("get_fee_quotes", (quote,), {}),
+        ("get_fee_quotes", (quote,), {"method": "POST"}),
+        ("create_order", (ORDER,), {}),
+        ("get_order", ("C1",), {"lookup_by": "soc"}),
+        ("get_order_statuses", (), {}),
+        ("cancel_order", ("C1",), {}),
+        ("create_label_token", (["C1"],), {}),
+        ("get_warehouses", (), {}),
+        ("create_warehouse", (warehouse,), {}),
+        ("update_warehouse", ({"code": "W1", "name": "Kho 2", "phone": "0945900350", "contact": "B"},), {}),
+        ("get_webhook", (), {}),
+        ("register_webhook", ("https://hook.example",), {}),
+        ("get_provinces", (), {}),
+    ]
+
+    def sent() -> tuple[str, str, str, bytes]:
+        request = fake.requests.pop()
+        return request.method, request.url.path, str(request.url.params), request.content
+
+    for name, args, kwargs in calls:
+        synced = getattr(token_hook, name)(*args, **kwargs)
+        sync_request = sent()
+        token_hook._area_cache.clear()
+        awaited = token_hook.run_async(getattr(token_hook, f"a{name}")(*args, **kwargs))
+        assert sent() == sync_request, name
+        assert awaited == synced, name
 
 
 def test_404_is_not_found_and_find_by_soc_returns_none(

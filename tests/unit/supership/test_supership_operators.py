@@ -1,14 +1,19 @@
-"""SuperShip operators against an in-memory fake API (httpx.MockTransport, no sockets)."""
+"""SuperShip operators against an in-memory fake API (httpx.MockTransport, no sockets).
+
+The fake ACCEPTS a reused ``soc`` by default (SuperShip does not document refusing one): only
+the core's look-up before create keeps a retried attempt from creating an order twice.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 import httpx
 import pytest
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
@@ -33,13 +38,25 @@ AREAS = {
 
 
 class FakeApi:
-    """A stateful SuperShip: areas, one warehouse, orders by soc, scripted failures."""
+    """A stateful SuperShip: areas, one warehouse, orders, scripted failures.
+
+    ``refuse_reused_soc``: answer a create with a soc already used by 422 (else a second order).
+    """
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
-        self.orders: dict[str, dict[str, Any]] = {}
+        self.rows: list[dict[str, Any]] = []
         self.lose_next_create = False
+        self.refuse_reused_soc = False
         self.cancelled: set[str] = set()
+
+    @property
+    def orders(self) -> dict[str, dict[str, Any]]:
+        """The first order of each soc."""
+        return {row["soc"]: row for row in reversed(self.rows)}
+
+    def socs(self) -> Counter[str]:
+        return Counter(row["soc"] for row in self.rows)
 
     def posts(self, path: str) -> list[httpx.Request]:
         return [r for r in self.requests if r.method == "POST" and r.url.path == path]
@@ -61,16 +78,15 @@ class FakeApi:
             return ok([{"code": "W1", "name": "Kho", "status": "1"}, {"code": "W9", "status": "2"}])
         if path == "/v1/partner/orders/add":
             body = json.loads(request.content)
-            if body["soc"] in self.orders:
+            if self.refuse_reused_soc and body["soc"] in self.orders:
                 return err(
                     422, "Mã đơn riêng (soc) đã tồn tại.", {"soc": ["The soc has already been taken."]}
                 )
-            code = f"SGNS983262SG.81000{len(self.orders):04d}"
-            self.orders[body["soc"]] = {**body, "code": code}
+            self.rows.append({**body, "code": f"SGNS983262SG.81000{len(self.rows):04d}"})
             if self.lose_next_create:
                 self.lose_next_create = False
                 raise httpx.ReadError("connection reset after commit")
-            return ok(self._created(self.orders[body["soc"]]))
+            return ok(self._created(self.rows[-1]))
         if path == "/v1/partner/orders/info":
             order = self._find(params["code"], params["type"])
             if order is None:
@@ -95,7 +111,7 @@ class FakeApi:
             return {"code": code, "soc": "S", "amount": 1, "value": 1, "phone": "0900000000", "status": "0"}
         if kind == "2":
             return self.orders.get(code)
-        return next((o for o in self.orders.values() if o["code"] == code), None)
+        return next((o for o in self.rows if o["code"] == code), None)
 
     @staticmethod
     def _created(order: dict[str, Any]) -> dict[str, Any]:
@@ -132,17 +148,24 @@ class FakeApi:
         }
 
 
-class FakeTI:
-    def __init__(self) -> None:
-        self.xcom: dict[str, Any] = {}
+class UnitHook(SuperShipHook):
+    """The operators' hook, talking to :data:`API` through ``httpx.MockTransport``."""
 
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
+    api: FakeApi
+
+    def __init__(self, supership_conn_id: str, **kwargs: Any) -> None:
+        super().__init__(
+            supership_conn_id,
+            transport=httpx.MockTransport(UnitHook.api),
+            token_store=MemoryTokenStore(),
+            retry_policy=RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01),
+            **kwargs,
+        )
 
 
 @pytest.fixture
 def api(make_conn: Any, monkeypatch: pytest.MonkeyPatch) -> FakeApi:
-    fake = FakeApi()
+    UnitHook.api = FakeApi()
     make_conn(
         "supership_default",
         "supership",
@@ -150,17 +173,8 @@ def api(make_conn: Any, monkeypatch: pytest.MonkeyPatch) -> FakeApi:
         password=PAT,
         extra={"auth_mode": "token"},
     )
-
-    def hook(conn_id: str) -> SuperShipHook:
-        return SuperShipHook(
-            conn_id,
-            transport=httpx.MockTransport(fake),
-            token_store=MemoryTokenStore(),
-            retry_policy=RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.01),
-        )
-
-    monkeypatch.setattr(ops, "_hook", hook)
-    return fake
+    monkeypatch.setattr(ops.SuperShipOperator, "hook_class_path", f"{__name__}.UnitHook")
+    return UnitHook.api
 
 
 def order(soc: str | None = "S-1", **overrides: Any) -> dict[str, Any]:
@@ -187,15 +201,17 @@ def order(soc: str | None = "S-1", **overrides: Any) -> dict[str, Any]:
     return base
 
 
-def context() -> dict[str, Any]:
-    return {"ti": FakeTI(), "run_id": "manual__2024-01-01"}
+@pytest.fixture
+def context(task_context: Any) -> Any:
+    """``context(try_number=1)``: the shared task context, run id ``manual__2024-01-01``."""
+    return lambda try_number=1: task_context(try_number, run_id="manual__2024-01-01")
 
 
 def create(**kwargs: Any) -> ops.SuperShipCreateOrdersOperator:
     return ops.SuperShipCreateOrdersOperator(task_id="create", **kwargs)
 
 
-def test_bad_input_fails_naming_order_and_field_before_any_request(api: FakeApi) -> None:
+def test_bad_input_fails_naming_order_and_field_before_any_request(api: FakeApi, context: Any) -> None:
     orders = [order("S-1", phone="12345"), order("S-2", amount=-1), order("S-3", value=None), order("S-4")]
     with pytest.raises(AirflowFailException) as info:
         create(orders=orders).execute(context())
@@ -207,7 +223,7 @@ def test_bad_input_fails_naming_order_and_field_before_any_request(api: FakeApi)
     assert api.requests == []
 
 
-def test_unknown_place_names_fail_with_a_suggestion_before_any_create(api: FakeApi) -> None:
+def test_unknown_place_names_fail_with_a_suggestion_before_any_create(api: FakeApi, context: Any) -> None:
     with pytest.raises(AirflowFailException) as info:
         create(
             orders=[
@@ -227,7 +243,7 @@ def test_unknown_place_names_fail_with_a_suggestion_before_any_create(api: FakeA
     assert api.posts("/v1/partner/orders/add") == []
 
 
-def test_resolve_place_names_sends_supership_spelling(api: FakeApi) -> None:
+def test_resolve_place_names_sends_supership_spelling(api: FakeApi, context: Any) -> None:
     result = create(
         orders=order("S-1", province="Ho Chi Minh", district="quan 3"), resolve_place_names=True
     ).execute(context())
@@ -237,7 +253,7 @@ def test_resolve_place_names_sends_supership_spelling(api: FakeApi) -> None:
     assert body["district"] == "Quận 3"
 
 
-def test_creates_with_compact_cod_results(api: FakeApi) -> None:
+def test_creates_with_compact_cod_results(api: FakeApi, context: Any) -> None:
     result = create(orders=[order("S-1"), order("S-2", amount=0)]).execute(context())
     assert result["counts"] == {"created": 2}
     first = result["results"][0]
@@ -258,28 +274,75 @@ def test_creates_with_compact_cod_results(api: FakeApi) -> None:
     assert "0945900350" not in json.dumps(result)
 
 
-def test_derived_socs_are_deterministic_and_independent_of_number_spelling(api: FakeApi) -> None:
+def test_derived_socs_are_deterministic_and_independent_of_number_spelling(
+    api: FakeApi, context: Any
+) -> None:
     first = create(orders=[order(None)]).execute(context())
-    again = create(orders=[order(None, amount=220000, weight=200)]).execute(context())
+    again = create(orders=[order(None, amount=220000, weight=200)]).execute(context(try_number=2))
     soc = first["results"][0]["key"]
     assert soc.startswith("AF-")
     assert len(soc) == 19
     assert again["results"][0]["key"] == soc
     assert again["counts"] == {"existed": 1}
-    assert len(api.orders) == 1
+    assert api.socs() == Counter({soc: 1})
 
 
-def test_require_soc_and_repeated_socs_in_a_batch(api: FakeApi) -> None:
+def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
+    api: FakeApi, context: Any
+) -> None:
+    batch = [order(f"S-{i}", phone=f"094590035{i}") for i in range(5)]
+    create(orders=batch[:3]).execute(context())  # attempt 1 "died" after three orders
+
+    report = create(orders=batch).execute(context(try_number=2))
+
+    assert api.socs() == Counter({f"S-{i}": 1 for i in range(5)})  # nothing created twice
+    assert report["counts"] == {"existed": 3, "created": 2}
+    assert [r["outcome"] for r in report["results"]] == ["existed"] * 3 + ["created"] * 2
+    assert [r["id"] for r in report["results"][:3]] == [api.orders[f"S-{i}"]["code"] for i in range(3)]
+    assert len(api.posts("/v1/partner/orders/add")) == 5
+    lookups = [dict(r.url.params) for r in api.requests if r.url.path == "/v1/partner/orders/info"]
+    assert {"code": "S-4", "type": "2"} in lookups
+
+
+def test_lookup_first_replays_a_batch_without_creating_it_again(api: FakeApi, context: Any) -> None:
+    create(orders=[order("S-1")]).execute(context())
+    again = create(orders=[order("S-1"), order("S-2")], lookup_first=True).execute(context())
+    assert again["counts"] == {"existed": 1, "created": 1}
+    assert api.socs() == Counter({"S-1": 1, "S-2": 1})
+
+
+@pytest.mark.parametrize("empty", [[], None, "", "[]"])
+def test_an_empty_input_skips_every_bulk_operator(api: FakeApi, context: Any, empty: Any) -> None:
+    for operator in (
+        create(orders=empty),
+        ops.SuperShipCancelOrdersOperator(task_id="cancel", codes=empty),
+        ops.SuperShipGetTrackingOperator(task_id="track", codes=empty),
+        ops.SuperShipFeeQuoteOperator(task_id="quote", quotes=empty),
+        ops.SuperShipLabelOperator(task_id="label", codes=empty),
+    ):
+        with pytest.raises(AirflowSkipException):
+            operator.execute(context())
+    assert api.requests == []
+
+
+def test_results_path_keeps_xcom_small(api: FakeApi, context: Any, tmp_path: Any) -> None:
+    target = tmp_path / "results" / "create.jsonl"
+    report = create(orders=[order("S-1"), order("S-2")], results_path=str(target)).execute(context())
+    assert report["counts"] == {"created": 2}
+    assert "results" not in report
+    assert report["results_file"] == str(target)
+    assert [json.loads(line)["key"] for line in target.read_text().splitlines()] == ["S-1", "S-2"]
+
+
+def test_require_soc_and_repeated_socs_in_a_batch(api: FakeApi, context: Any) -> None:
     with pytest.raises(AirflowFailException, match=r"order #0: soc: required"):
         create(orders=[order(None)], require_soc=True).execute(context())
-    with pytest.raises(
-        AirflowFailException, match=r"order S-1: soc: used by 2 orders of this batch \(#0, #1\)"
-    ):
+    with pytest.raises(AirflowFailException, match=r"order S-1: used by 2 orders of this batch \(#0, #1\)"):
         create(orders=[order("S-1"), order("S-1", amount=5)]).execute(context())
     assert api.requests == []
 
 
-def test_lost_answer_is_looked_up_by_soc_instead_of_sent_again(api: FakeApi) -> None:
+def test_lost_answer_is_looked_up_by_soc_instead_of_sent_again(api: FakeApi, context: Any) -> None:
     api.lose_next_create = True
     result = create(orders=order("S-LOST")).execute(context())
     assert result["counts"] == {"created": 1}
@@ -290,20 +353,26 @@ def test_lost_answer_is_looked_up_by_soc_instead_of_sent_again(api: FakeApi) -> 
     assert result["results"][0]["data"]["collected"] == 0
 
 
-def test_an_existing_soc_is_success_only_when_it_matches(api: FakeApi) -> None:
+@pytest.mark.parametrize("refused", [False, True], ids=["looked-up-first", "duplicate-answer"])
+def test_an_existing_soc_is_success_only_when_it_matches(api: FakeApi, context: Any, refused: bool) -> None:
+    """Found by the look-up of a retried attempt, or (a server that refuses a reused soc) read
+    back after its duplicate answer on a first attempt: ``existed`` only when it is this order."""
+    api.refuse_reused_soc = refused
+    attempt = 1 if refused else 2
     create(orders=order("S-1")).execute(context())
-    same = create(orders=order("S-1", phone="094 590 0350")).execute(context())
+    same = create(orders=order("S-1", phone="094 590 0350")).execute(context(attempt))
     assert same["counts"] == {"existed": 1}
-    ctx = context()
+    ctx = context(attempt)
     with pytest.raises(AirflowException, match=r"S-1 \(failed: S-1 already exists with different contents"):
         create(orders=[order("S-1", amount=999000), order("S-3")]).execute(ctx)
     pushed = ctx["ti"].xcom["return_value"]
     assert pushed["counts"] == {"failed": 1, "created": 1}
     assert pushed["results"][0]["error"]["kind"] == "conflict"
+    assert api.socs() == Counter({"S-1": 1, "S-3": 1})
 
 
-def test_cancel_treats_already_cancelled_as_success(api: FakeApi) -> None:
-    cancel = ops.SuperShipCancelOrderOperator(task_id="cancel", codes=["C-1", "C-2"])
+def test_cancel_treats_already_cancelled_as_success(api: FakeApi, context: Any) -> None:
+    cancel = ops.SuperShipCancelOrdersOperator(task_id="cancel", codes=["C-1", "C-2"])
     first = cancel.execute(context())
     assert first["counts"] == {"updated": 2}
     again = cancel.execute(context())
@@ -312,22 +381,25 @@ def test_cancel_treats_already_cancelled_as_success(api: FakeApi) -> None:
     assert again["results"][0]["status"] == "0"
 
 
-def test_cancel_after_pickup_fails_with_the_current_status(api: FakeApi) -> None:
+def test_cancel_after_pickup_fails_with_the_current_status(api: FakeApi, context: Any) -> None:
     ctx = context()
     with pytest.raises(AirflowException, match="PICKED-UP"):
-        ops.SuperShipCancelOrderOperator(task_id="cancel", codes="PICKED-UP").execute(ctx)
+        ops.SuperShipCancelOrdersOperator(task_id="cancel", codes="PICKED-UP").execute(ctx)
     result = ctx["ti"].xcom["return_value"]["results"][0]
     assert result["outcome"] == "failed"
     assert result["status"] == "4"
     assert "không thể hủy" in result["error"]["message"]
 
 
-def test_label_url_goes_to_xcom_never_to_the_log(api: FakeApi, caplog: pytest.LogCaptureFixture) -> None:
+def test_label_url_goes_to_xcom_never_to_the_log(
+    api: FakeApi, context: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     report = {
+        "counts": {"created": 1, "failed": 1},
         "results": [
             {"key": "S-1", "outcome": "created", "id": "C-1"},
             {"key": "S-2", "outcome": "failed", "id": None},
-        ]
+        ],
     }
     with caplog.at_level(logging.DEBUG):
         result = ops.SuperShipLabelOperator(task_id="label", codes=report, size="k80").execute(context())
@@ -343,7 +415,7 @@ def test_label_url_goes_to_xcom_never_to_the_log(api: FakeApi, caplog: pytest.Lo
         ops.SuperShipLabelOperator(task_id="label", codes="C-1", size="A4").execute(context())
 
 
-def test_tracking_is_compact_in_xcom_and_full_in_the_file(api: FakeApi, tmp_path: Any) -> None:
+def test_tracking_is_compact_in_xcom_and_full_in_the_file(api: FakeApi, context: Any, tmp_path: Any) -> None:
     created = create(orders=[order("S-1"), order("S-2")]).execute(context())
     track = ops.SuperShipGetTrackingOperator(
         task_id="track", codes=created, output_path=str(tmp_path / "tracking")
@@ -359,15 +431,16 @@ def test_tracking_is_compact_in_xcom_and_full_in_the_file(api: FakeApi, tmp_path
         "status": "Chờ Lấy Hàng",
         "note": "Duyệt Đơn hàng",
     }
-    assert result["path"].endswith("supership-tracking-track-manual__2024-01-01.json")
+    assert result["file"].endswith("supership-tracking-task-manual__2024-01-01.json")
+    assert result["path"] == result["file"]  # deprecated key, same value
     document = json.loads(
-        (tmp_path / "tracking" / "supership-tracking-track-manual__2024-01-01.json").read_text()
+        (tmp_path / "tracking" / "supership-tracking-task-manual__2024-01-01.json").read_text()
     )
     assert set(document["orders"]) == {r["id"] for r in created["results"]}
     assert document["orders"][created["results"][0]["id"]]["journeys"][0]["note"] == "Duyệt Đơn hàng"
 
 
-def test_fee_quotes_check_places_then_price(api: FakeApi) -> None:
+def test_fee_quotes_check_places_then_price(api: FakeApi, context: Any) -> None:
     quote = {
         "sender_province": "Ha Noi",
         "sender_district": "Ba Đình",
@@ -402,3 +475,32 @@ def test_label_task_has_a_print_link_read_from_its_xcom(monkeypatch: pytest.Monk
     assert link.get_link(operator, ti_key="key-1") == pushed["url"]
     assert seen == {"ti_key": "key-1", "key": "return_value"}
     assert "airflow_provider.supership.operators.SuperShipLabelLink" in get_provider_info()["extra-links"]
+
+
+def test_the_old_cancel_name_is_a_deprecated_alias(api: FakeApi, context: Any) -> None:
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use SuperShipCancelOrdersOperator"):
+        old = ops.SuperShipCancelOrderOperator(task_id="cancel", codes="C-1")
+    assert isinstance(old, ops.SuperShipCancelOrdersOperator)
+    assert old.execute(context())["counts"] == {"updated": 1}
+
+
+def test_bad_ids_fail_naming_the_parameter_before_any_request(api: FakeApi, context: Any) -> None:
+    with pytest.raises(AirflowFailException, match=r"codes: .*got None"):
+        ops.SuperShipCancelOrdersOperator(task_id="cancel", codes=[None, ""]).execute(context())
+    with pytest.raises(AirflowFailException, match=r"codes: a dict is not a list of ids"):
+        ops.SuperShipLabelOperator(task_id="label", codes={"C-1": 1}).execute(context())
+    assert api.requests == []
+
+
+def test_tracking_by_soc_reads_the_socs_of_a_create_report(api: FakeApi, context: Any) -> None:
+    created = create(orders=[order("S-1"), order("S-2")]).execute(context())
+    tracked = ops.SuperShipGetTrackingOperator(task_id="track", codes=created, lookup_by="soc").execute(
+        context()
+    )
+    assert [r["key"] for r in tracked["results"]] == ["S-1", "S-2"]
+    assert [r["id"] for r in tracked["results"]] == [r["id"] for r in created["results"]]
+    assert "file" not in tracked
+    with pytest.raises(ValueError, match="lookup_by"):
+        ops.SuperShipGetTrackingOperator(task_id="track", codes="X", lookup_by="id")

@@ -11,174 +11,60 @@ HiShopping simulator: the web API (JWT) and the signed, encrypted open API, with
   app's keys; errors come plain as ``{code, message}``.
 - Credit: every create is charged ``goods amount + fee`` (2001 when the balance is short);
   cancelled and failed orders are refunded; every movement is a ledger transaction.
-- A second create with the same ``merchant_order`` answers 2002.
+- A second create with the same ``merchant_order`` answers 2002 (the documented answer), unless
+  the duplicate-id mode is ``accept``: then it makes a second order.
 - Orders move pending -> processing -> shipped (tracking number) -> completed on the sandbox
   clock. A ``merchant_order`` containing ``CANCEL`` is cancelled, one containing ``FAIL`` fails;
   a small deterministic share of the others does too (``cancel_rate``, ``fail_rate``).
 - Not in the vendor's code table, sandbox choices: a malformed request is HTTP 400 with code
   400, an unknown order or goods item HTTP 404 with code 404.
 
-Use ``create_app()`` with :func:`airflow_provider.common.sandbox.serve`, or
-``python -m airflow_provider.sandbox``. The seed data below is importable for demos.
+This module is the backend (state and rules, no HTTP); :mod:`.routes` is the HTTP layer,
+:mod:`.crypto` the envelope code, :mod:`.seed` the accounts and catalogue.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import secrets
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, ClassVar
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
-
-from airflow_provider.common.sandbox import (
+from airflow_provider.sandbox.hishopping import crypto
+from airflow_provider.sandbox.hishopping.seed import (
+    CURRENCY,
+    FEE_RATE,
+    JWT_TTL,
+    PENDING_SECONDS,
+    PROCESSING_SECONDS,
+    SANDBOX_APP_ID,
+    SANDBOX_APP_ID_2,
+    SANDBOX_DISABLED_EMAIL,
+    SANDBOX_EMAIL,
+    SANDBOX_GOODS,
+    SANDBOX_PASSWORD,
+    SANDBOX_SECRET_KEY,
+    SANDBOX_SECRET_KEY_2,
+    SANDBOX_SIGN_KEY,
+    SANDBOX_SIGN_KEY_2,
+    SHIPPED_SECONDS,
+    STARTING_CREDIT,
+    TIMESTAMP_WINDOW,
+)
+from airflow_provider.sandbox.kit import (
+    DuplicateIds,
     Faults,
     Lifecycle,
     SandboxBackend,
     SandboxClock,
     TokenIssuer,
-    build_app,
     pick,
 )
-from airflow_provider.hishopping import envelope
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-# ----------------------------------------------------------------------------- seed data
-#: the merchant account of the web API
-SANDBOX_EMAIL = "merchant@sandbox.hishopping.test"
-SANDBOX_PASSWORD = "sandbox-password"
-#: a user whose account is disabled (login answers 3003)
-SANDBOX_DISABLED_EMAIL = "disabled@sandbox.hishopping.test"
-#: the open API app: its Secret Key is exactly 32 bytes (used as the AES key as is)
-SANDBOX_APP_ID = "hs_app_sandbox_0001"
-SANDBOX_SECRET_KEY = "sandbox-secret-key-0123456789abc"
-SANDBOX_SIGN_KEY = "sandbox-sign-key-hmac-sha256"
-#: a second app whose Secret Key is 64 hex characters (not 32 bytes: AES key = SHA-256 of it)
-SANDBOX_APP_ID_2 = "hs_app_sandbox_0002"
-SANDBOX_SECRET_KEY_2 = "9f2c4b7e1d0a8c6f5e3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918f7e6d5c"
-SANDBOX_SIGN_KEY_2 = "sandbox-sign-key-2"
-#: credit of a fresh sandbox, and its currency
-STARTING_CREDIT = Decimal("500.00")
-CURRENCY = "USD"
-#: the sandbox's fee: this share of the goods amount (rounded to cents)
-FEE_RATE = Decimal("0.03")
-
-#: lifecycle step durations in simulated seconds
-PENDING_SECONDS = 120.0
-PROCESSING_SECONDS = 600.0
-SHIPPED_SECONDS = 1800.0
-#: a JWT lives 24 hours; envelope timestamps may differ from real time by 5 minutes
-JWT_TTL = 24 * 3600.0
-TIMESTAMP_WINDOW = 300.0
-
-CATEGORY_ELECTRONICS = 1001
-CATEGORY_HOME = 1002
-CATEGORY_CLOTHING = 1003
-
-GOODS_EARBUDS = 601099512340001
-SKU_EARBUDS_WHITE = 17592186040011
-SKU_EARBUDS_BLACK = 17592186040012
-GOODS_CHARGER = 601099512340002
-SKU_CHARGER_US = 17592186040021
-SKU_CHARGER_EU = 17592186040022
-GOODS_BOTTLE = 601099512340003
-SKU_BOTTLE_SILVER = 17592186040031
-SKU_BOTTLE_BLACK = 17592186040032
-GOODS_UTENSILS = 601099512340004
-SKU_UTENSILS_SET = 17592186040041
-GOODS_TSHIRT = 601099512340005
-SKU_TSHIRT_M = 17592186040051
-SKU_TSHIRT_L = 17592186040052
-SKU_TSHIRT_XL = 17592186040053
-GOODS_RAIN_JACKET = 601099512340006
-SKU_RAIN_JACKET_S = 17592186040061
-SKU_RAIN_JACKET_M = 17592186040062
-
-SANDBOX_CATEGORIES: list[dict[str, Any]] = [
-    {"category_id": CATEGORY_ELECTRONICS, "name": "Electronics", "parent_id": 0},
-    {"category_id": CATEGORY_HOME, "name": "Home & Kitchen", "parent_id": 0},
-    {"category_id": CATEGORY_CLOTHING, "name": "Clothing", "parent_id": 0},
-]
-
-
-def _sku(sku_id: int, spec: str, price: str, stock: int) -> dict[str, Any]:
-    return {"sku_id": sku_id, "spec": spec, "price": price, "stock": stock}
-
-
-#: the seeded Temu catalogue: goods with their SKUs and prices (USD)
-SANDBOX_GOODS: list[dict[str, Any]] = [
-    {
-        "goods_id": GOODS_EARBUDS,
-        "goods_name": "Wireless Earbuds Bluetooth 5.3 with Charging Case",
-        "category_id": CATEGORY_ELECTRONICS,
-        "price": "12.99",
-        "skus": [
-            _sku(SKU_EARBUDS_WHITE, "White", "12.99", 500),
-            _sku(SKU_EARBUDS_BLACK, "Black", "12.99", 350),
-        ],
-    },
-    {
-        "goods_id": GOODS_CHARGER,
-        "goods_name": "USB-C Fast Charger 20W",
-        "category_id": CATEGORY_ELECTRONICS,
-        "price": "6.49",
-        "skus": [_sku(SKU_CHARGER_US, "US plug", "6.49", 800), _sku(SKU_CHARGER_EU, "EU plug", "6.79", 600)],
-    },
-    {
-        "goods_id": GOODS_BOTTLE,
-        "goods_name": "Stainless Steel Water Bottle 750 ml",
-        "category_id": CATEGORY_HOME,
-        "price": "9.99",
-        "skus": [
-            _sku(SKU_BOTTLE_SILVER, "Silver", "9.99", 300),
-            _sku(SKU_BOTTLE_BLACK, "Matte black", "10.49", 280),
-        ],
-    },
-    {
-        "goods_id": GOODS_UTENSILS,
-        "goods_name": "Silicone Kitchen Utensil Set, 12 pieces",
-        "category_id": CATEGORY_HOME,
-        "price": "15.80",
-        "skus": [_sku(SKU_UTENSILS_SET, "Grey set", "15.80", 150)],
-    },
-    {
-        "goods_id": GOODS_TSHIRT,
-        "goods_name": "Men's Cotton Crew T-Shirt",
-        "category_id": CATEGORY_CLOTHING,
-        "price": "7.50",
-        "skus": [
-            _sku(SKU_TSHIRT_M, "M", "7.50", 900),
-            _sku(SKU_TSHIRT_L, "L", "7.50", 900),
-            _sku(SKU_TSHIRT_XL, "XL", "7.90", 400),
-        ],
-    },
-    {
-        "goods_id": GOODS_RAIN_JACKET,
-        "goods_name": "Women's Lightweight Rain Jacket",
-        "category_id": CATEGORY_CLOTHING,
-        "price": "24.90",
-        "skus": [_sku(SKU_RAIN_JACKET_S, "S", "24.90", 120), _sku(SKU_RAIN_JACKET_M, "M", "24.90", 140)],
-    },
-]
-
-#: a receiver that passes validation, for demos
-SANDBOX_RECEIVER: dict[str, str] = {
-    "name": "Alex Example",
-    "phone": "+1 555 0100",
-    "country": "US",
-    "province": "CA",
-    "city": "San Francisco",
-    "address": "1 Market St",
-    "zip": "94105",
-}
 
 OK_PATH = Lifecycle(
     (
@@ -252,6 +138,9 @@ class HiShoppingBackend(SandboxBackend):
     :param wall_clock: real time for envelope timestamps (not the sandbox clock).
     """
 
+    #: the documented answer to a reused ``merchant_order`` is 2002
+    default_duplicate_ids: ClassVar[DuplicateIds] = "refuse"
+
     platform = "hishopping"
     auth_paths = ("/api/v1/web/login",)
 
@@ -260,13 +149,14 @@ class HiShoppingBackend(SandboxBackend):
         *,
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
+        duplicate_ids: DuplicateIds | None = None,
         speed: float = 1.0,
         starting_credit: Decimal | str | int = STARTING_CREDIT,
         cancel_rate: float = 0.02,
         fail_rate: float = 0.02,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        super().__init__(clock=clock or SandboxClock(speed), faults=faults)
+        super().__init__(clock=clock or SandboxClock(speed), faults=faults, duplicate_ids=duplicate_ids)
         self.tokens = TokenIssuer(self.clock, JWT_TTL, issuer="hishopping-sandbox")
         self.wall_clock = wall_clock
         self.weights = {
@@ -406,8 +296,8 @@ class HiShoppingBackend(SandboxBackend):
         if order_no:
             order = self.store.get("orders", str(order_no))
         elif merchant_order:
-            key = self.store.get("merchant_orders", str(merchant_order))
-            order = self.store.get("orders", key) if key else None
+            found = self.orders_by_id("merchant_orders", "orders", str(merchant_order))
+            order = found[0] if found else None
         else:
             raise SandboxAnswer(400, "order_no or merchant_order is required", 400)
         if order is None:
@@ -442,7 +332,7 @@ class HiShoppingBackend(SandboxBackend):
         total = goods_amount + fee
         with self._ledger_lock:
             self.settle()
-            if self.store.get("merchant_orders", merchant_order) is not None:
+            if self.id_refused("merchant_orders", merchant_order):
                 raise SandboxAnswer(2002, "duplicate order")
             if self.balance < total:
                 raise SandboxAnswer(
@@ -471,7 +361,7 @@ class HiShoppingBackend(SandboxBackend):
                 "refunded": False,
             }
             self.store.insert("orders", order_no, order)
-            self.store.insert("merchant_orders", merchant_order, order_no)
+            self.index_id("merchant_orders", merchant_order, order_no)
             self._book("charge", -total, now, order_no=order_no, remark=f"order {merchant_order}")
         row = self.view(order, full=False)
         return {
@@ -594,7 +484,7 @@ class HiShoppingBackend(SandboxBackend):
             raise SandboxAnswer(1002, "app not found")
         if not app["enabled"]:
             raise SandboxAnswer(1003, "app disabled")
-        if not envelope.verify(body, app["sign_key"]):
+        if not crypto.signature_ok(body, app["sign_key"]):
             raise SandboxAnswer(1001, "invalid signature")
         now = self.wall_clock()
         if abs(now - int(body["timestamp"])) > TIMESTAMP_WINDOW:
@@ -611,8 +501,8 @@ class HiShoppingBackend(SandboxBackend):
                 raise SandboxAnswer(1001, "invalid signature: nonce already used")
             self._nonces[key] = now
         try:
-            payload = envelope.decrypt(body["data"], app["secret_key"])
-        except envelope.EnvelopeError:
+            payload = crypto.open_data(body["data"], app["secret_key"])
+        except crypto.SealError:
             raise SandboxAnswer(1005, "invalid API key: data does not decrypt") from None
         if not isinstance(payload, dict):
             raise SandboxAnswer(400, "the payload must be a JSON object", 400)
@@ -620,11 +510,12 @@ class HiShoppingBackend(SandboxBackend):
 
     def seal(self, app: dict[str, Any], data: Any) -> dict[str, Any]:
         """A success answer of the open API: the payload sealed with the app's keys."""
-        sealed = envelope.seal(
+        sealed = crypto.seal(
             data,
             app_id=app["app_id"],
             secret_key=app["secret_key"],
             sign_key=app["sign_key"],
+            nonce=secrets.token_hex(16),
             timestamp=int(self.wall_clock()),
         )
         return {"code": 0, "message": "success", **sealed}
@@ -633,144 +524,3 @@ class HiShoppingBackend(SandboxBackend):
 def _paged(rows: list[dict[str, Any]], page: int, size: int) -> dict[str, Any]:
     start = (page - 1) * size
     return {"list": rows[start : start + size], "total": len(rows), "page": page, "page_size": size}
-
-
-def _error(err: SandboxAnswer) -> JSONResponse:
-    return JSONResponse({"code": err.code, "message": err.message}, status_code=err.http_status)
-
-
-def _ok(data: Any) -> JSONResponse:
-    return JSONResponse({"code": 0, "message": "success", "data": data})
-
-
-async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise SandboxAnswer(400, "body is not JSON", 400) from None
-
-
-def sandbox_connection(url: str) -> dict[str, Any]:
-    """The Airflow connection (``AIRFLOW_CONN_*`` JSON form) that reaches this sandbox at ``url``."""
-    return {
-        "conn_type": "hishopping",
-        "host": url,
-        "login": SANDBOX_EMAIL,
-        "password": SANDBOX_PASSWORD,
-        "extra": {"app_id": SANDBOX_APP_ID, "secret_key": SANDBOX_SECRET_KEY, "sign_key": SANDBOX_SIGN_KEY},
-    }
-
-
-def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastAPI:
-    """The HiShopping sandbox app; ``kwargs`` go to :class:`HiShoppingBackend` when none is given."""
-    backend = backend or HiShoppingBackend(**kwargs)
-    app = build_app(backend, "HiShopping sandbox")
-    web = "/api/v1/web"
-    open_api = "/api/v1/open"
-
-    # ------------------------------------------------------------------ web API
-    @app.post(f"{web}/login")
-    async def login(request: Request) -> JSONResponse:
-        try:
-            backend.scripted_code(request.url.path)
-            return _ok(backend.login(await _json(request)))
-        except SandboxAnswer as err:
-            return _error(err)
-
-    def web_call(request: Request, handler: Callable[[], Any]) -> JSONResponse:
-        try:
-            backend.check_bearer(request.headers.get("authorization"))
-            backend.scripted_code(request.url.path)
-            return _ok(handler())
-        except SandboxAnswer as err:
-            return _error(err)
-
-    @app.get(f"{web}/goods")
-    def web_goods(request: Request) -> JSONResponse:
-        return web_call(request, lambda: backend.list_goods(dict(request.query_params)))
-
-    @app.get(f"{web}/goods/categories")
-    def web_categories(request: Request) -> JSONResponse:
-        return web_call(request, lambda: [dict(c) for c in SANDBOX_CATEGORIES])
-
-    @app.get(f"{web}/goods/detail/{{goods_id}}")
-    def web_goods_detail(request: Request, goods_id: str) -> JSONResponse:
-        return web_call(request, lambda: backend.goods_detail(goods_id))
-
-    @app.get(f"{web}/orders")
-    def web_orders(request: Request) -> JSONResponse:
-        return web_call(request, lambda: backend.list_orders(dict(request.query_params)))
-
-    @app.get(f"{web}/orders/{{order_no}}")
-    def web_order(request: Request, order_no: str) -> JSONResponse:
-        return web_call(request, lambda: backend.view(backend.find_order(order_no=order_no)))
-
-    @app.get(f"{web}/credit")
-    def web_credit(request: Request) -> JSONResponse:
-        return web_call(request, backend.credit)
-
-    @app.get(f"{web}/credit/transactions")
-    def web_transactions(request: Request) -> JSONResponse:
-        return web_call(request, lambda: backend.list_transactions(dict(request.query_params)))
-
-    # ------------------------------------------------------------------ open API
-    async def open_call(request: Request, handler: Callable[[dict[str, Any]], Any]) -> JSONResponse:
-        try:
-            body = await _json(request)
-            caller, payload = backend.open_request(body)
-            backend.scripted_code(request.url.path)
-            return JSONResponse(backend.seal(caller, handler(payload)))
-        except SandboxAnswer as err:
-            return _error(err)
-
-    @app.post(f"{open_api}/order/create")
-    async def open_create(request: Request) -> JSONResponse:
-        return await open_call(request, backend.create_order)
-
-    @app.post(f"{open_api}/order/detail")
-    async def open_detail(request: Request) -> JSONResponse:
-        def detail(payload: dict[str, Any]) -> dict[str, Any]:
-            backend.settle()
-            order = backend.find_order(
-                order_no=payload.get("order_no"), merchant_order=payload.get("merchant_order")
-            )
-            return backend.view(order)
-
-        return await open_call(request, detail)
-
-    @app.post(f"{open_api}/order/list")
-    async def open_list(request: Request) -> JSONResponse:
-        return await open_call(request, backend.list_orders)
-
-    @app.post(f"{open_api}/credit/balance")
-    async def open_balance(request: Request) -> JSONResponse:
-        return await open_call(request, lambda _payload: backend.credit())
-
-    @app.post(f"{open_api}/goods/list")
-    async def open_goods(request: Request) -> JSONResponse:
-        return await open_call(request, backend.list_goods)
-
-    @app.post(f"{open_api}/goods/detail")
-    async def open_goods_detail(request: Request) -> JSONResponse:
-        return await open_call(request, lambda payload: backend.goods_detail(payload.get("goods_id")))
-
-    # ------------------------------------------------------------------ sandbox controls
-    @app.post("/_sandbox/hishopping/topup")
-    async def topup(request: Request) -> dict[str, Any]:
-        body = await request.json()
-        try:
-            row = backend.top_up(body["amount"])
-        except (KeyError, ValueError, InvalidOperation) as err:
-            return {"ok": False, "error": str(err)}
-        return {"ok": True, "reference_no": row["reference_no"], "balance": _money(backend.balance)}
-
-    @app.post("/_sandbox/hishopping/codes")
-    async def codes(request: Request) -> dict[str, Any]:
-        body = await request.json()
-        backend.script_code(int(body["code"]), int(body.get("count", 1)), body.get("path_contains"))
-        return {"ok": True}
-
-    return app

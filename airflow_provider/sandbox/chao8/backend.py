@@ -14,7 +14,8 @@ table). Logistics orders go 0 created -> 1 scanning -> 2 completed on the sandbo
 scans appearing while they scan; an ``orderNo`` containing ``CANCEL`` goes 0 -> 3 cancelled.
 Production orders go 0 pending -> 1 producing -> 2 completed (``CANCEL`` -> 3).
 
-Run it with ``python -m airflow_provider.sandbox`` or ``serve(create_app())``.
+A reused ``orderNo`` is refused (the answer ``api/chao8.md`` gives) unless the duplicate-id mode
+is ``accept``. This module is the backend (state and rules); :mod:`.routes` is the HTTP layer.
 """
 
 from __future__ import annotations
@@ -23,129 +24,38 @@ import bisect
 import hashlib
 import itertools
 import math
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from fastapi import Request
-from fastapi.responses import JSONResponse
+from typing import Any, ClassVar
 
 from airflow_provider.chao8 import constants as c
-from airflow_provider.chao8.models import BEIJING, WIRE_DATETIME, parse_datetime
-from airflow_provider.common.sandbox import (
+from airflow_provider.sandbox.chao8.seed import (
+    LOGISTICS_CREATED_SECONDS,
+    LOGISTICS_SCANNING_SECONDS,
+    MAX_BATCH,
+    PRODUCTION_PENDING_SECONDS,
+    PRODUCTION_RUNNING_SECONDS,
+    SANDBOX_ACCESS_KEY,
+    SANDBOX_APP_ID,
+    SANDBOX_DEALERS,
+    SANDBOX_DISABLED_ACCESS_KEY,
+    SANDBOX_PRODUCTS,
+    SANDBOX_SECRET,
+    SCAN_OPERATORS,
+    TOKEN_ISSUER,
+    TOKEN_RATE_WINDOW_SECONDS,
+    TOKEN_TTL_SECONDS,
+)
+from airflow_provider.sandbox.chao8.wire import parse_wire_time, wire_time
+from airflow_provider.sandbox.kit import (
+    DuplicateIds,
     Faults,
     Lifecycle,
     SandboxBackend,
     SandboxClock,
     TokenIssuer,
-    build_app,
 )
-
-if TYPE_CHECKING:
-    from fastapi import FastAPI
-
-# ---------------------------------------------------------------- credentials the sandbox accepts
-#: the application key (login of a ``chao8`` connection pointed at the sandbox)
-SANDBOX_ACCESS_KEY = "c8sbx5a1d0c7e9b2f4e03a8c61d2b7f9"
-#: the application secret (password of that connection); the hook sends only its MD5
-SANDBOX_SECRET = "chao8-sandbox-secret"
-#: an application that exists but is disabled (21184032)
-SANDBOX_DISABLED_ACCESS_KEY = "c8sbxdisabled0000000000000000000"
-SANDBOX_APP_ID = "1575418076977623040"
-
-# ---------------------------------------------------------------- token rules
-#: ``tokenTtlSeconds`` the sandbox issues by default (the vendor's 8 hours)
-TOKEN_TTL_SECONDS = 28800.0
-#: one successful token call per application per this many sandbox seconds
-TOKEN_RATE_WINDOW_SECONDS = 60.0
-TOKEN_ISSUER = "yesno.com.cn"
-
-# ---------------------------------------------------------------- lifecycle timings (sandbox seconds)
-#: a logistics order waits this long (status 0) before the warehouse starts scanning
-LOGISTICS_CREATED_SECONDS = 120.0
-#: scanning (status 1) lasts this long; scans appear evenly over it, then status 2
-LOGISTICS_SCANNING_SECONDS = 600.0
-#: a production order is pending (status 0) this long
-PRODUCTION_PENDING_SECONDS = 300.0
-#: production (status 1) lasts this long, then status 2
-PRODUCTION_RUNNING_SECONDS = 900.0
-#: the most items one batch call takes
-MAX_BATCH = 200
-
-# ---------------------------------------------------------------- seed data
-SANDBOX_FACTORY_CODE = "ORG-SH-FACTORY"
-SANDBOX_WAREHOUSE_CODE = "ORG-SH-WH01"
-#: organisations (组织) that ship: use one as ``sourceOrgCode``
-SANDBOX_ORG_CODES = (SANDBOX_FACTORY_CODE, SANDBOX_WAREHOUSE_CODE)
-
-SANDBOX_PRODUCTS: tuple[dict[str, Any], ...] = (
-    {
-        "productCode": "P-BJ53-500",
-        "productName": "53度酱香型白酒 500ml",
-        "spec": "500ml*6瓶/箱",
-        "barcode": "6901234567816",
-        "status": 1,
-    },
-    {
-        "productCode": "P-BJ53-1000",
-        "productName": "53度酱香型白酒 1L",
-        "spec": "1L*4瓶/箱",
-        "barcode": "6901234567823",
-        "status": 1,
-    },
-    {
-        "productCode": "P-TEA-250",
-        "productName": "高山乌龙茶 250g",
-        "spec": "250g*20罐/箱",
-        "barcode": "6901234567830",
-        "status": 1,
-    },
-    {
-        "productCode": "P-MILK-1L",
-        "productName": "有机纯牛奶 1L",
-        "spec": "1L*12盒/箱",
-        "barcode": "6901234567847",
-        "status": 1,
-    },
-    {
-        "productCode": "P-OLD-001",
-        "productName": "停产礼盒装",
-        "spec": "1盒",
-        "barcode": "6901234567854",
-        "status": 0,
-    },
-)
-SANDBOX_PRODUCT_CODES = tuple(p["productCode"] for p in SANDBOX_PRODUCTS)
-
-SANDBOX_DEALERS: tuple[dict[str, Any], ...] = (
-    {
-        "code": "DL-BJ-001",
-        "name": "北京华北商贸有限公司",
-        "region": "110000",
-        "status": 1,
-        "contact": "张经理",
-    },
-    {
-        "code": "DL-SH-002",
-        "name": "上海申城酒业有限公司",
-        "region": "310000",
-        "status": 1,
-        "contact": "李经理",
-    },
-    {
-        "code": "DL-GZ-003",
-        "name": "广州南粤贸易有限公司",
-        "region": "440100",
-        "status": 1,
-        "contact": "陈经理",
-    },
-    {"code": "DL-CD-004", "name": "成都蜀香经销商行", "region": "510100", "status": 1, "contact": "王经理"},
-)
-SANDBOX_DEALER_CODES = tuple(d["code"] for d in SANDBOX_DEALERS)
-
-SCAN_OPERATORS = ("仓库扫码员-01", "仓库扫码员-02", "PDA-SH-07")
 
 
 def iso_duration(seconds: float) -> str:
@@ -209,6 +119,8 @@ class Chao8Backend(SandboxBackend):
     """
 
     platform = "chao8"
+    #: a reused ``orderNo`` is answered ORDER_EXISTS (``api/chao8.md``)
+    default_duplicate_ids: ClassVar[DuplicateIds] = "refuse"
     auth_paths = (c.TOKEN_PATH,)
 
     def __init__(
@@ -216,13 +128,16 @@ class Chao8Backend(SandboxBackend):
         *,
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
+        duplicate_ids: DuplicateIds | None = None,
         speed: float | None = None,
         token_ttl: float = TOKEN_TTL_SECONDS,
         token_rate_window: float = TOKEN_RATE_WINDOW_SECONDS,
         auth_error_style: str = "code",
         seed: bool = True,
     ) -> None:
-        super().__init__(clock=clock or SandboxClock(speed=speed or 1.0), faults=faults)
+        super().__init__(
+            clock=clock or SandboxClock(speed=speed or 1.0), faults=faults, duplicate_ids=duplicate_ids
+        )
         self.issuer = TokenIssuer(self.clock, token_ttl, issuer=TOKEN_ISSUER, exp_in_ms=True)
         self.token_rate_window = token_rate_window
         self.auth_error_style = auth_error_style
@@ -240,6 +155,21 @@ class Chao8Backend(SandboxBackend):
                 self.store.insert("dealers", dealer["code"], dict(dealer))
 
     # ------------------------------------------------------------------ settings
+    def _insert_order(self, table: str, order_no: str, row: dict[str, Any]) -> None:
+        """Store a new order; a reused ``orderNo`` is refused, or (mode ``accept``) kept as a second order."""
+        with self.store.lock:
+            if self.store.insert(table, order_no, row):
+                return
+            if self.refuses_duplicates:
+                raise Chao8Error(c.ORDER_EXISTS, f"订单编号已存在(order already exists): {order_no}")
+            copies = sum(1 for key in self.store.table(table) if key.split("#", 1)[0] == order_no)
+            self.store.insert(table, f"{order_no}#{copies + 1}", row)
+
+    def orders_by_no(self, order_no: str) -> list[dict[str, Any]]:
+        """Every logistics order created with ``orderNo`` (several only when duplicates are accepted)."""
+        rows = self.store.table("logistics_orders")
+        return [row for key, row in rows.items() if key.split("#", 1)[0] == order_no]
+
     @property
     def token_ttl(self) -> float:
         return self.issuer.ttl
@@ -261,7 +191,7 @@ class Chao8Backend(SandboxBackend):
         return str(next(self._ids))
 
     def now_text(self, at: float | None = None) -> str:
-        return _wire_time(self.clock.now() if at is None else at)
+        return wire_time(self.clock.now() if at is None else at)
 
     # ------------------------------------------------------------------ token call
     def issue_token(self, body: Any) -> dict[str, Any]:
@@ -322,8 +252,7 @@ class Chao8Backend(SandboxBackend):
             "created": now,
             "completed": None,
         }
-        if not self.store.insert("logistics_orders", order_no, row):
-            raise Chao8Error(c.ORDER_EXISTS, f"订单编号已存在(order already exists): {order_no}")
+        self._insert_order("logistics_orders", order_no, row)
         return {"id": row["id"], "orderNo": order_no, "status": self._logistics_status(row, now)}
 
     def _logistics_row(self, order_no: str) -> dict[str, Any]:
@@ -355,7 +284,7 @@ class Chao8Backend(SandboxBackend):
         completed_at = None
         if status == 2:
             natural = row["created"] + LOGISTICS_CREATED_SECONDS + LOGISTICS_SCANNING_SECONDS
-            completed_at = _wire_time(row["completed"] if row["completed"] is not None else natural)
+            completed_at = wire_time(row["completed"] if row["completed"] is not None else natural)
         return {
             "id": row["id"],
             "orderNo": row["orderNo"],
@@ -367,7 +296,7 @@ class Chao8Backend(SandboxBackend):
             "products": [dict(line) for line in row["products"]],
             "scannedCount": self._scanned_count(row, now),
             "remark": row["remark"],
-            "createdAt": _wire_time(row["created"]),
+            "createdAt": wire_time(row["created"]),
             "completedAt": completed_at,
         }
 
@@ -394,7 +323,7 @@ class Chao8Backend(SandboxBackend):
                 {
                     "code": code,
                     "productCode": line["productCode"],
-                    "scannedAt": _wire_time(start + (index + 1) * LOGISTICS_SCANNING_SECONDS / total),
+                    "scannedAt": wire_time(start + (index + 1) * LOGISTICS_SCANNING_SECONDS / total),
                     "operator": SCAN_OPERATORS[index % len(SCAN_OPERATORS)],
                 }
             )
@@ -493,8 +422,7 @@ class Chao8Backend(SandboxBackend):
             "productionDate": production_date[:10],
             "created": now,
         }
-        if not self.store.insert("production_orders", order_no, row):
-            raise Chao8Error(c.ORDER_EXISTS, f"订单编号已存在(order already exists): {order_no}")
+        self._insert_order("production_orders", order_no, row)
         return {"id": row["id"], "orderNo": order_no, "status": 0}
 
     def production_view(self, row: dict[str, Any], now: float | None = None) -> dict[str, Any]:
@@ -518,8 +446,8 @@ class Chao8Backend(SandboxBackend):
             "productionDate": row["productionDate"],
             "status": status,
             "producedCount": produced,
-            "createdAt": _wire_time(row["created"]),
-            "completedAt": _wire_time(done_at) if status == 2 else None,
+            "createdAt": wire_time(row["created"]),
+            "completedAt": wire_time(done_at) if status == 2 else None,
         }
 
     def production_order(self, order_no: str) -> dict[str, Any]:
@@ -612,20 +540,13 @@ class _RateLimited(Chao8Error):
 
 
 # ---------------------------------------------------------------------- helpers
-def _wire_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, BEIJING).strftime(WIRE_DATETIME)
-
-
 def _parse_wire_time(value: Any, name: str) -> float | None:
     if value in (None, ""):
         return None
     try:
-        parsed = parse_datetime(value)
+        return parse_wire_time(value)
     except ValueError as err:
         raise Chao8Error(c.INVALID_PARAMS, f"{name}格式应为yyyy-MM-dd HH:mm:ss") from err
-    if not isinstance(parsed, datetime):
-        raise Chao8Error(c.INVALID_PARAMS, f"{name}格式应为yyyy-MM-dd HH:mm:ss")
-    return parsed.timestamp()
 
 
 def _int_like(value: Any) -> Any:
@@ -721,152 +642,3 @@ def _batch_result(count: int, failures: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- the app
-def create_app(backend: Chao8Backend | None = None, **kwargs: Any) -> FastAPI:
-    """
-    The 超8 sandbox as a FastAPI app.
-
-    :param backend: the state to serve; a new :class:`Chao8Backend` built from ``kwargs`` when omitted.
-    """
-    backend = backend or Chao8Backend(**kwargs)
-    app = build_app(backend, "超8 (Chao8) sandbox")
-
-    def envelope(code: int, message: str, data: Any = None, meta: Any = None) -> dict[str, Any]:
-        return {
-            "code": code,
-            "message": message,
-            "data": data,
-            "timestamp": int(backend.clock.now() * 1000),
-            "traceId": str(uuid.uuid4()),
-            "exception": None,
-            "meta": meta,
-            "ext": None,
-        }
-
-    def ok(data: Any = None) -> JSONResponse:
-        return JSONResponse(envelope(c.SUCCESS_CODE, "success", data))
-
-    def fail(err: Chao8Error) -> JSONResponse:
-        headers = {}
-        if isinstance(err, _RateLimited):
-            headers["Retry-After"] = f"{max(err.retry_after, 0.05):.2f}"
-        return JSONResponse(envelope(err.code, err.message), headers=headers)
-
-    def denied(request: Request) -> JSONResponse | None:
-        if backend.authenticate(request.headers.get("Authorization")):
-            return None
-        if backend.auth_error_style == "meta":
-            return JSONResponse(envelope(401, "Unauthorized", meta={"status": 401}))
-        return JSONResponse(
-            envelope(c.TOKEN_INVALID, "AccessToken无效或已过期(access token invalid or expired)")
-        )
-
-    async def body_of(request: Request) -> Any:
-        try:
-            return await request.json()
-        except ValueError:
-            return None
-
-    def run(request: Request, action: Any) -> JSONResponse:
-        refusal = denied(request)
-        if refusal is not None:
-            return refusal
-        try:
-            return ok(action())
-        except Chao8Error as err:
-            return fail(err)
-
-    @app.post(c.TOKEN_PATH)
-    async def get_token(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        try:
-            data = backend.issue_token(body)
-        except Chao8Error as err:
-            return fail(err)
-        return ok(data)
-
-    trace = "/cncop/trace/v1"
-
-    @app.post(f"{trace}/logistics-orders/outbound/page")
-    async def outbound_page(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.outbound_page(body))
-
-    @app.post(f"{trace}/logistics-orders")
-    async def create_logistics_order(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.create_logistics_order(body))
-
-    @app.get(f"{trace}/logistics-orders/{{order_no}}")
-    async def logistics_order(order_no: str, request: Request) -> JSONResponse:
-        return run(request, lambda: backend.logistics_order(order_no))
-
-    @app.get(f"{trace}/logistics-orders/{{order_no}}/scans")
-    async def logistics_scans(order_no: str, request: Request) -> JSONResponse:
-        def action() -> dict[str, Any]:
-            try:
-                page_num = int(request.query_params.get("pageNum") or 1)
-                page_size = int(request.query_params.get("pageSize") or 20)
-            except ValueError as err:
-                raise Chao8Error(c.INVALID_PARAMS, "pageNum/pageSize必须为整数") from err
-            return backend.logistics_scans(order_no, page_num, page_size)
-
-        return run(request, action)
-
-    @app.post(f"{trace}/logistics-orders/{{order_no}}/complete")
-    async def complete_logistics_order(order_no: str, request: Request) -> JSONResponse:
-        return run(request, lambda: backend.complete_logistics_order(order_no))
-
-    @app.put(f"{trace}/logistics-orders/{{order_no}}")
-    async def update_logistics_order(order_no: str, request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.update_logistics_order(order_no, body))
-
-    @app.delete(f"{trace}/logistics-orders/{{order_no}}")
-    async def delete_logistics_order(order_no: str, request: Request) -> JSONResponse:
-        return run(request, lambda: backend.delete_logistics_order(order_no))
-
-    @app.post(f"{trace}/production-orders/page")
-    async def production_page(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.production_page(body))
-
-    @app.post(f"{trace}/production-orders")
-    async def create_production_order(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.create_production_order(body))
-
-    @app.get(f"{trace}/production-orders/{{order_no}}")
-    async def production_order(order_no: str, request: Request) -> JSONResponse:
-        return run(request, lambda: backend.production_order(order_no))
-
-    @app.post("/cncop/basic/v3/products/page")
-    async def products_page(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.products_page(body))
-
-    @app.post("/cncop/basic/v3/products/batch")
-    async def upsert_products(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.upsert_products(body))
-
-    @app.post("/cncop/basic/v3/products/batch-query")
-    async def query_products(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.query_products(body))
-
-    @app.post("/cncop/org/v1/dealers/batch-query")
-    async def query_dealers(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.query_dealers(body))
-
-    @app.post("/cncop/org/v1/dealers/sync")
-    async def sync_dealers(request: Request) -> JSONResponse:
-        body = await body_of(request)
-        return run(request, lambda: backend.sync_dealers(body))
-
-    return app
-
-
-def sandbox_connection(url: str) -> dict[str, Any]:
-    """The Airflow connection (``AIRFLOW_CONN_CHAO8_DEFAULT`` JSON form) for a sandbox at ``url``."""
-    return {"conn_type": "chao8", "host": url, "login": SANDBOX_ACCESS_KEY, "password": SANDBOX_SECRET}

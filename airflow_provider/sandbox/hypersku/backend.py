@@ -9,12 +9,13 @@ HyperSKU sandbox: the customer API simulated in memory, wire format as ``api/hyp
   or expired token, ``40102`` for a wrong username or password, ``40131`` for a wrong client.
 - Orders advance 8 -> 1 -> 9 -> 2 -> 3 -> 4 -> 5 on the sandbox clock; some end in 6 (closed),
   11 (returned), 7 (refunding) or 10 (overdue), chosen by ``thirdOrderId`` (see
-  :func:`sandbox_outcome`). Tracking events appear from status 4. A second create with the same
-  ``thirdOrderId`` is refused (``status`` 500, "... already exists").
-- Seeded countries, products/SKUs, logistics channels and stock: module constants below.
-- Shared fault injection and ``/_sandbox`` control routes from :func:`common.sandbox.build_app`.
+  :func:`sandbox_outcome`). Tracking events appear from status 4.
+- A second create with the same ``thirdOrderId`` makes a second order by default (HyperSKU does
+  not document a refusal); with ``duplicate_ids="refuse"`` it is refused (``status`` 500,
+  "... already exists"), the answer ``api/hypersku.md`` infers.
+- Seeded countries, products/SKUs, logistics channels and stock: :mod:`.seed` (``data/*.json``).
 
-Run it with ``python -m airflow_provider.sandbox`` or ``create_app()`` in tests.
+This module is the backend (state and business rules); :mod:`.routes` is the HTTP layer.
 """
 
 from __future__ import annotations
@@ -22,25 +23,11 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
-
-from airflow_provider.common.sandbox import (
-    Faults,
-    Lifecycle,
-    SandboxBackend,
-    SandboxClock,
-    TokenIssuer,
-    build_app,
-    pick,
-    tz_offset,
-)
 from airflow_provider.hypersku.constants import (
     CLOSED,
     DELIVERED,
@@ -56,23 +43,37 @@ from airflow_provider.hypersku.constants import (
     RETURNED,
     SHIPPING,
 )
-
-# ----------------------------------------------------------------------------- credentials
-SANDBOX_USERNAME = "sandbox@hypersku.test"
-SANDBOX_PASSWORD = "sandbox-password"
-SANDBOX_STORE_CODE = "SANDBOX-STORE"
-#: accepted on the token call (any key, or none, unless the backend has ``require_api_key``)
-SANDBOX_API_KEY = "sandbox-api-key"
-SANDBOX_CLIENT_ID = "sandbox-app"
-SANDBOX_CLIENT_SECRET = "sandbox-app-secret"
-SANDBOX_REDIRECT_URI = "http://localhost:8793/hypersku/callback"
-#: a refresh token of SANDBOX_CLIENT_ID valid from start-up (rotated on first use)
-SANDBOX_REFRESH_TOKEN = "sandbox-refresh-token"
-
-# ----------------------------------------------------------------------------- lifetimes (sandbox seconds)
-SANDBOX_TOKEN_TTL = 2 * 3600
-SANDBOX_REFRESH_TOKEN_TTL = 30 * 24 * 3600
-SANDBOX_AUTH_CODE_TTL = 600
+from airflow_provider.sandbox.hypersku.seed import (
+    SANDBOX_API_KEY,
+    SANDBOX_AUTH_CODE_TTL,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_COUNTRIES,
+    SANDBOX_CURRENCY,
+    SANDBOX_INVENTORY,
+    SANDBOX_LOGISTICS,
+    SANDBOX_PASSWORD,
+    SANDBOX_PRIVATE_PRODUCTS,
+    SANDBOX_PRODUCTS,
+    SANDBOX_REDIRECT_URI,
+    SANDBOX_REFRESH_TOKEN,
+    SANDBOX_REFRESH_TOKEN_TTL,
+    SANDBOX_REGIONS,
+    SANDBOX_STOCK_ORDERS,
+    SANDBOX_STORE_CODE,
+    SANDBOX_TOKEN_TTL,
+    SANDBOX_USERNAME,
+)
+from airflow_provider.sandbox.kit import (
+    DuplicateIds,
+    Faults,
+    Lifecycle,
+    SandboxBackend,
+    SandboxClock,
+    TokenIssuer,
+    pick,
+    tz_offset,
+)
 
 # ----------------------------------------------------------------------------- order lifecycle (sandbox seconds)
 SOURCING_SECONDS = 120  # 8 Pending Sourcing
@@ -144,189 +145,6 @@ def sandbox_outcome(third_order_id: str, failure_share: float = SANDBOX_FAILURE_
     return pick(str(third_order_id), {"delivered": 1 - share, "closed": share / 2, "returned": share / 2})
 
 
-# ----------------------------------------------------------------------------- seed data
-#: country code -> (name, freight factor, delivery days offset)
-SANDBOX_COUNTRIES: dict[str, tuple[str, float, int]] = {
-    "US": ("United States", 1.0, 0),
-    "GB": ("United Kingdom", 1.0, 0),
-    "DE": ("Germany", 1.05, 1),
-    "FR": ("France", 1.05, 1),
-    "VN": ("Vietnam", 0.6, -4),
-    "CA": ("Canada", 1.1, 1),
-    "AU": ("Australia", 1.2, 2),
-    "JP": ("Japan", 0.8, -3),
-    "KR": ("South Korea", 0.8, -3),
-    "ES": ("Spain", 1.1, 2),
-    "IT": ("Italy", 1.1, 2),
-    "NL": ("Netherlands", 1.05, 1),
-    "SE": ("Sweden", 1.15, 2),
-    "PL": ("Poland", 1.1, 2),
-    "SG": ("Singapore", 0.7, -4),
-    "MY": ("Malaysia", 0.7, -3),
-    "TH": ("Thailand", 0.7, -3),
-    "PH": ("Philippines", 0.75, -2),
-    "MX": ("Mexico", 1.3, 5),
-    "BR": ("Brazil", 1.5, 8),
-}
-SANDBOX_REGIONS: dict[str, list[tuple[str, str]]] = {
-    "US": [("CA", "California"), ("NY", "New York"), ("TX", "Texas"), ("WA", "Washington")],
-    "VN": [("HN", "Ha Noi"), ("SG", "Ho Chi Minh"), ("DN", "Da Nang")],
-    "GB": [("ENG", "England"), ("SCT", "Scotland"), ("WLS", "Wales")],
-}
-#: shipping channels: freight = (base + perKg * kg) * country factor; days + country offset
-SANDBOX_LOGISTICS: tuple[dict[str, Any], ...] = (
-    {
-        "logisticsId": "1001",
-        "logisticsName": "HyperSKU Economy Air",
-        "carrier": "YunExpress",
-        "base": "2.50",
-        "perKg": "9.00",
-        "days": 15,
-    },
-    {
-        "logisticsId": "1002",
-        "logisticsName": "HyperSKU Standard Line",
-        "carrier": "4PX",
-        "base": "4.00",
-        "perKg": "12.00",
-        "days": 10,
-    },
-    {
-        "logisticsId": "1003",
-        "logisticsName": "DHL Express",
-        "carrier": "DHL",
-        "base": "14.00",
-        "perKg": "22.00",
-        "days": 5,
-    },
-)
-SANDBOX_CURRENCY = "USD"
-
-
-def _sku(sku_id: str, price: str, weight: str, **attributes: str) -> dict[str, Any]:
-    return {
-        "skuId": sku_id,
-        "price": price,
-        "weight": weight,
-        "attributes": [{"name": k.replace("_", " ").title(), "value": v} for k, v in attributes.items()],
-    }
-
-
-#: the public catalogue (``getProductInfo``); prices in USD, weights in kg
-SANDBOX_PRODUCTS: tuple[dict[str, Any], ...] = (
-    {
-        "productId": "P1001",
-        "title": "Wireless Earbuds Pro",
-        "skus": [
-            _sku("SKU1001-BLK", "12.50", "0.12", color="Black"),
-            _sku("SKU1001-WHT", "12.50", "0.12", color="White"),
-        ],
-    },
-    {
-        "productId": "P1002",
-        "title": "Stainless Steel Water Bottle 750 ml",
-        "skus": [
-            _sku("SKU1002-SLV", "6.80", "0.35", color="Silver"),
-            _sku("SKU1002-BLU", "6.80", "0.35", color="Blue"),
-        ],
-    },
-    {
-        "productId": "P1003",
-        "title": "Organic Cotton T-Shirt",
-        "skus": [
-            _sku("SKU1003-M-WHT", "4.20", "0.18", size="M", color="White"),
-            _sku("SKU1003-L-WHT", "4.20", "0.19", size="L", color="White"),
-            _sku("SKU1003-L-BLK", "4.20", "0.19", size="L", color="Black"),
-        ],
-    },
-    {
-        "productId": "P1004",
-        "title": "Clear Phone Case (iPhone 15)",
-        "skus": [_sku("SKU1004-CLR", "1.90", "0.05", model="iPhone 15")],
-    },
-    {
-        "productId": "P1005",
-        "title": "LED Desk Lamp",
-        "skus": [_sku("SKU1005-WHT", "15.00", "0.90", color="White", plug="US")],
-    },
-)
-#: your private (sourced) products (``getPrivateProduct``)
-SANDBOX_PRIVATE_PRODUCTS: tuple[dict[str, Any], ...] = (
-    {
-        "productId": "P9001",
-        "title": "Custom Logo Tote Bag",
-        "skus": [_sku("SKU9001-NAT", "2.80", "0.20", color="Natural")],
-    },
-    {
-        "productId": "P9002",
-        "title": "Branded Gift Box",
-        "skus": [_sku("SKU9002-RED", "1.50", "0.30", color="Red")],
-    },
-)
-#: every orderable SKU id
-SANDBOX_SKUS: tuple[str, ...] = tuple(
-    sku["skuId"] for product in (*SANDBOX_PRODUCTS, *SANDBOX_PRIVATE_PRODUCTS) for sku in product["skus"]
-)
-#: your stock in HyperSKU warehouses at start-up: skuId -> (warehouse, available)
-SANDBOX_INVENTORY: dict[str, tuple[str, int]] = {
-    "SKU9001-NAT": ("Shenzhen Warehouse", 120),
-    "SKU9002-RED": ("Shenzhen Warehouse", 40),
-    "SKU1001-BLK": ("Yiwu Warehouse", 300),
-}
-#: stock (inventory purchase) orders (``getStockOrderInfo``)
-SANDBOX_STOCK_ORDERS: tuple[dict[str, Any], ...] = (
-    {
-        "orderId": "ST240001",
-        "status": DELIVERED,
-        "warehouseName": "Shenzhen Warehouse",
-        "amount": 420.0,
-        "currencyCode": SANDBOX_CURRENCY,
-        "crtTime": "2024-03-01 10:00:00",
-        "goodsList": [
-            {
-                "productId": "P9001",
-                "goodsId": "SKU9001-NAT",
-                "skuId": "SKU9001-NAT",
-                "num": 150,
-                "unitPrice": 2.8,
-            }
-        ],
-    },
-    {
-        "orderId": "ST240002",
-        "status": PROCESSING,
-        "warehouseName": "Yiwu Warehouse",
-        "amount": 3750.0,
-        "currencyCode": SANDBOX_CURRENCY,
-        "crtTime": "2024-04-12 15:30:00",
-        "goodsList": [
-            {
-                "productId": "P1001",
-                "goodsId": "SKU1001-BLK",
-                "skuId": "SKU1001-BLK",
-                "num": 300,
-                "unitPrice": 12.5,
-            }
-        ],
-    },
-)
-#: a valid order for demos (add ``thirdOrderId``)
-SANDBOX_EXAMPLE_ORDER: dict[str, Any] = {
-    "logisticsId": "1002",
-    "shippingAddress": {
-        "firstName": "Jane",
-        "lastName": "Doe",
-        "countryCode": "US",
-        "province": "CA",
-        "city": "San Francisco",
-        "address1": "1 Market St",
-        "zipCode": "94105",
-        "phone": "+1 415 555 0100",
-        "email": "jane@example.com",
-    },
-    "skuItems": [{"skuId": "SKU1001-BLK", "num": 1}],
-}
-
 CST = tz_offset(8)
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 ORDER_ID_BASE = 7_000_000_000
@@ -392,6 +210,7 @@ class HyperSkuBackend(SandboxBackend):
     """
 
     platform = "hypersku"
+    default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
     auth_paths = (
         "/api/auth/admin/token",
         "/api/auth/admin/token/access_token",
@@ -404,6 +223,7 @@ class HyperSkuBackend(SandboxBackend):
         *,
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
+        duplicate_ids: DuplicateIds | None = None,
         speed: float | None = None,
         token_ttl: float = SANDBOX_TOKEN_TTL,
         users: Mapping[str, str] | None = None,
@@ -416,7 +236,7 @@ class HyperSkuBackend(SandboxBackend):
     ) -> None:
         if clock is None and speed is not None:
             clock = SandboxClock(speed=speed)
-        super().__init__(clock=clock, faults=faults)
+        super().__init__(clock=clock, faults=faults, duplicate_ids=duplicate_ids)
         self.tokens = TokenIssuer(self.clock, token_ttl, issuer="hypersku-sandbox")
         self.users = dict(users or {SANDBOX_USERNAME: SANDBOX_PASSWORD})
         self.clients = dict(clients or {SANDBOX_CLIENT_ID: SANDBOX_CLIENT_SECRET})
@@ -661,9 +481,14 @@ class HyperSkuBackend(SandboxBackend):
         rows = sorted(self.store.values("orders"), key=lambda o: o["seq"], reverse=True)
         return [self.view(order) for order in rows]
 
+    def orders_by_third(self, third_order_id: str) -> list[dict[str, Any]]:
+        """Every order created with ``thirdOrderId`` (more than one only when duplicates are accepted)."""
+        return self.orders_by_id("third_order_ids", "orders", str(third_order_id))
+
     def order_by_third(self, third_order_id: str) -> dict[str, Any] | None:
-        order_id = self.store.get("third_order_ids", str(third_order_id))
-        return None if order_id is None else self.store.get("orders", order_id)
+        """The first order created with ``thirdOrderId``."""
+        orders = self.orders_by_third(third_order_id)
+        return orders[0] if orders else None
 
     # ------------------------------------------------------------------ orders: validation
     def _address(self, value: Any, what: str = "shippingAddress.") -> dict[str, Any]:
@@ -749,10 +574,10 @@ class HyperSkuBackend(SandboxBackend):
             raise SandboxInputError(f"logisticsId {logistics_id} not found")
         quote = next(o for o in self.quote(address["countryCode"], lines) if o["logisticsId"] == logistics_id)
         with self.store.lock:
-            if self.store.get("third_order_ids", third) is not None:
+            if self.id_refused("third_order_ids", third):
                 return fail(500, f"Order {third} already exists (thirdOrderId already used)")
             order_id, seq = self._next_order_id()
-            self.store.insert("third_order_ids", third, order_id)
+            self.index_id("third_order_ids", third, order_id)
             warehouse = "Shenzhen Warehouse"
             for line in lines:
                 stock = self.inventory.get(line["skuId"])
@@ -874,8 +699,7 @@ class HyperSkuBackend(SandboxBackend):
         store_code = _text(body, "storeCode", "")
         if store_code != self.store_code:
             raise SandboxInputError(f"store {store_code} not found")
-        order = self.order_by_third(_text(body, "storeOrderId", ""))
-        return ok([] if order is None else [self.view(order)])
+        return ok([self.view(order) for order in self.orders_by_third(_text(body, "storeOrderId", ""))])
 
     def _order(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -1026,123 +850,3 @@ class HyperSkuBackend(SandboxBackend):
                 "tracks": events,
             }
         )
-
-
-def sandbox_connection(url: str, *, auth_mode: str = "password") -> dict[str, Any]:
-    """
-    The Airflow connection (``AIRFLOW_CONN_HYPERSKU_DEFAULT`` JSON form) for a sandbox at ``url``.
-
-    :param auth_mode: ``password`` (the sandbox account) or ``oauth2`` (the sandbox app and its
-        seeded refresh token, which the first refresh rotates).
-    """
-    extra: dict[str, Any] = {"auth_mode": auth_mode, "store_code": SANDBOX_STORE_CODE}
-    if auth_mode == "oauth2":
-        extra.update(
-            client_id=SANDBOX_CLIENT_ID,
-            client_secret=SANDBOX_CLIENT_SECRET,
-            refresh_token=SANDBOX_REFRESH_TOKEN,
-        )
-        return {"conn_type": "hypersku", "host": url, "extra": extra}
-    if auth_mode != "password":
-        raise ValueError(f"auth_mode must be 'password' or 'oauth2', not {auth_mode!r}")
-    return {
-        "conn_type": "hypersku",
-        "host": url,
-        "login": SANDBOX_USERNAME,
-        "password": SANDBOX_PASSWORD,
-        "extra": extra,
-    }
-
-
-Handler = Callable[..., Envelope]
-
-
-def create_app(backend: HyperSkuBackend | None = None, **kwargs: Any) -> FastAPI:
-    """
-    The HyperSKU sandbox app.
-
-    :param backend: the state to serve; a new :class:`HyperSkuBackend` from ``kwargs`` if omitted.
-    """
-    backend = backend or HyperSkuBackend(**kwargs)
-    app = build_app(backend, "HyperSKU sandbox")
-
-    def answer(envelope: Envelope) -> JSONResponse:
-        return JSONResponse(envelope, status_code=200)
-
-    async def read_body(request: Request) -> tuple[Any, Envelope | None]:
-        raw = await request.body()
-        if not raw:
-            return None, None
-        try:
-            return json.loads(raw), None
-        except ValueError:
-            return None, fail(500, "request body is not valid JSON")
-
-    def business(method: str, path: str, handler: Handler, *, body: bool = True) -> None:
-        async def endpoint(request: Request) -> JSONResponse:
-            if backend.authorized(request.headers.get("authorization")) is None:
-                return answer(fail(40101, "Token invalid or expired"))
-            payload, error = await read_body(request) if body else (None, None)
-            if error is not None:
-                return answer(error)
-            try:
-                if request.path_params:
-                    return answer(handler(**request.path_params))
-                return answer(handler(payload))
-            except SandboxInputError as err:
-                return answer(fail(500, str(err)))
-
-        endpoint.__name__ = handler.__name__
-        app.add_api_route(path, endpoint, methods=[method], include_in_schema=True)
-
-    @app.post("/api/auth/admin/token")
-    async def get_token(request: Request) -> JSONResponse:
-        payload, error = await read_body(request)
-        return answer(error or backend.login(payload, request.headers.get("authorization")))
-
-    @app.post("/api/auth/admin/token/access_token")
-    async def access_token(request: Request) -> JSONResponse:
-        payload, error = await read_body(request)
-        return answer(error or backend.oauth_access_token(payload))
-
-    @app.post("/api/auth/admin/token/refresh_token")
-    async def refresh_token(request: Request) -> JSONResponse:
-        payload, error = await read_body(request)
-        return answer(error or backend.oauth_refresh(payload))
-
-    @app.get("/application/auth", response_model=None)
-    def authorize_page(
-        clientId: str = "", redirectUri: str = "", state: str = "", scope: str = "oms"
-    ) -> JSONResponse | RedirectResponse:
-        """The consent page, approved at once for the sandbox account: redirects with ``code``."""
-        if clientId not in backend.clients:
-            return answer(fail(40131, "Client invalid"))
-        if not redirectUri:
-            return answer(fail(500, "redirectUri is required"))
-        code = backend.authorize(clientId, redirectUri)
-        separator = "&" if "?" in redirectUri else "?"
-        return RedirectResponse(
-            f"{redirectUri}{separator}{urlencode({'code': code, 'state': state})}", status_code=302
-        )
-
-    business("GET", "/api/customer/admin/logistics/getCountryCode", backend.country_codes, body=False)
-    business("POST", "/api/customer/admin/logistics/getLogisticsInfo-Sku", backend.logistics_sku)
-    business(
-        "GET",
-        "/api/customer/admin/logistics/internationalLogisticsInfo/{storeOrderId}",
-        backend.international_logistics,
-        body=False,
-    )
-    business("POST", "/api/customer/admin/orders/create", backend.create)
-    business("POST", "/api/customer/admin/orders/status", backend.orders_status)
-    business("POST", "/api/customer/admin/orders/getOrderInfos", backend.order_infos)
-    business("POST", "/api/customer/admin/orders/getOrdersByExternalOrderId", backend.orders_by_external)
-    business("POST", "/api/customer/admin/orders/cancelOrder", backend.cancel)
-    business("POST", "/api/customer/admin/orders/updateOrderAddress", backend.update_address)
-    business("POST", "/api/customer/admin/orders/getStockOrderInfo", backend.stock_order_info)
-    business("POST", "/api/customer/admin/orders/getInventoryInfo", backend.inventory_info)
-    business("POST", "/api/customer/admin/orders/getCustomerInventoryInfo", backend.customer_inventory)
-    business("POST", "/api/customer/admin/orders/getInventoryHistoryByOrderId", backend.inventory_history)
-    business("POST", "/api/customer/admin/product/getProductInfo", backend.product_info)
-    business("POST", "/api/customer/admin/product/getPrivateProduct", backend.private_product)
-    return app

@@ -7,11 +7,12 @@ envelope, place NAMES checked against realistic Vietnamese area data, every orde
 (plus the PHP SDK forms: POST for the price, ``GET /v1/partner/orders/label``,
 ``POST /v1/partner/warehouses/update``), and the 0-27 status lifecycle with journeys on the
 sandbox clock. Shared faults (500, 429, dropped connections, lost answers, expired tokens) come
-from :func:`airflow_provider.common.sandbox.build_app`.
+from the sandbox kit's control API.
 
 Inferred behaviour (not documented by SuperShip), marked where it happens:
 
-- a ``soc`` that already exists: HTTP 422 Error, ``errors.soc = ["The soc has already been taken."]``;
+- a ``soc`` that already exists makes a second order (SuperShip documents no refusal); with the
+  ``refuse`` duplicate-id mode: HTTP 422 Error, ``errors.soc = ["The soc has already been taken."]``;
 - cancelling an order already cancelled, or past pickup: HTTP 422 Error;
 - unknown order code / soc: HTTP 404 Error;
 - the areas and status lists need no token (SuperShip's own examples send none); a token sent
@@ -24,8 +25,12 @@ Which path an order takes is deterministic: by keywords in its ``soc`` (``PICKUP
 or ``RETURN``, ``PARTIAL``, ``LOST``, ``DELAY``, ``DELIVER``/``SUCCESS``), else by a weighted
 hash of the soc (or code) with :data:`DEFAULT_OUTCOME_WEIGHTS`.
 
-Run it alone with ``python -m airflow_provider.sandbox --platform supership``.
+This module is the backend (state and business rules); :mod:`.routes` is the HTTP layer and
+:mod:`.seed` the account and ``data/*.json``. Run it alone with
+``python -m airflow_provider.sandbox --platform supership``.
 """
+
+from __future__ import annotations
 
 import html
 import math
@@ -34,626 +39,40 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider.common.sandbox import (
+from airflow_provider.sandbox.kit import (
+    DuplicateIds,
     Faults,
     Lifecycle,
     SandboxBackend,
     SandboxClock,
     TokenIssuer,
-    build_app,
     pick,
     tz_offset,
 )
-from airflow_provider.supership import areas as place_names
+from airflow_provider.sandbox.supership import places
+from airflow_provider.sandbox.supership.seed import (
+    _CITY_CODE,
+    _REGION,
+    SANDBOX_AREAS,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    SANDBOX_EMAIL,
+    SANDBOX_PARTNER,
+    SANDBOX_PASSWORD,
+    SANDBOX_PERSONAL_TOKEN,
+    SANDBOX_PROVINCE_NAMES,
+    SANDBOX_WAREHOUSES,
+    SHOP_ID,
+    TOKEN_TTL,
+)
 from airflow_provider.supership.statuses import CANCELLABLE_STATUSES, STATUS_NAMES
 
 if TYPE_CHECKING:
     import httpx
-    from fastapi import FastAPI
 
 VN = tz_offset(7)
-
-# ----------------------------------------------------------------------------- credentials
-#: password grant (the values of SuperShip's own documentation example)
-SANDBOX_CLIENT_ID = "AZN6QUo40w"
-SANDBOX_CLIENT_SECRET = "C4fFVeFPkISEDQ8acNo9oSHUd8yIGuvoLWJdX9zY"
-SANDBOX_EMAIL = "hmn.store@gmail.com"
-SANDBOX_USERNAME = SANDBOX_EMAIL
-SANDBOX_PASSWORD = "323423"
-SANDBOX_PARTNER = "lPxLuxfiTotCyZ1ZnQjMepUL24HLd05ybNBhVGFN"
-#: a personal access token the sandbox always accepts (unless ``revoke_personal_token()``)
-SANDBOX_PERSONAL_TOKEN = "ZT2PS0pmHPHDKjRu6EMIcoM8rFM8XYHZ1Ye3zRiQ"
-#: seconds a password-grant token lives (SuperShip's example: one year)
-TOKEN_TTL = 31536000
-#: the shop id inside sandbox order codes
-SHOP_ID = "983262"
-
-# ----------------------------------------------------------------------------- areas
-
-
-def _wards(prefix: str, names: str) -> list[str]:
-    return [f"{prefix} {name.strip()}" for name in names.split(",")]
-
-
-def _numbered(prefix: str, numbers: str) -> list[str]:
-    return [f"{prefix} {int(n)}" for n in numbers.split()]
-
-
-# (code, name, first commune code, commune names); commune codes go up by 3 as in the national list
-_District = tuple[str, str, int, list[str]]
-_PROVINCES: list[tuple[str, str, list[_District]]] = [
-    (
-        "01",
-        "Thành phố Hà Nội",
-        [
-            (
-                "001",
-                "Quận Ba Đình",
-                1,
-                _wards(
-                    "Phường",
-                    "Phúc Xá, Trúc Bạch, Vĩnh Phúc, Cống Vị, Liễu Giai, "
-                    "Nguyễn Trung Trực, Quán Thánh, Ngọc Hà, Điện Biên, Đội Cấn, "
-                    "Ngọc Khánh, Kim Mã, Giảng Võ, Thành Công",
-                ),
-            ),
-            (
-                "002",
-                "Quận Hoàn Kiếm",
-                43,
-                _wards(
-                    "Phường",
-                    "Phúc Tân, Đồng Xuân, Hàng Mã, Hàng Buồm, Hàng Đào, "
-                    "Hàng Bồ, Cửa Đông, Lý Thái Tổ, Hàng Bạc, Hàng Gai, "
-                    "Chương Dương, Hàng Trống, Cửa Nam, Hàng Bông, "
-                    "Tràng Tiền, Trần Hưng Đạo, Phan Chu Trinh, Hàng Bài",
-                ),
-            ),
-            (
-                "003",
-                "Quận Tây Hồ",
-                97,
-                _wards(
-                    "Phường", "Phú Thượng, Nhật Tân, Tứ Liên, Quảng An, Xuân La, Yên Phụ, Bưởi, Thụy Khuê"
-                ),
-            ),
-            (
-                "004",
-                "Quận Long Biên",
-                121,
-                _wards(
-                    "Phường",
-                    "Thượng Thanh, Ngọc Thụy, Giang Biên, Đức Giang, "
-                    "Việt Hưng, Gia Thụy, Ngọc Lâm, Phúc Lợi, Bồ Đề, "
-                    "Sài Đồng, Long Biên, Thạch Bàn, Phúc Đồng, Cự Khối",
-                ),
-            ),
-            (
-                "005",
-                "Quận Cầu Giấy",
-                163,
-                _wards(
-                    "Phường",
-                    "Nghĩa Đô, Nghĩa Tân, Mai Dịch, Dịch Vọng, Dịch Vọng Hậu, Quan Hoa, Yên Hoà, Trung Hoà",
-                ),
-            ),
-            (
-                "006",
-                "Quận Đống Đa",
-                187,
-                _wards(
-                    "Phường",
-                    "Cát Linh, Văn Miếu, Quốc Tử Giám, Láng Thượng, "
-                    "Ô Chợ Dừa, Văn Chương, Hàng Bột, Láng Hạ, Khâm Thiên, "
-                    "Thổ Quan, Nam Đồng, Trung Phụng, Quang Trung, "
-                    "Trung Liệt, Phương Liên, Thịnh Quang, Trung Tự, "
-                    "Kim Liên, Phương Mai, Ngã Tư Sở, Khương Thượng",
-                ),
-            ),
-            (
-                "007",
-                "Quận Hai Bà Trưng",
-                250,
-                _wards(
-                    "Phường",
-                    "Nguyễn Du, Bạch Đằng, Phạm Đình Hổ, Lê Đại Hành, "
-                    "Đồng Nhân, Phố Huế, Đống Mác, Thanh Lương, "
-                    "Thanh Nhàn, Cầu Dền, Bách Khoa, Đồng Tâm, Vĩnh Tuy, "
-                    "Bạch Mai, Quỳnh Mai, Quỳnh Lôi, Minh Khai, "
-                    "Trương Định",
-                ),
-            ),
-            (
-                "008",
-                "Quận Hoàng Mai",
-                304,
-                _wards(
-                    "Phường",
-                    "Thanh Trì, Vĩnh Hưng, Định Công, Mai Động, "
-                    "Tương Mai, Đại Kim, Tân Mai, Hoàng Văn Thụ, Giáp Bát, "
-                    "Lĩnh Nam, Thịnh Liệt, Trần Phú, Hoàng Liệt, Yên Sở",
-                ),
-            ),
-            (
-                "009",
-                "Quận Thanh Xuân",
-                352,
-                _wards(
-                    "Phường",
-                    "Nhân Chính, Thượng Đình, Khương Trung, Khương Mai, "
-                    "Thanh Xuân Trung, Phương Liệt, Hạ Đình, Khương Đình, "
-                    "Thanh Xuân Bắc, Thanh Xuân Nam, Kim Giang",
-                ),
-            ),
-            (
-                "018",
-                "Huyện Gia Lâm",
-                565,
-                [
-                    "Thị trấn Yên Viên",
-                    *_wards(
-                        "Xã",
-                        "Yên Thường, Yên Viên, Ninh Hiệp, Đình Xuyên, Dương Hà, "
-                        "Phù Đổng, Trung Mầu, Lệ Chi, Cổ Bi, Đặng Xá, Phú Thị, Kim Sơn",
-                    ),
-                    "Thị trấn Trâu Quỳ",
-                    *_wards(
-                        "Xã", "Dương Quang, Dương Xá, Đông Dư, Đa Tốn, Kiêu Kỵ, Bát Tràng, Kim Lan, Văn Đức"
-                    ),
-                ],
-            ),
-        ],
-    ),
-    (
-        "31",
-        "Thành phố Hải Phòng",
-        [
-            (
-                "303",
-                "Quận Hồng Bàng",
-                11290,
-                _wards(
-                    "Phường",
-                    "Quán Toan, Hùng Vương, Sở Dầu, Thượng Lý, Hạ Lý, "
-                    "Minh Khai, Trại Chuối, Hoàng Văn Thụ, Phan Bội Châu",
-                ),
-            ),
-            (
-                "305",
-                "Quận Lê Chân",
-                11335,
-                _wards(
-                    "Phường",
-                    "Cát Dài, An Biên, Lam Sơn, An Dương, "
-                    "Trần Nguyên Hãn, Hồ Nam, Trại Cau, Dư Hàng, Hàng Kênh, "
-                    "Đông Hải, Niệm Nghĩa, Nghĩa Xá, Dư Hàng Kênh, "
-                    "Kênh Dương, Vĩnh Niệm",
-                ),
-            ),
-        ],
-    ),
-    (
-        "46",
-        "Tỉnh Thừa Thiên Huế",
-        [
-            (
-                "474",
-                "Thành phố Huế",
-                19750,
-                _wards(
-                    "Phường",
-                    "Phú Thuận, Phú Bình, Tây Lộc, Thuận Lộc, Phú Hiệp, "
-                    "Phú Hậu, Thuận Hòa, Thuận Thành, Phú Hòa, Phú Cát, "
-                    "Kim Long, Vĩ Dạ, Phường Đúc, Vĩnh Ninh, Phú Hội, "
-                    "Phú Nhuận, Xuân Phú, Trường An, Phước Vĩnh, An Cựu",
-                ),
-            ),
-        ],
-    ),
-    (
-        "48",
-        "Thành phố Đà Nẵng",
-        [
-            (
-                "490",
-                "Quận Liên Chiểu",
-                20194,
-                _wards("Phường", "Hòa Hiệp Bắc, Hòa Hiệp Nam, Hòa Khánh Bắc, Hòa Khánh Nam, Hòa Minh"),
-            ),
-            (
-                "491",
-                "Quận Thanh Khê",
-                20209,
-                _wards(
-                    "Phường",
-                    "Tam Thuận, Thanh Khê Tây, Thanh Khê Đông, Xuân Hà, "
-                    "Tân Chính, Chính Gián, Vĩnh Trung, Thạc Gián, An Khê, "
-                    "Hòa Khê",
-                ),
-            ),
-            (
-                "492",
-                "Quận Hải Châu",
-                20239,
-                _wards(
-                    "Phường",
-                    "Thanh Bình, Thuận Phước, Thạch Thang, Hải Châu I, "
-                    "Hải Châu II, Phước Ninh, Hòa Thuận Tây, Hòa Thuận Đông, "
-                    "Nam Dương, Bình Hiên, Bình Thuận, Hòa Cường Bắc, "
-                    "Hòa Cường Nam",
-                ),
-            ),
-            (
-                "493",
-                "Quận Sơn Trà",
-                20278,
-                _wards(
-                    "Phường",
-                    "Thọ Quang, Nại Hiên Đông, Mân Thái, An Hải Bắc, Phước Mỹ, An Hải Tây, An Hải Đông",
-                ),
-            ),
-            ("494", "Quận Ngũ Hành Sơn", 20299, _wards("Phường", "Mỹ An, Khuê Mỹ, Hoà Quý, Hoà Hải")),
-            (
-                "495",
-                "Quận Cẩm Lệ",
-                20311,
-                _wards("Phường", "Khuê Trung, Hòa Phát, Hòa An, Hòa Thọ Tây, Hòa Thọ Đông, Hòa Xuân"),
-            ),
-            (
-                "497",
-                "Huyện Hòa Vang",
-                20329,
-                _wards(
-                    "Xã",
-                    "Hòa Bắc, Hòa Liên, Hòa Ninh, Hòa Sơn, Hòa Nhơn, Hòa Phú, "
-                    "Hòa Phong, Hòa Châu, Hòa Tiến, Hòa Phước, Hòa Khương",
-                ),
-            ),
-        ],
-    ),
-    (
-        "56",
-        "Tỉnh Khánh Hòa",
-        [
-            (
-                "568",
-                "Thành phố Nha Trang",
-                22330,
-                _wards(
-                    "Phường",
-                    "Vĩnh Hòa, Vĩnh Hải, Vĩnh Phước, Ngọc Hiệp, "
-                    "Vĩnh Thọ, Xương Huân, Vạn Thắng, Vạn Thạnh, "
-                    "Phương Sài, Phương Sơn, Phước Hải, Phước Tân, "
-                    "Lộc Thọ, Phước Tiến, Tân Lập, Phước Hòa, "
-                    "Vĩnh Nguyên, Phước Long, Vĩnh Trường",
-                ),
-            ),
-        ],
-    ),
-    (
-        "74",
-        "Tỉnh Bình Dương",
-        [
-            (
-                "718",
-                "Thành phố Thủ Dầu Một",
-                25741,
-                _wards(
-                    "Phường",
-                    "Hiệp Thành, Phú Lợi, Phú Cường, Phú Hòa, "
-                    "Phú Thọ, Chánh Nghĩa, Định Hoà, Hoà Phú, Phú Mỹ, "
-                    "Phú Tân, Tân An, Hiệp An, Tương Bình Hiệp, "
-                    "Chánh Mỹ",
-                ),
-            ),
-        ],
-    ),
-    (
-        "75",
-        "Tỉnh Đồng Nai",
-        [
-            (
-                "731",
-                "Thành phố Biên Hòa",
-                25993,
-                _wards(
-                    "Phường",
-                    "Trảng Dài, Tân Phong, Tân Biên, Hố Nai, Tân Hòa, "
-                    "Tân Hiệp, Bửu Long, Tân Tiến, Tam Hiệp, Long Bình, "
-                    "Quang Vinh, Tân Mai, Thống Nhất, Trung Dũng, "
-                    "Tam Hòa, Hòa Bình, Quyết Thắng, Thanh Bình, Bình Đa, "
-                    "An Bình, Bửu Hòa, Long Bình Tân, Tân Vạn",
-                ),
-            ),
-        ],
-    ),
-    (
-        "79",
-        "Thành phố Hồ Chí Minh",
-        [
-            (
-                "760",
-                "Quận 1",
-                26734,
-                _wards(
-                    "Phường",
-                    "Tân Định, Đa Kao, Bến Nghé, Bến Thành, Nguyễn Thái Bình, "
-                    "Phạm Ngũ Lão, Cầu Ông Lãnh, Cô Giang, Nguyễn Cư Trinh, Cầu Kho",
-                ),
-            ),
-            (
-                "761",
-                "Quận 12",
-                26764,
-                _wards(
-                    "Phường",
-                    "Thạnh Xuân, Thạnh Lộc, Hiệp Thành, Thới An, Tân Chánh Hiệp, "
-                    "An Phú Đông, Tân Thới Hiệp, Trung Mỹ Tây, Tân Hưng Thuận, "
-                    "Đông Hưng Thuận, Tân Thới Nhất",
-                ),
-            ),
-            (
-                "762",
-                "Quận Thủ Đức",
-                26797,
-                _wards(
-                    "Phường",
-                    "Linh Xuân, Bình Chiểu, Linh Trung, Tam Bình, Tam Phú, "
-                    "Hiệp Bình Phước, Hiệp Bình Chánh, Linh Chiểu, Linh Tây, "
-                    "Linh Đông, Bình Thọ, Trường Thọ",
-                ),
-            ),
-            (
-                "763",
-                "Quận 9",
-                27706,
-                _wards(
-                    "Phường",
-                    "Long Bình, Long Thạnh Mỹ, Tân Phú, Hiệp Phú, Tăng Nhơn Phú A, "
-                    "Tăng Nhơn Phú B, Phước Long B, Phước Long A, Trường Thạnh, "
-                    "Long Phước, Long Trường, Phước Bình, Phú Hữu",
-                ),
-            ),
-            ("764", "Quận Gò Vấp", 26857, _numbered("Phường", "15 13 17 6 16 12 14 10 5 7 4 1 9 8 11 3")),
-            (
-                "765",
-                "Quận Bình Thạnh",
-                26905,
-                _numbered("Phường", "13 11 27 26 12 25 5 7 24 6 14 15 2 1 3 17 21 22 19 28"),
-            ),
-            ("766", "Quận Tân Bình", 26965, _numbered("Phường", "2 4 12 13 1 3 11 7 5 10 6 8 9 14 15")),
-            (
-                "767",
-                "Quận Tân Phú",
-                27010,
-                _wards(
-                    "Phường",
-                    "Tân Sơn Nhì, Tây Thạnh, Sơn Kỳ, Tân Quý, Tân Thành, "
-                    "Phú Thọ Hòa, Phú Thạnh, Phú Trung, Hòa Thạnh, Hiệp Tân, "
-                    "Tân Thới Hòa",
-                ),
-            ),
-            ("768", "Quận Phú Nhuận", 27043, _numbered("Phường", "4 5 9 7 3 1 2 8 15 10 11 17 14 12 13")),
-            (
-                "769",
-                "Quận 2",
-                27088,
-                _wards(
-                    "Phường",
-                    "Thảo Điền, An Phú, Bình An, Bình Trưng Đông, Bình Trưng Tây, "
-                    "Bình Khánh, An Khánh, Cát Lái, Thạnh Mỹ Lợi, An Lợi Đông, "
-                    "Thủ Thiêm",
-                ),
-            ),
-            ("770", "Quận 3", 27127, _numbered("Phường", "8 7 14 12 11 13 6 9 10 4 5 3 2 1")),
-            ("771", "Quận 10", 27169, _numbered("Phường", "15 13 14 12 11 10 9 1 8 2 4 7 5 6 3")),
-            ("772", "Quận 11", 27214, _numbered("Phường", "15 5 14 11 3 10 13 8 9 12 7 6 4 1 2 16")),
-            ("773", "Quận 4", 27262, _numbered("Phường", "12 13 9 6 8 10 2 5 4 1 3 16 18 14 15")),
-            ("774", "Quận 5", 27307, _numbered("Phường", "4 9 3 12 2 8 15 7 1 11 14 5 6 10 13")),
-            ("775", "Quận 6", 27352, _numbered("Phường", "14 13 9 6 12 5 11 2 1 4 8 3 7 10")),
-            ("776", "Quận 8", 27394, _numbered("Phường", "8 2 1 3 11 9 10 4 13 12 5 14 6 15 16 7")),
-            (
-                "777",
-                "Quận Bình Tân",
-                27442,
-                _wards(
-                    "Phường",
-                    "Bình Hưng Hòa, Bình Hưng Hoà A, Bình Hưng Hoà B, "
-                    "Bình Trị Đông, Bình Trị Đông A, Bình Trị Đông B, "
-                    "Tân Tạo, Tân Tạo A, An Lạc, An Lạc A",
-                ),
-            ),
-            (
-                "778",
-                "Quận 7",
-                27472,
-                _wards(
-                    "Phường",
-                    "Tân Thuận Đông, Tân Thuận Tây, Tân Kiểng, Tân Hưng, "
-                    "Bình Thuận, Tân Quy, Phú Thuận, Tân Phú, Tân Phong, Phú Mỹ",
-                ),
-            ),
-            (
-                "783",
-                "Huyện Củ Chi",
-                27502,
-                [
-                    "Thị trấn Củ Chi",
-                    *_wards(
-                        "Xã",
-                        "Phú Mỹ Hưng, An Phú, Trung Lập Thượng, "
-                        "An Nhơn Tây, Nhuận Đức, Phạm Văn Cội, "
-                        "Phú Hòa Đông, Tân Thông Hội, "
-                        "Phước Vĩnh An",
-                    ),
-                ],
-            ),
-            (
-                "784",
-                "Huyện Hóc Môn",
-                27532,
-                [
-                    "Thị trấn Hóc Môn",
-                    *_wards(
-                        "Xã",
-                        "Tân Hiệp, Nhị Bình, Đông Thạnh, "
-                        "Tân Thới Nhì, Thới Tam Thôn, "
-                        "Xuân Thới Sơn, Tân Xuân, Xuân Thới Đông, "
-                        "Trung Chánh, Xuân Thới Thượng, Bà Điểm",
-                    ),
-                ],
-            ),
-            (
-                "785",
-                "Huyện Bình Chánh",
-                27595,
-                [
-                    "Thị trấn Tân Túc",
-                    *_wards(
-                        "Xã",
-                        "Phạm Văn Hai, Vĩnh Lộc A, Vĩnh Lộc B, "
-                        "Bình Lợi, Lê Minh Xuân, Tân Nhựt, "
-                        "Tân Kiên, Bình Hưng, Phong Phú, "
-                        "An Phú Tây, Hưng Long, Đa Phước, "
-                        "Tân Quý Tây, Bình Chánh, Quy Đức",
-                    ),
-                ],
-            ),
-            (
-                "786",
-                "Huyện Nhà Bè",
-                27643,
-                [
-                    "Thị trấn Nhà Bè",
-                    *_wards("Xã", "Phước Kiển, Phước Lộc, Nhơn Đức, Phú Xuân, Long Thới, Hiệp Phước"),
-                ],
-            ),
-        ],
-    ),
-    (
-        "92",
-        "Thành phố Cần Thơ",
-        [
-            (
-                "916",
-                "Quận Ninh Kiều",
-                31117,
-                _wards(
-                    "Phường",
-                    "Cái Khế, An Hòa, Thới Bình, An Nghiệp, An Cư, "
-                    "Tân An, An Phú, Xuân Khánh, Hưng Lợi, An Khánh, An Bình",
-                ),
-            ),
-        ],
-    ),
-]
-
-#: ``{province code: {"name", "districts": {district code: {"name", "communes": {code: name}}}}}``
-SANDBOX_AREAS: dict[str, dict[str, Any]] = {
-    province_code: {
-        "name": province_name,
-        "districts": {
-            code: {
-                "name": name,
-                "communes": {f"{first + 3 * i:05d}": commune for i, commune in enumerate(communes)},
-            }
-            for code, name, first, communes in districts
-        },
-    }
-    for province_code, province_name, districts in _PROVINCES
-}
-#: the three cities with the most data, by code
-HO_CHI_MINH, HA_NOI, DA_NANG = "79", "01", "48"
-SANDBOX_PROVINCE_NAMES = {code: data["name"] for code, data in SANDBOX_AREAS.items()}
-_REGION = {"01": "N", "31": "N", "46": "C", "48": "C", "56": "C", "74": "S", "75": "S", "79": "S", "92": "S"}
-_CITY_CODE = {
-    "01": "HNI",
-    "31": "HPG",
-    "46": "HUE",
-    "48": "DNG",
-    "56": "KHA",
-    "74": "BDG",
-    "75": "DNI",
-    "79": "SGN",
-    "92": "CTO",
-}
-
-# ----------------------------------------------------------------------------- seed data
-#: the pickup warehouses of the sandbox account (SuperShip's documentation examples)
-SANDBOX_WAREHOUSES: list[dict[str, str]] = [
-    {
-        "code": "WCQ1I07047",
-        "name": "Kho Hoàng Nam",
-        "phone": "0989999888",
-        "contact": "Hoàng Mạnh Nam",
-        "address": "47 Huỳnh Văn Bánh",
-        "province": "Thành phố Hồ Chí Minh",
-        "district": "Quận Tân Bình",
-        "commune": "Phường 13",
-        "primary": "1",
-    },
-    {
-        "code": "WLKGT07050",
-        "name": "Kho Hbt",
-        "phone": "0989999777",
-        "contact": "Trần Cao Cường",
-        "address": "47 Lê Lợi",
-        "province": "Thành phố Hà Nội",
-        "district": "Quận Hoàng Mai",
-        "commune": "Phường Thanh Trì",
-        "primary": "2",
-    },
-]
-#: the default pickup warehouse code (Hồ Chí Minh) and the Hà Nội one
-SANDBOX_PICKUP_CODE = "WCQ1I07047"
-SANDBOX_PICKUP_CODE_HANOI = "WLKGT07050"
-
-#: products a demo can put in ``products`` (``product_type`` "2"); prices VND, weights grams
-SANDBOX_PRODUCTS: list[dict[str, Any]] = [
-    {"sku": "P899234", "name": "Áo thun cotton", "price": 200000, "weight": 200},
-    {"sku": "P899789", "name": "Quần jeans nam", "price": 250000, "weight": 300},
-    {"sku": "P900112", "name": "Nón bảo hiểm", "price": 180000, "weight": 600},
-    {"sku": "P900345", "name": "Cà phê hạt Buôn Ma Thuột 500g", "price": 145000, "weight": 520},
-    {"sku": "P900678", "name": "Nước mắm Phú Quốc 500ml", "price": 95000, "weight": 700},
-]
-
-#: receivers with valid addresses in three cities
-SANDBOX_RECEIVERS: list[dict[str, str]] = [
-    {
-        "name": "Trương Thế Ngọc",
-        "phone": "0945900350",
-        "address": "35 Trương Định",
-        "province": "Thành phố Hồ Chí Minh",
-        "district": "Quận 3",
-        "commune": "Phường 6",
-    },
-    {
-        "name": "Nguyễn Thu Hà",
-        "phone": "0912345678",
-        "address": "12 Phố Huế",
-        "province": "Thành phố Hà Nội",
-        "district": "Quận Hai Bà Trưng",
-        "commune": "Phường Phố Huế",
-    },
-    {
-        "name": "Lê Văn Đức",
-        "phone": "0905123456",
-        "address": "88 Bạch Đằng",
-        "province": "Thành phố Đà Nẵng",
-        "district": "Quận Hải Châu",
-        "commune": "Phường Hải Châu I",
-    },
-    {
-        "name": "Phạm Minh Châu",
-        "phone": "0938765432",
-        "address": "187/9 Mai Xuân Thưởng",
-        "province": "Thành phố Hồ Chí Minh",
-        "district": "Quận 6",
-        "commune": "Phường 14",
-    },
-]
 
 # ----------------------------------------------------------------------------- lifecycle
 #: simulated seconds spent in each status before the next step of a path
@@ -745,54 +164,6 @@ LABEL_SIZES = ("A5", "K46", "T2", "K50", "K75", "K80", "S8", "S9", "S10", "S11",
 _PHONE = re.compile(r"^(0\d{9}|\+84\d{9})$")
 
 
-def sample_order(soc: str, receiver: int = 0, *, cod: int = 220000, **overrides: Any) -> dict[str, Any]:
-    """
-    A valid create-order body for the sandbox (and for production, with real addresses).
-
-    :param soc: your own order code (keywords such as ``FAIL`` choose the sandbox path).
-    :param receiver: index into :data:`SANDBOX_RECEIVERS`.
-    :param cod: COD amount to collect (VND).
-    """
-    products = SANDBOX_PRODUCTS[:2]
-    order: dict[str, Any] = {
-        "pickup_code": SANDBOX_PICKUP_CODE,
-        **SANDBOX_RECEIVERS[receiver % len(SANDBOX_RECEIVERS)],
-        "amount": cod,
-        "value": sum(p["price"] for p in products),
-        "weight": sum(p["weight"] for p in products),
-        "soc": soc,
-        "note": "Giao giờ hành chính",
-        "service": "1",
-        "config": "1",
-        "payer": "1",
-        "product_type": "2",
-        "products": [{**p, "quantity": 1} for p in products],
-    }
-    order.update(overrides)
-    return order
-
-
-def sandbox_connection(url: str, *, auth_mode: str = "token") -> dict[str, Any]:
-    """
-    The Airflow connection (``AIRFLOW_CONN_SUPERSHIP_DEFAULT`` JSON) for a sandbox at ``url``.
-
-    :param auth_mode: ``token`` (personal access token) or ``password`` (password grant).
-    """
-    extra: dict[str, Any] = {"auth_mode": auth_mode, "print_url": f"{url.rstrip('/')}/orders/awb"}
-    if auth_mode == "password":
-        extra.update(
-            client_id=SANDBOX_CLIENT_ID, client_secret=SANDBOX_CLIENT_SECRET, partner=SANDBOX_PARTNER
-        )
-        return {
-            "conn_type": "supership",
-            "host": url,
-            "login": SANDBOX_EMAIL,
-            "password": SANDBOX_PASSWORD,
-            "extra": extra,
-        }
-    return {"conn_type": "supership", "host": url, "password": SANDBOX_PERSONAL_TOKEN, "extra": extra}
-
-
 # ----------------------------------------------------------------------------- helpers
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, VN).isoformat(timespec="seconds")
@@ -851,6 +222,8 @@ class SuperShipBackend(SandboxBackend):
     """
 
     platform = "supership"
+    #: SuperShip documents no refusal of a reused ``soc``: a second create makes a second order
+    default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
     auth_paths = ("/v1/partner/auth/login",)
 
     def __init__(
@@ -858,10 +231,11 @@ class SuperShipBackend(SandboxBackend):
         *,
         clock: SandboxClock | None = None,
         faults: Faults | None = None,
+        duplicate_ids: DuplicateIds | None = None,
         token_ttl: float = TOKEN_TTL,
         outcome_weights: Mapping[str, float] | None = None,
     ) -> None:
-        super().__init__(clock=clock, faults=faults)
+        super().__init__(clock=clock, faults=faults, duplicate_ids=duplicate_ids)
         self.tokens = TokenIssuer(self.clock, ttl=token_ttl, issuer="supership-sandbox")
         self.outcome_weights = dict(outcome_weights or DEFAULT_OUTCOME_WEIGHTS)
         unknown = set(self.outcome_weights) - set(PATHS)
@@ -884,9 +258,14 @@ class SuperShipBackend(SandboxBackend):
         """Every order record (tests check for duplicates here)."""
         return self.store.values("orders")
 
+    def orders_by_soc(self, soc: str) -> list[dict[str, Any]]:
+        """Every order created with ``soc`` (more than one only when duplicates are accepted)."""
+        return self.orders_by_id("socs", "orders", soc)
+
     def order_by_soc(self, soc: str) -> dict[str, Any] | None:
-        code = self.store.get("socs", soc)
-        return None if code is None else self.store.get("orders", code)
+        """The first order created with ``soc``."""
+        orders = self.orders_by_soc(soc)
+        return orders[0] if orders else None
 
     # ------------------------------------------------------------- auth
     def authorized(self, header: str | None) -> bool:
@@ -956,7 +335,7 @@ class SuperShipBackend(SandboxBackend):
         found: dict[str, str] = {}
         errors: dict[str, str] = {}
         p_name = _text(province)
-        p_hit = place_names.find(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
+        p_hit = places.match(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
         if p_hit is None:
             errors["province"] = f"Tên Tỉnh/Thành Phố không hợp lệ: {p_name or '(trống)'}."
             return found, errors
@@ -964,7 +343,7 @@ class SuperShipBackend(SandboxBackend):
         found.update(province_code=p_key, province=p_hit)
         districts = SANDBOX_AREAS[p_key]["districts"]
         d_name = _text(district)
-        d_hit = place_names.find(d_name, [d["name"] for d in districts.values()]) if d_name else None
+        d_hit = places.match(d_name, [d["name"] for d in districts.values()]) if d_name else None
         if d_hit is None:
             errors["district"] = f"Tên Quận/Huyện không hợp lệ: {d_name or '(trống)'}."
             return found, errors
@@ -974,7 +353,7 @@ class SuperShipBackend(SandboxBackend):
             return found, errors
         c_name = _text(commune)
         communes = districts[d_key]["communes"]
-        c_hit = place_names.find(c_name, communes.values()) if c_name else None
+        c_hit = places.match(c_name, communes.values()) if c_name else None
         if c_hit is None:
             errors["commune"] = f"Tên Phường/Xã không hợp lệ: {c_name or '(trống)'}."
             return found, errors
@@ -1043,8 +422,9 @@ class SuperShipBackend(SandboxBackend):
             return 422, _error(_first(errors, more=True), errors)
         soc = order["soc"]
         with self.store.lock:
-            if soc and self.store.get("socs", soc) is not None:
-                # inferred: SuperShip does not document its answer to a reused soc
+            if soc and self.id_refused("socs", soc):
+                # inferred: SuperShip does not document its answer to a reused soc (the
+                # "refuse" duplicate-id mode answers this)
                 return 422, _error(
                     "Mã đơn riêng (soc) đã tồn tại.", {"soc": ["The soc has already been taken."]}
                 )
@@ -1062,7 +442,7 @@ class SuperShipBackend(SandboxBackend):
             order["path"] = self._path_for(soc or code)
             self.store.insert("orders", code, order)
             if soc:
-                self.store.insert("socs", soc, code)
+                self.index_id("socs", soc, code)
         results = {
             "code": code,
             "sorting": order["sorting"],
@@ -1274,6 +654,12 @@ class SuperShipBackend(SandboxBackend):
             "created_at": _iso(order["created"]),
             "updated_at": _iso(events[-1][1] if events else order["created"]),
         }
+
+    @staticmethod
+    def status_list() -> list[dict[str, str]]:
+        """``GET /v1/partner/orders/status``: ``[{key, value}]`` in SuperShip's own order."""
+        order = [str(n) for n in range(1, 23)] + ["0"] + [str(n) for n in range(23, 28)]
+        return [{"key": key, "value": STATUS_NAMES[key]} for key in order]
 
     def find(self, code: str, kind: str) -> dict[str, Any] | None:
         if kind == "2":
@@ -1489,7 +875,7 @@ class SuperShipBackend(SandboxBackend):
         pending.sort(key=lambda item: item[0])
         return [(code, payload) for _at, code, _n, payload in pending]
 
-    def deliver_webhooks(self, client: "httpx.Client | None" = None) -> int:
+    def deliver_webhooks(self, client: httpx.Client | None = None) -> int:
         """
         POST every pending status change to the registered URL (HTTP 200 = delivered).
 
@@ -1536,190 +922,3 @@ def _first(errors: Mapping[str, list[str]], *, more: bool = False) -> str:
     first = next(iter(errors.values()))[0]
     others = sum(len(v) for v in errors.values()) - 1
     return f"{first} (và {others} lỗi khác)" if more and others else first
-
-
-# ----------------------------------------------------------------------------- the app
-def create_app(backend: "SuperShipBackend | None" = None, **kwargs: Any) -> "FastAPI":
-    """
-    The SuperShip sandbox app.
-
-    :param backend: an existing backend (tests keep a handle on it); else one is built from kwargs
-        (``clock``, ``faults``, ``token_ttl``, ``outcome_weights``).
-    """
-    # Annotations below are evaluated here (no ``from __future__ import annotations`` in this
-    # module), so FastAPI sees the real classes while importing this module stays cheap.
-    from fastapi import Request
-    from fastapi.responses import HTMLResponse, JSONResponse, Response
-
-    backend = backend or SuperShipBackend(**kwargs)
-    app = build_app(backend, "SuperShip sandbox")
-
-    def answer(status: int, body: dict[str, Any]) -> JSONResponse:
-        return JSONResponse(body, status_code=status)
-
-    def unauthorized() -> JSONResponse:
-        return answer(401, _error("Unauthenticated.", "Access-Token không hợp lệ hoặc đã hết hạn."))
-
-    def guard(request: Request) -> JSONResponse | None:
-        backend.last_headers[request.url.path] = {
-            k: v for k, v in request.headers.items() if k.lower() in ("accept", "content-type")
-        }
-        return None if backend.authorized(request.headers.get("authorization")) else unauthorized()
-
-    async def body_of(request: Request) -> dict[str, Any] | JSONResponse:
-        raw = await request.body()
-        if not raw.strip():
-            return {}
-        try:
-            import json
-
-            data = json.loads(raw)
-        except ValueError:
-            return answer(400, _error("Dữ liệu gửi lên không phải JSON hợp lệ.", "invalid_json"))
-        if not isinstance(data, dict):
-            return answer(422, _error("Dữ liệu gửi lên phải là một đối tượng JSON.", "invalid_body"))
-        return data
-
-    async def guarded_body(request: Request) -> dict[str, Any] | JSONResponse:
-        """The JSON body of an authorised request, or the error answer to send instead."""
-        denied = guard(request)
-        return denied if denied is not None else await body_of(request)
-
-    @app.post("/v1/partner/auth/login")
-    async def login(request: Request) -> Response:
-        body = await body_of(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.login(body))
-
-    @app.get("/v1/partner/areas/province")
-    async def provinces(request: Request) -> Response:
-        return answer(200, _success(backend.provinces(), "Lấy danh sách Tỉnh/Thành Phố thành công."))
-
-    @app.get("/v1/partner/areas/district")
-    async def districts(request: Request) -> Response:
-        code = request.query_params.get("province", "")
-        if not code:
-            return answer(
-                422, _error("Trường province là bắt buộc.", {"province": ["Trường province là bắt buộc."]})
-            )
-        return answer(200, _success(backend.districts(code), "Lấy danh sách Quận/Huyện thành công."))
-
-    @app.get("/v1/partner/areas/commune")
-    async def communes(request: Request) -> Response:
-        code = request.query_params.get("district", "")
-        if not code:
-            return answer(
-                422, _error("Trường district là bắt buộc.", {"district": ["Trường district là bắt buộc."]})
-            )
-        return answer(200, _success(backend.communes(code), "Lấy danh sách Phường/Xã thành công."))
-
-    @app.api_route("/v1/partner/orders/price", methods=["GET", "POST"])
-    async def price(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        params: dict[str, Any] = dict(request.query_params)
-        if request.method == "POST":
-            body = await body_of(request)
-            if isinstance(body, JSONResponse):
-                return body
-            params.update({k: v for k, v in body.items() if v is not None})
-        return answer(*backend.price(params))
-
-    @app.post("/v1/partner/orders/add")
-    async def add(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.create_order(body))
-
-    @app.get("/v1/partner/orders/info")
-    async def info(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        code = request.query_params.get("code", "").strip()
-        kind = request.query_params.get("type", "1").strip() or "1"
-        if not code:
-            return answer(422, _error("Trường code là bắt buộc.", {"code": ["Trường code là bắt buộc."]}))
-        if kind not in ("1", "2"):
-            return answer(
-                422, _error("Trường type không hợp lệ.", {"type": ["Trường type phải là 1 hoặc 2."]})
-            )
-        order = backend.find(code, kind)
-        if order is None:
-            return answer(
-                404, _error("Không tìm thấy đơn hàng.", {"code": [f"Không tìm thấy đơn hàng {code}."]})
-            )
-        return answer(200, _success(backend.info(order), "Lấy thông tin đơn hàng thành công."))
-
-    @app.get("/v1/partner/orders/status")
-    async def statuses(request: Request) -> Response:
-        order = [str(n) for n in range(1, 23)] + ["0"] + [str(n) for n in range(23, 28)]
-        results = [{"key": key, "value": STATUS_NAMES[key]} for key in order]
-        return answer(200, _success(results, "Lấy Danh Sách Trạng Thái thành công."))
-
-    @app.post("/v1/partner/orders/cancel")
-    async def cancel(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.cancel(_text(body.get("code"))))
-
-    @app.post("/v1/partner/orders/token")
-    async def label_token(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.label_token(body))
-
-    async def label_page(request: Request) -> Response:
-        status, page = backend.label_page(
-            request.query_params.get("token", ""), request.query_params.get("size", "A5")
-        )
-        return HTMLResponse(page, status_code=status)
-
-    # the print token is the credential of the print page (a browser follows the link)
-    app.add_api_route("/v1/partner/orders/label", label_page, methods=["GET"])
-    app.add_api_route("/orders/awb", label_page, methods=["GET"])
-
-    @app.get("/v1/partner/warehouses")
-    async def warehouses(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        rows = sorted(backend.store.values("warehouses"), key=lambda w: w["created"])
-        return answer(
-            200, _success([backend.warehouse_json(w) for w in rows], "Lấy danh sách kho thành công.")
-        )
-
-    @app.post("/v1/partner/warehouses/create")
-    async def create_warehouse(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.create_warehouse(body))
-
-    @app.post("/v1/partner/warehouses/update")
-    async def update_warehouse(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.update_warehouse(body))
-
-    @app.get("/v1/partner/webhooks")
-    async def webhooks(request: Request) -> Response:
-        denied = guard(request)
-        if denied:
-            return denied
-        return answer(200, _success(backend.webhook(), "Lấy thông tin webhook thành công."))
-
-    @app.post("/v1/partner/webhooks/create")
-    async def create_webhook(request: Request) -> Response:
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return body
-        return answer(*backend.register_webhook(body))
-
-    return app
