@@ -89,9 +89,20 @@ class SandboxBackend:
             "requests": dict(self.requests),
             "calls": sum(self.requests.values()),
             "token_calls": self.token_calls,
+            "token_ttl": self.token_ttl_seconds(),
+            "clock": {"now": self.clock.now(), "speed": self.clock.speed},
             "faults_injected": dict(self.faults.injected),
             "duplicate_ids": self.duplicate_ids,
         }
+
+    def token_ttl_seconds(self) -> float | None:
+        """Lifetime (sandbox seconds) of the tokens this simulator issues, when it issues any."""
+        from airflow_provider.sandbox.kit.tokens import TokenIssuer
+
+        for value in vars(self).values():
+            if isinstance(value, TokenIssuer):
+                return float(value.ttl)
+        return None
 
     def reset_stats(self) -> None:
         """Counters back to zero (the store keeps its orders)."""
