@@ -30,6 +30,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(os.environ.get("FLEET_VENV_BIN", str(REPO / ".venv-cluster" / "bin")))
+
+
 def _postgres_bin() -> Path:
     """Debian's server binaries (``/usr/lib/postgresql/<version>/bin``), newest version first."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
@@ -192,7 +194,9 @@ class Fleet:
     def run(self, argv: list[str], env: dict[str, str] | None = None, timeout: float = 600) -> str:
         done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            raise RuntimeError(
+                f"{' '.join(argv[:3])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
         return done.stdout
 
     # ------------------------------------------------------------------ services
@@ -215,11 +219,31 @@ class Fleet:
         )
         self.run(
             self._as_postgres(
-                [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start"]
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(data / "server.log"),
+                    "-w",
+                    "start",
+                ]
             )
         )
         self.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres", "-c", "CREATE DATABASE airflow"]
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.pg_port),
+                "-U",
+                "postgres",
+                "-c",
+                "CREATE DATABASE airflow",
+            ]
         )
 
     def stop_postgres(self) -> None:
@@ -266,7 +290,9 @@ class Fleet:
         for name, value in re.findall(r"^export (AIRFLOW_CONN_\w+)='(.*)'$", text, flags=re.M):
             self.connections[name] = value
             conn = json.loads(value)
-            self.sandbox_urls[name.removeprefix("AIRFLOW_CONN_").removesuffix("_DEFAULT").lower()] = conn["host"]
+            self.sandbox_urls[name.removeprefix("AIRFLOW_CONN_").removesuffix("_DEFAULT").lower()] = conn[
+                "host"
+            ]
         if not self.connections:
             raise RuntimeError(f"the sandbox printed no connections:\n{text}")
 
@@ -332,7 +358,8 @@ class Fleet:
         except (httpx.HTTPError, ValueError):
             return False
         return all(
-            (health.get(job) or {}).get("status") == "healthy" for job in ("scheduler", "triggerer", "dag_processor")
+            (health.get(job) or {}).get("status") == "healthy"
+            for job in ("scheduler", "triggerer", "dag_processor")
         )
 
     # ------------------------------------------------------------------ REST API
@@ -361,7 +388,9 @@ class Fleet:
 
         wait_for(f"DAGs {dag_ids}", parsed, timeout=timeout, every=2)
 
-    def trigger(self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: str | None = None) -> str:
+    def trigger(
+        self, dag_id: str, conf: dict[str, Any] | None = None, logical_date: str | None = None
+    ) -> str:
         body: dict[str, Any] = {"conf": conf or {}, "logical_date": logical_date}
         return str(self.api("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"])
 
@@ -370,8 +399,25 @@ class Fleet:
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         return list(
-            self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 500})["task_instances"]
+            self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 500})[
+                "task_instances"
+            ]
         )
+
+    def running_task(self, ti_id: str) -> str | None:
+        """The component whose process group runs task instance ``ti_id`` (its process is titled
+        ``airflow worker -- <ti id>``), or ``None``."""
+        groups = {component.process.pid: name for name, component in self.components.items()}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                if ti_id in title:
+                    return groups.get(os.getpgid(int(proc.name)))
+            except (OSError, ProcessLookupError):
+                continue
+        return None
 
     def logs(self, prefix: str) -> Iterator[tuple[str, str]]:
         for name, component in self.components.items():
@@ -387,7 +433,9 @@ def _port_open(port: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python cluster/fleet.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", default=None, help="folder for homes, logs and data (default: a new temp dir)")
+    parser.add_argument(
+        "--root", default=None, help="folder for homes, logs and data (default: a new temp dir)"
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--triggerers", type=int, default=2)
     parser.add_argument("sandbox_args", nargs="*", help="arguments after -- go to the sandbox command")

@@ -65,7 +65,8 @@ def bulk_orders_load() -> None:
         task_id="create_orders",
         orders={"count": "{{ params.count }}", "prefix": "{{ params.prefix }}"},
         max_concurrency=16,
-        results_path=RESULTS_DIR + "/bulk_orders_load/{{ run_id | replace(':', '_') | replace('+', '_') }}.jsonl",
+        results_path=RESULTS_DIR
+        + "/bulk_orders_load/{{ run_id | replace(':', '_') | replace('+', '_') }}.jsonl",
     )
 
 
