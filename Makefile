@@ -11,8 +11,10 @@ PYTEST_ARGS ?=
 MIN_AIRFLOW := 3.2.2
 MIN_VENV := .venv-airflow-min
 
+CLUSTER_VENV := .venv-cluster
+
 .PHONY: install demo test lint typecheck docs unit integration dags bench sandbox clean test-min-airflow \
-	browser-deps browser docs-images
+	browser-deps browser docs-images cluster cluster-deps system-test
 
 $(UV):
 	$(PYTHON) -m venv .uv
@@ -84,4 +86,20 @@ bench: install
 	$(BIN)/python benchmarks/import_time.py
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .uv site .airflow reports .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MIN_VENV) $(CLUSTER_VENV) .uv site .airflow reports .pytest_cache .mypy_cache .ruff_cache
+
+# The distributed deployment (CeleryExecutor: api-server, scheduler, dag-processor, two triggerers,
+# three Celery workers; Postgres and Redis from Debian's packages) in its own virtualenv.
+cluster-deps:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql)
+
+$(CLUSTER_VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CLUSTER_VENV) $(UV) sync --frozen --python $(PYTHON) --group cluster
+	touch $@
+
+cluster: cluster-deps $(CLUSTER_VENV)/.installed
+	$(CLUSTER_VENV)/bin/python cluster/fleet.py
+
+system-test: cluster-deps $(CLUSTER_VENV)/.installed
+	FULFILLMENT_SYSTEM_TEST=1 $(CLUSTER_VENV)/bin/python -m pytest tests/system -s -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,0 +1,73 @@
+"""
+A load DAG for the distributed deployment: one HyperSKU bulk create of ``count`` orders.
+
+The orders are generated inside the task from ``count`` and ``prefix`` (``thirdOrderId`` =
+``<prefix>-<n>``, the same on every attempt), so 20,000 orders cost no XCom on the way in; the
+per-order results go to a JSON-lines file (``results_path``) and XCom keeps the counts.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import Param, dag
+
+from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator
+
+RESULTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", "/tmp/fulfillment-reports")
+ADDRESS = {
+    "firstName": "Load",
+    "lastName": "Test",
+    "countryCode": "US",
+    "province": "CA",
+    "city": "San Francisco",
+    "address1": "1 Market St",
+    "zipCode": "94105",
+    "phone": "+1 415 555 0100",
+}
+
+
+class GeneratedOrdersCreate(HyperSkuCreateOrdersOperator):
+    """:class:`HyperSkuCreateOrdersOperator` whose ``orders`` is ``{"count": n, "prefix": p}``."""
+
+    def validate_items(self, raw: Any) -> Any:
+        spec = dict(raw)
+        orders = [
+            {
+                "thirdOrderId": f"{spec['prefix']}-{number:06d}",
+                "thirdOrderName": f"{spec['prefix']}-{number:06d}",
+                "logisticsId": "1002",
+                "shippingAddress": ADDRESS,
+                "skuItems": [{"skuId": "SKU1001-BLK", "num": 1}],
+            }
+            for number in range(int(spec["count"]))
+        ]
+        return super().validate_items(orders)
+
+
+@dag(
+    dag_id="bulk_orders_load",
+    schedule=None,
+    start_date=datetime(2026, 11, 1),
+    catchup=False,
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
+    params={
+        "count": Param(20000, type="integer", minimum=1),
+        "prefix": Param("LOAD", type="string"),
+        "max_concurrency": Param(16, type="integer", minimum=1),
+    },
+    tags=["load", "system-test"],
+)
+def bulk_orders_load() -> None:
+    GeneratedOrdersCreate(
+        task_id="create_orders",
+        orders={"count": "{{ params.count }}", "prefix": "{{ params.prefix }}"},
+        max_concurrency=16,
+        results_path=RESULTS_DIR
+        + "/bulk_orders_load/{{ run_id | replace(':', '_') | replace('+', '_') }}.jsonl",
+    )
+
+
+bulk_orders_load()
