@@ -97,7 +97,7 @@ def _canned_transport(url: str) -> Any:
     return httpx.MockTransport(handle)
 
 
-def _operator_class(url: str, inproc: bool) -> Any:
+def _operator_class(url: str, inproc: bool, core: bool = False) -> Any:
     from functools import cached_property
 
     from airflow_provider.hypersku.hooks import HyperSkuHook
@@ -112,12 +112,25 @@ def _operator_class(url: str, inproc: bool) -> Any:
         def hook(self) -> HyperSkuHook:
             return HyperSkuHook(self.conn_id, max_concurrency=self.max_concurrency, transport=transport)
 
-    return InProcess
+    class CoreOnly(InProcess):
+        """The same report, with HyperSKU's report_extra reading the results once, holding ids
+        only (today it keeps a list of every present ItemResult: ~1.5 KB an order)."""
+
+        def report_extra(self, report: Any) -> dict[str, Any]:
+            order_ids: list[str] = []
+            third_order_ids: list[str] = []
+            for result in report.results:
+                if not result.failed and result.id:
+                    order_ids.append(result.id)
+                    third_order_ids.append(result.key)
+            return {"order_ids": order_ids, "third_order_ids": third_order_ids}
+
+    return CoreOnly if core else InProcess
 
 
 def _operator(url: str, n: int, mode: str, folder: str, prefix: str) -> dict[str, Any]:
-    HyperSkuCreateOrdersOperator = _operator_class(url, mode.startswith("inproc"))
-    mode = mode.removeprefix("inproc-")
+    HyperSkuCreateOrdersOperator = _operator_class(url, mode.startswith("inproc"), mode == "inproc-core")
+    mode = mode.removeprefix("inproc-").replace("core", "file")
 
     warm = HyperSkuCreateOrdersOperator(
         task_id="warm", orders=[_order(f"{prefix}-w", i) for i in range(20)], max_concurrency=CONCURRENCY
@@ -227,7 +240,7 @@ def child(variant: str, url: str, n: int, folder: str, prefix: str) -> None:
     os.environ["AIRFLOW_CONN_SANDBOX_HTTP"] = json.dumps(
         {"conn_type": "http", "host": host, "port": int(port), "schema": "http"}
     )
-    if variant in ("file", "list", "inproc-file", "inproc-list"):
+    if variant in ("file", "list", "inproc-file", "inproc-list", "inproc-core"):
         out = _operator(url, n, variant, folder, prefix)
     elif variant == "ceiling":
         out = _ceiling(url, n, prefix)
@@ -242,7 +255,7 @@ def child(variant: str, url: str, n: int, folder: str, prefix: str) -> None:
 # ------------------------------------------------------------------ the parent
 def run_child(variant: str, url: str, n: int, folder: str) -> dict[str, Any]:
     prefix = f"{variant}-{n}-{uuid.uuid4().hex[:6]}"
-    if variant in ("file", "list", "inproc-file", "inproc-list"):
+    if variant in ("file", "list", "inproc-file", "inproc-list", "inproc-core"):
         _write_orders(os.path.join(folder, f"{prefix}.jsonl"), prefix, n)
     done = subprocess.run(
         [sys.executable, __file__, "--child", variant, url, str(n), folder, prefix],
@@ -271,20 +284,26 @@ LABELS = {
     "httpop": "HttpOperator per order (scaled)",
     "inproc-file": "operator, JSON-lines file",
     "inproc-list": "operator, list + results_path",
+    "inproc-core": "core alone (lean report_extra), file",
 }
 
 
 def _table(title: str, rows: list[dict[str, Any]], ceiling: float | None) -> None:
-    first = next(row for row in rows if row["variant"].endswith("file"))
+    first = next((row for row in rows if row["variant"].endswith(("file", "core"))), rows[0])
+    firsts: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        firsts.setdefault(row["variant"], row)
     print(f"\n{title}")
     print(
-        "| variant | orders | orders/s | of ceiling | vs first file run | peak RSS MB | RSS vs first file run | XCom bytes |"
+        "| variant | orders | orders/s | of ceiling | vs first file run | peak RSS MB | RSS vs its first run | XCom bytes |"
     )
     print("|---|--:|--:|--:|--:|--:|--:|--:|")
     for row in rows:
         share = f"{row['rate'] / ceiling:.0%}" if ceiling else ""
         delta = (
-            f"{row['peak_rss_mb'] - first['peak_rss_mb']:+.1f}" if row["variant"] == first["variant"] else ""
+            f"{row['peak_rss_mb'] - firsts[row['variant']]['peak_rss_mb']:+.1f}"
+            if row["variant"] in ("file", "inproc-file", "inproc-core")
+            else ""
         )
         xcom = f"{row['xcom_bytes']:,}" if "xcom_bytes" in row else ""
         print(
@@ -298,11 +317,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000", help="in-process runs (file input)")
     parser.add_argument("--list-max", type=int, default=10000, help="largest list-input run")
     parser.add_argument("--sandbox-sizes", default="1000,10000", help="runs against the sandbox")
+    parser.add_argument("--core-sizes", default="1000,100000", help="in-process, lean report_extra")
     parser.add_argument("--baseline-orders", type=int, default=300)
     parser.add_argument("--ceiling-orders", type=int, default=3000)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size]
     sandbox_sizes = [int(size) for size in args.sandbox_sizes.split(",") if size]
+    core_sizes = [int(size) for size in args.core_sizes.split(",") if size]
     os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="bench-airflow-")
     os.environ["FULFILLMENT_TOKEN_STORE"] = "memory"
     folder = tempfile.mkdtemp(prefix="bench-orders-")
@@ -320,6 +341,7 @@ def main() -> None:
             inproc.append(run_child("inproc-file", url, n, folder))
             if n <= args.list_max:
                 inproc.append(run_child("inproc-list", url, n, folder))
+        inproc.extend(run_child("inproc-core", url, n, folder) for n in core_sizes)
         if sandbox_sizes:
             networked.append(run_child("ceiling", url, args.ceiling_orders, folder))
             for n in sandbox_sizes:
@@ -338,13 +360,17 @@ def main() -> None:
     )
     if inproc:
         _table("In process (the sandbox's answers, captured; no network):", inproc, None)
-        files = [row for row in inproc if row["variant"] == "inproc-file"]
-        first, largest = files[0], files[-1]
-        print(
-            f"\n{largest['orders']:,} orders: peak RSS {largest['peak_rss_mb'] - first['peak_rss_mb']:+.1f} MB over "
-            f"the {first['orders']:,} run (target < 150), XCom {largest['xcom_bytes']:,} bytes (target < 1 MB), "
-            f"orders/s {largest['rate'] / first['rate'] - 1:+.0%} vs the {first['orders']:,} run (target within 10%)"
-        )
+        for variant in ("inproc-file", "inproc-core"):
+            files = [row for row in inproc if row["variant"] == variant]
+            if len(files) < 2:
+                continue
+            first, largest = files[0], files[-1]
+            print(
+                f"{LABELS[variant]}: {largest['orders']:,} orders: peak RSS "
+                f"{largest['peak_rss_mb'] - first['peak_rss_mb']:+.1f} MB over the {first['orders']:,} run "
+                f"(target < 150), XCom {largest['xcom_bytes']:,} bytes (target < 1 MB), orders/s "
+                f"{largest['rate'] / first['rate'] - 1:+.0%} vs the {first['orders']:,} run (target within 10%)"
+            )
     if networked:
         _table(
             f"Against the sandbox (own process, {LATENCY_MS:.0f} ms latency); ceiling = bare httpx at the same "
