@@ -6,7 +6,7 @@ notes): ``{"platform", "source", "operations": [{"name" (the seed's own name), "
 (as the api notes write it, ``{param}`` for path parameters), "hook_method", "kwargs" (JSON
 arguments that work against a fresh sandbox), "operator" (or null), "deprecated" (true for the
 seed's 作废/废弃 pages: listed, not implemented), "expect_error" (optional: the ``ApiError`` kind
-the sandbox answers by design)}]}``. For every operation that is not deprecated this test
+the sandbox answers by design)}], "sandbox": {keyword arguments of the simulator's backend}}``. For every operation that is not deprecated this test
 checks that the hook has the method, the sandbox serves the route, and the method's call reaches
 that route over HTTP. Operations run in file order on one sandbox per platform, so a later one
 may use what an earlier one made.
@@ -60,7 +60,12 @@ class Sandbox:
 
         self.platform = platform
         simulator = load_simulator(platform)
-        self.backend = simulator.new_backend()
+        # a catalogue may set the simulator up for a walk of every operation (e.g. 超8's one token
+        # call a minute, which a walk that starts each test with cold caches would wait on)
+        settings = next(
+            (c.get("sandbox", {}) for c in map(_catalogue, CATALOGUES) if c["platform"] == platform), {}
+        )
+        self.backend = simulator.new_backend(**settings)
         self.app = simulator.create_app(self.backend)
         self.server = start_server(self.app)
         self.connection = simulator.connection(self.server.url)
