@@ -403,6 +403,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
                 for result in chunk.results:
                     sink.add(result)
                     stopped = stopped or self.stop_when(result)
+                sink.flush()
                 del chunk, items
                 _release_memory()
         progress.emit()

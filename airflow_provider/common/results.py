@@ -41,8 +41,13 @@ def write_results(path: str, results: Iterable[Mapping[str, Any]]) -> str:
     target = ObjectStoragePath(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("w", encoding="utf-8") as handle:
+        batch: list[str] = []
         for result in results:
-            handle.write(_dumps(result))
+            batch.append(_dumps(result))
+            if len(batch) >= 1000:  # one write per batch: each write call records lineage
+                handle.write("".join(batch))
+                batch.clear()
+        handle.write("".join(batch))
     return str(target)
 
 
@@ -101,6 +106,9 @@ class ResultSink:
     :param max_failures: failures kept for the XCom report and the task's error message.
     """
 
+    #: results buffered before one write (the operator also flushes after every chunk)
+    flush_every = 1000
+
     def __init__(self, path: str | None, *, max_failures: int = MAX_FAILURES_IN_XCOM) -> None:
         self.path = path
         self.max_failures = max_failures
@@ -110,6 +118,7 @@ class ResultSink:
         self.total = 0
         self._handle: Any = None
         self._target: str | None = None
+        self._pending: list[str] = []
 
     def __enter__(self) -> ResultSink:
         if self.path:
@@ -123,6 +132,7 @@ class ResultSink:
 
     def __exit__(self, *exc: object) -> None:
         if self._handle is not None:
+            self.flush()
             self._handle.close()
             self._handle = None
 
@@ -132,9 +142,22 @@ class ResultSink:
         if result.failed and len(self.failures) < self.max_failures:
             self.failures.append(result)
         if self._handle is not None:
-            self._handle.write(_dumps(result.model_dump(mode="json")))
+            self._pending.append(_dumps(result.model_dump(mode="json")))
+            if len(self._pending) >= self.flush_every:
+                self.flush()
         else:
             self.kept.append(result)
+
+    def flush(self) -> None:
+        """Write the results taken since the last flush, in one call.
+
+        One ``write`` per batch, not per result: ``ObjectStoragePath`` files record lineage on
+        every ``write`` call (and object stores prefer large writes).
+        """
+        if self._handle is not None and self._pending:
+            self._handle.write("".join(self._pending))
+            self._handle.flush()
+            self._pending.clear()
 
     def add_all(self, results: Iterable[ItemResult]) -> None:
         for result in results:
