@@ -405,7 +405,6 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
                     stopped = stopped or self.stop_when(result)
                 sink.flush()
                 del chunk, items
-                _release_memory()
         progress.emit()
         return self.finish(context, sink.report())
 
@@ -626,19 +625,6 @@ class BulkCreateOperator(BulkOperator[ItemT]):
 
         await hook.gather_limited(items, look_up_one, limit=self.concurrency())
         return settled
-
-
-def _release_memory() -> None:
-    """Between chunks: collect the chunk's reference cycles (models, results, tasks) now rather
-    than when the collector's thresholds say, and hand freed heap pages back to the system
-    (glibc), so a long run's resident memory does not creep up chunk by chunk."""
-    import ctypes
-    import gc
-    from contextlib import suppress
-
-    gc.collect()
-    with suppress(OSError, AttributeError):  # not glibc: the collection alone
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _key_hash(key: str) -> int:
