@@ -170,7 +170,7 @@ class ResultSink:
         self.__exit__()
         if self._target is None:
             return BulkReport(results=self.kept)
-        return BulkReport(
+        return BulkReport.model_construct(  # no validation: nothing to check, nothing to read
             results=ResultsView(self._target, self.total),
             results_file=self._target,
             tally=dict(self.counts),
