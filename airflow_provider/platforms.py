@@ -45,6 +45,11 @@ COMMON_FIELDS: Mapping[str, Any] = {
     "max_concurrency": number_field(
         "Max concurrency", "Calls in flight at once for bulk operators (default 16).", 1
     ),
+    "max_concurrency_cap": number_field(
+        "Max concurrency cap",
+        "Upper bound on calls in flight for any operator on this connection, even one asking for more.",
+        1,
+    ),
     "verify": {
         "label": "Verify TLS",
         "description": "Verify the server's TLS certificate (default true). A CA bundle path also works.",

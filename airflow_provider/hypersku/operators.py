@@ -223,8 +223,14 @@ class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersI
         return super().finish(context, report)
 
     def report_extra(self, report: BulkReport) -> dict[str, Any]:
-        present = [r for r in report.results if not r.failed and r.id]
-        return {"order_ids": [r.id for r in present], "third_order_ids": [r.key for r in present]}
+        # one pass, keeping ids only: in streaming mode the results are read back one at a time
+        order_ids: list[str] = []
+        third_order_ids: list[str] = []
+        for result in report.results:
+            if not result.failed and result.id:
+                order_ids.append(result.id)
+                third_order_ids.append(result.key)
+        return {"order_ids": order_ids, "third_order_ids": third_order_ids}
 
 
 class HyperSkuLogisticsQuoteOperator(HyperSkuOperator):
