@@ -12,6 +12,7 @@ Imported on every DAG parse: only Airflow's SDK and the core's base module at mo
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -66,9 +67,9 @@ class _Chao8CreateOperator(Chao8Operator, BulkCreateOperator[Any]):
         super().__init__(**kwargs)
         self.orders = orders
 
+    @abstractmethod
     def request_model(self) -> type[ApiModel]:
         """The vendor schema every order is validated as."""
-        raise NotImplementedError
 
     def validate_items(self, raw: Any) -> list[Any]:
         from airflow_provider.common.inputs import items_from
@@ -298,15 +299,15 @@ class _Chao8SyncOperator(Chao8Operator, BulkOperator[Any]):
         self.output_path = output_path
 
     # ------------------------------------------------------------- what each catalogue supplies
-    def request_model(self) -> type[ApiModel]:
-        raise NotImplementedError
+    @abstractmethod
+    def request_model(self) -> type[ApiModel]: ...
 
+    @abstractmethod
     async def existing_keys(self, hook: Chao8Hook, keys: list[str]) -> set[str]:
         """The keys among ``keys`` that 超8 knows already (one batch query)."""
-        raise NotImplementedError
 
-    async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult:
-        raise NotImplementedError
+    @abstractmethod
+    async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult: ...
 
     # ------------------------------------------------------------- shared
     def validate_items(self, raw: Any) -> list[Any]:
@@ -345,6 +346,10 @@ class _Chao8SyncOperator(Chao8Operator, BulkOperator[Any]):
 
         done = await hook.gather_limited(chunks, sync, limit=self.concurrency())
         return BulkReport(results=[result for chunk in done for result in chunk])
+
+    async def run_item(self, hook: Chao8Hook, item: Any) -> ItemResult:
+        """One record synced on its own (a chunk of one)."""
+        return (await self._sync_chunk(hook, [item]))[0]
 
     async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
         from airflow_provider.common.errors import ApiError
@@ -736,31 +741,39 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     async def run_items(
         self, hook: Chao8Hook, items: list[str], context: Context, on_result: OnResult
     ) -> BulkReport:
-        from airflow_provider.common.errors import ApiError
-        from airflow_provider.common.operators import BulkReport, ItemResult, error_dict
+        from airflow_provider.common.operators import BulkReport
 
-        call = getattr(hook, self.actions[self.action_name])
         chunks = [items[start : start + self.chunk_size] for start in range(0, len(items), self.chunk_size)]
 
         async def one(chunk: list[str]) -> list[ItemResult]:
-            try:
-                refused = (await call(chunk)).failed_keys()
-                results = [
-                    ItemResult(
-                        key=code, outcome="failed", error={"kind": "refused", "message": refused[code]}
-                    )
-                    if code in refused
-                    else ItemResult(key=code, outcome="ok")
-                    for code in chunk
-                ]
-            except ApiError as err:
-                results = [ItemResult(key=code, outcome="failed", error=error_dict(err)) for code in chunk]
+            results = await self._apply(hook, chunk)
             for result in results:
                 on_result(result)
             return results
 
         done = await hook.gather_limited(chunks, one, limit=self.concurrency())
         return BulkReport(results=[result for chunk in done for result in chunk])
+
+    async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
+        """One product code on its own (a chunk of one)."""
+        return (await self._apply(hook, [item]))[0]
+
+    async def _apply(self, hook: Chao8Hook, chunk: list[str]) -> list[ItemResult]:
+        """The action on one chunk of codes: ``ok`` each, or ``failed`` with 超8's reason."""
+        from airflow_provider.common.errors import ApiError
+        from airflow_provider.common.operators import ItemResult, error_dict
+
+        call = getattr(hook, self.actions[self.action_name])
+        try:
+            refused = (await call(chunk)).failed_keys()
+        except ApiError as err:
+            return [ItemResult(key=code, outcome="failed", error=error_dict(err)) for code in chunk]
+        return [
+            ItemResult(key=code, outcome="failed", error={"kind": "refused", "message": refused[code]})
+            if code in refused
+            else ItemResult(key=code, outcome="ok")
+            for code in chunk
+        ]
 
 
 # ====================================================================== stores
@@ -829,9 +842,9 @@ class _Chao8ExportOperator(Chao8Operator):
         self.output_path = output_path
         self.page_size = page_size
 
+    @abstractmethod
     def rows(self, hook: Chao8Hook) -> Any:
         """An async iterator of the rows (models or dicts)."""
-        raise NotImplementedError
 
     def execute(self, context: Context) -> dict[str, Any]:
         if not str(self.output_path or "").strip():
@@ -949,9 +962,9 @@ class Chao8ExportStockMovementOperator(_Chao8WindowExportOperator):
     :param chao8_conn_id: the 超8 connection id.
     """
 
-    async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:
-        rows = await hook.aget_stock_movement_summary(**self.window())
-        return [row.model_dump(mode="json", by_alias=True) for row in rows]
+    async def rows(self, hook: Chao8Hook) -> Any:
+        for row in await hook.aget_stock_movement_summary(**self.window()):
+            yield row
 
 
 class Chao8ExportAuditHistoryOperator(_Chao8WindowExportOperator):
@@ -981,22 +994,25 @@ class _Chao8OrdersExportOperator(_Chao8ExportOperator):
         super().__init__(**kwargs)
         self.order_nos = order_nos
 
-    def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def fetch(self, hook: Chao8Hook, order_no: str) -> Any: ...
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._ids = self.ids_or_skip(self.order_nos, param="order_nos", report_field="key")
         return super().execute(context)
 
-    async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:
+    async def rows(self, hook: Chao8Hook) -> Any:
+        """Every order's rows, read ``max_concurrency`` orders at a time, in the orders' order."""
+
         async def one(order_no: str) -> list[dict[str, Any]]:
             return [
                 {"orderNo": order_no, **row.model_dump(mode="json", by_alias=True)}
                 async for row in self.fetch(hook, order_no)
             ]
 
-        done = await hook.gather_limited(self._ids, one, limit=self.concurrency())
-        return [row for rows in done for row in rows]
+        for rows in await hook.gather_limited(self._ids, one, limit=self.concurrency()):
+            for row in rows:
+                yield row
 
 
 class Chao8ExportScanDetailsOperator(_Chao8OrdersExportOperator):

@@ -20,6 +20,7 @@ Imported on every DAG parse: only Airflow's SDK at module level; the rest inside
 from __future__ import annotations
 
 import warnings
+from abc import abstractmethod
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -191,17 +192,17 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         self.results_path = results_path
 
     # ------------------------------------------------------------- what a platform supplies
+    @abstractmethod
     def validate_items(self, raw: Any) -> list[ItemT]:
         """Every item as the platform's model; raise ``InputError`` naming each order and field."""
-        raise NotImplementedError
 
+    @abstractmethod
     def item_key(self, item: ItemT) -> str:
         """The id naming an item in results and errors (the caller's order id)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
         """Do the work for one item; exceptions become a ``failed`` result naming the error."""
-        raise NotImplementedError
 
     def prepare(self, hook: Any, items: list[ItemT], context: Context) -> list[ItemT]:
         """Before any item runs (inside :meth:`fail_fast`): get the token; may amend items.
@@ -485,27 +486,31 @@ class BulkCreateOperator(BulkOperator[ItemT]):
         self.lookup_first = lookup_first
 
     # ------------------------------------------------------------- what a platform supplies
+    @abstractmethod
     async def create(self, hook: Any, item: ItemT) -> Any:
         """Send one create, once (the hook must not resend it when the answer is lost)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def lookup(self, hook: Any, item: ItemT) -> Any | None:
         """The order with this item's caller id, or ``None`` (absent; ``NotFoundError`` too)."""
-        raise NotImplementedError
 
     async def lookup_many(self, hook: Any, items: Sequence[ItemT]) -> Mapping[str, Any] | None:
         """Batched look-up: ``{caller id: order}`` of those found; ``None`` = not supported."""
         return None
 
+    @abstractmethod
     def describe(self, value: Any) -> tuple[str | None, str | None, dict[str, Any]]:
         """``(platform id, status, compact data)`` of a created or found order (no personal data)."""
-        raise NotImplementedError
 
     def matches(self, item: ItemT, value: Any) -> bool:
         """Whether the order found under this caller id is the one ``item`` asks for."""
         return True
 
     # ------------------------------------------------------------- the core
+    async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
+        """One order created at most once (its lost answer settled by a look-up)."""
+        return await self.creator(hook)(self.item_key(item), item)
+
     def validated(self, raw: Any) -> list[ItemT]:
         from airflow.sdk.exceptions import AirflowFailException
 

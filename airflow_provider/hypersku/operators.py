@@ -8,6 +8,7 @@ Light at DAG parse time: the hook, the models and httpx are imported inside meth
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -458,9 +459,9 @@ class HyperSkuPerOrderReadOperator(HyperSkuOperator, BulkOperator[str]):
     def item_key(self, item: str) -> str:
         return item
 
+    @abstractmethod
     async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
         """The compact result of ``item`` and its full record (JSON-ready) for the file."""
-        raise NotImplementedError
 
     async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
         result, record = await self.read(hook, item)
