@@ -16,7 +16,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +31,8 @@ from airflow_provider.sandbox.registry import load_simulator
 pytestmark = pytest.mark.integration
 
 ORDERS = 24
+#: only a broken run waits this long: every wait below is woken by the sandbox itself
+SAFETY_SECONDS = 300
 
 
 def _hypersku(n: int) -> list[dict[str, Any]]:
@@ -165,6 +167,30 @@ def running(
         server.stop()
 
 
+def _notify_on_change(backend: Any) -> threading.Condition:
+    """A condition notified whenever the sandbox counts a request or stores a row."""
+    changed = threading.Condition()
+    count, insert = backend.count, backend.store.insert
+
+    def counting(path: str) -> None:
+        count(path)
+        with changed:
+            changed.notify_all()
+
+    def inserting(*args: Any, **kwargs: Any) -> Any:
+        stored = insert(*args, **kwargs)
+        # a simulator may insert while holding its store's lock, and the waiter reads the store
+        # under this condition: never block here (a skipped wake-up only ends the wait later)
+        if changed.acquire(blocking=False):
+            changed.notify_all()
+            changed.release()
+        return stored
+
+    backend.count = counting
+    backend.store.insert = inserting
+    return changed
+
+
 def _rows(backend: Any, case: Case) -> list[dict[str, Any]]:
     table = backend.dump().get(case.table, {})
     return list(table.values()) if isinstance(table, dict) else list(table)
@@ -190,20 +216,19 @@ def test_a_killed_bulk_create_retried_as_attempt_2_creates_nothing_twice(
     assert attempt_1.stdin is not None
     attempt_1.stdin.write(json.dumps(orders).encode())
     attempt_1.stdin.close()
-    deadline = time.monotonic() + 300  # a safety net only: the kill waits on the sandbox's counter
-    while backend.requests[case.create_path] < ORDERS // 3:
-        assert attempt_1.poll() is None, attempt_1.stdout.read().decode() if attempt_1.stdout else ""
-        assert time.monotonic() < deadline, "attempt 1 never got a third of the way"
-        time.sleep(0.01)
+    changed = _notify_on_change(backend)
+    with changed:  # woken by every request the sandbox counts and every row it stores
+        reached = changed.wait_for(lambda: backend.requests[case.create_path] >= ORDERS // 3, SAFETY_SECONDS)
+    assert reached, "attempt 1 never got a third of the way"
+    assert attempt_1.poll() is None, "attempt 1 ended before it was killed"
     attempt_1.send_signal(signal.SIGKILL)
     attempt_1.wait(30)
     output = attempt_1.stdout.read().decode() if attempt_1.stdout else ""
     assert "ATTEMPT 1 FINISHED" not in output, "attempt 1 finished before it was killed"
     # creates already on the wire are still handled by the server: wait until every create it
-    # counted has its order (bounded: one that never reached the handler made none)
-    settle = time.monotonic() + 5
-    while len(_rows(backend, case)) < backend.requests[case.create_path] and time.monotonic() < settle:
-        time.sleep(0.01)
+    # counted has its order (a create that never reached the handler made none: bounded wait)
+    with changed:
+        changed.wait_for(lambda: len(_rows(backend, case)) >= backend.requests[case.create_path], 5)
     made_by_attempt_1 = {str(row[case.key]) for row in _rows(backend, case)}
     assert 0 < len(made_by_attempt_1) < ORDERS
 
