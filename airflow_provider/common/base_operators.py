@@ -406,7 +406,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
                     stopped = stopped or self.stop_when(result)
                 sink.flush()
                 del chunk, items
-        progress.emit()
+        progress.finish()
         return self.finish(context, sink.report())
 
     def progress(self, total: int) -> Progress:
@@ -427,7 +427,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         finally:
             heartbeat.cancel()
         if own:
-            progress.emit()
+            progress.finish()
         return report
 
     async def run_items(

@@ -46,6 +46,7 @@ class Progress:
         self.step = max(1, int(total * every_fraction)) if total else 1
         self.counts: Counter[str] = Counter()
         self.done = 0
+        self._emitted_done = -1
         self.started = clock()
         self._last_time = self.started
         self._next_done = self.step
@@ -90,7 +91,13 @@ class Progress:
             f"{rate:.1f}/s, {_duration(elapsed)} elapsed, {left}"
         )
 
+    def finish(self) -> None:
+        """The closing line, unless the last line already said where the run ended."""
+        if self._emitted_done != self.done or not self.lines:
+            self.emit()
+
     def emit(self) -> None:
+        self._emitted_done = self.done
         text = self.line()
         self.lines.append(text)
         self.log.info("%s", text)

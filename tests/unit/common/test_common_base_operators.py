@@ -384,3 +384,18 @@ def test_report_extra_reads_every_result_back_when_they_went_to_a_file(
     assert len(seen[0]) == 5
     assert report["order_ids"] == ["P1", "P2", "P3", "P4", "P5"]  # short id lists stay in XCom
     assert report["total"] == 5
+
+
+def test_the_closing_progress_line_is_not_repeated() -> None:
+    now = [0.0]
+    progress = Progress("Tiny", 10, clock=lambda: now[0])
+    for _ in range(10):
+        now[0] += 1
+        progress.record("created")
+    lines = len(progress.lines)
+    assert progress.lines[-1].startswith("Tiny: 10/10 (100%)")
+    progress.finish()
+    assert len(progress.lines) == lines
+    unfinished = Progress("Tiny", 10, clock=lambda: now[0])
+    unfinished.finish()
+    assert unfinished.lines == ["Tiny: 0/10 (0%): none yet; 0.0/s, 0s elapsed, time left unknown"]
