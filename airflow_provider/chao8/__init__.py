@@ -1,1 +1,1 @@
-"""超8 (Chao8) SaaS API open platform: hook, operators, sensor and sandbox."""
+"""超8 (Chao8) SaaS API open platform: the hook (one module per resource), models, operators and sensor."""

@@ -328,8 +328,7 @@ def test_hook_paged_and_detail_calls(sandbox: Sandbox) -> None:
     assert updated.remark == "加急"
     hook.delete_logistics_order("P-UPD")
     assert "P-UPD" not in sandbox.orders()
-    result = asyncio.run(hook.alist_outbound_orders(status=2))
-    assert len(result) == 5
+    assert len(hook.list_outbound_orders(status=2)) == 5
 
 
 # ------------------------------------------------------------------------------ sensor

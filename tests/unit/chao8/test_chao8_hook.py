@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from airflow_provider.chao8 import constants as c
-from airflow_provider.chao8.hooks import Chao8Hook, parse_iso_duration, secret_sign
+from airflow_provider.chao8.client import parse_iso_duration, secret_sign
+from airflow_provider.chao8.hooks import Chao8Hook
 from airflow_provider.chao8.models import LogisticsOrderCreate
 from airflow_provider.common.auth import MemoryTokenStore, Token, TokenManager
 from airflow_provider.common.errors import (
@@ -609,7 +610,6 @@ def test_fetch_statuses_with_min_scanned_pseudo_status(gateway: FakeGateway, con
 async def test_async_methods(gateway: FakeGateway, conn_id: str) -> None:
     for order_no in [*ORDERS, "nope"]:
         gateway.route("GET", f"/cncop/trace/v1/logistics-orders/{order_no}", detail_route(ORDERS))
-    gateway.route("POST", "/cncop/basic/v3/products/page", products_route(total=3))
     gateway.route(
         "POST",
         "/cncop/trace/v1/logistics-orders/C/complete",
@@ -618,7 +618,6 @@ async def test_async_methods(gateway: FakeGateway, conn_id: str) -> None:
     hook = make_hook(gateway, conn_id)
     try:
         assert await hook.afetch_statuses(["B", "C"]) == {"B": "1", "C": "2"}
-        assert len(await hook.alist_products(page_size=2)) == 3
         assert (await hook.acomplete_logistics_order("C")).status == 2
         with pytest.raises(NotFoundError):
             await hook.aget_logistics_order("nope")

@@ -41,16 +41,10 @@ def test_find_by_seed_name_or_key() -> None:
         operations.find("库存")
 
 
-def test_typed_operations_name_real_hook_methods_with_async_twins() -> None:
+def test_typed_operations_name_real_hook_methods() -> None:
     for op in operations.OPERATIONS:
         if op.typed and op.key != "token":
             assert callable(getattr(Chao8Hook, op.hook_method)), op.hook_method
-            twin = (
-                "a" + op.hook_method
-                if not op.hook_method.startswith("sync_")
-                else "async_" + op.hook_method[5:]
-            )
-            assert callable(getattr(Chao8Hook, twin, None)), twin
 
 
 def test_the_seed_check_file_lists_the_catalogue() -> None:
