@@ -1,114 +1,40 @@
 """
 HiShopping hook: the web API (e-mail + password -> 24 h JWT, ``Authorization: Bearer``) and the
 open API (every body a signed, AES-256-GCM encrypted envelope; see
-:mod:`airflow_provider.hishopping.envelope`).
+:mod:`airflow_provider.hishopping.envelope`), in one class.
 
-Every answer's body ``code`` is what counts (HTTP 200 carries errors too):
-``0`` success; ``1001``-``1005`` signature / app / key problems and ``3001``-``3003`` account
-problems and ``4002`` forbidden are :class:`ConfigurationError`; ``2001``
-:class:`InsufficientCreditError`; ``2002`` :class:`DuplicateError`; ``4001``
-:class:`AuthError` (log in again once); ``5001`` :class:`TransientError` (retried).
+:class:`HiShoppingHook` is composed of one class per API part, over the base they share:
+
+- :mod:`~airflow_provider.hishopping.base_hook`: the connection, both APIs' credentials,
+  sealing requests and checking answers (codes: :mod:`~airflow_provider.hishopping.answers`);
+- :mod:`~airflow_provider.hishopping.web_api`: login, goods, orders, credit (web API);
+- :mod:`~airflow_provider.hishopping.web_account`: logout, password, keys, merchant profile,
+  app (web API);
+- :mod:`~airflow_provider.hishopping.open_api`: orders, credit balance, goods (open API);
+- this module: reads through whichever API the connection is set up for (``api="auto"``),
+  the status calls of the sensors and their trigger, and the UI's test probe.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from functools import cached_property
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import ClassVar
 
-import httpx
-from pydantic import BaseModel
-
-from airflow_provider.common.auth import Token, jwt_expiry
-from airflow_provider.common.errors import (
-    ApiError,
-    AuthError,
-    BadRequestError,
-    ConfigurationError,
-    DuplicateError,
-    InsufficientCreditError,
-    NotFoundError,
-    ResponseError,
-    TransientError,
-)
-from airflow_provider.common.hooks import ApiCall, ApiHook, amask, mask
-from airflow_provider.common.models import Page
-from airflow_provider.hishopping import envelope
-from airflow_provider.hishopping.keystore import read_stored_keys
-from airflow_provider.hishopping.models import (
-    ApiKeyInfo,
-    AppInfo,
-    AppUpdateRequest,
-    Captcha,
-    Category,
-    CreditInfo,
-    CreditTransaction,
-    Goods,
-    GoodsDetailRequest,
-    GoodsId,
-    GoodsListRequest,
-    LoginRequest,
-    LoginResult,
-    Merchant,
-    MerchantRequest,
-    NewApiKey,
-    NewSignKey,
-    Order,
-    OrderCreateRequest,
-    OrderDetailRequest,
-    OrderListRequest,
-    PasswordChangeRequest,
-)
+from airflow_provider.common.errors import ConfigurationError, NotFoundError
+from airflow_provider.common.hooks import ApiCall
+from airflow_provider.hishopping.base_hook import Api
+from airflow_provider.hishopping.models import CreditInfo, Goods, GoodsId, Order
+from airflow_provider.hishopping.open_api import OPEN_ENDPOINTS, HiShoppingOpenApi
+from airflow_provider.hishopping.parsing import TimeArg
+from airflow_provider.hishopping.web_account import HiShoppingWebAccount
+from airflow_provider.hishopping.web_api import WEB_ENDPOINTS, HiShoppingWebApi
 
 log = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=BaseModel)
-R = TypeVar("R")
-Api = Literal["auto", "open", "web"]
-TimeArg = datetime | int | float | None
 
-#: body code -> (error class, what it means for the user)
-CODE_ERRORS: dict[int, tuple[type[ApiError], str]] = {
-    1001: (ConfigurationError, "invalid signature: check the Sign Key and this machine's clock (+-5 min)"),
-    1002: (ConfigurationError, "app not found: check the App ID"),
-    1003: (ConfigurationError, "app disabled"),
-    1004: (ConfigurationError, "missing auth header"),
-    1005: (ConfigurationError, "invalid API key: check the Secret Key (the dashboard's API Key)"),
-    2001: (InsufficientCreditError, "insufficient credit: top up the merchant credit"),
-    2002: (DuplicateError, "duplicate order: this merchant_order exists"),
-    3001: (ConfigurationError, "user not found: check the login e-mail"),
-    3002: (ConfigurationError, "invalid credentials: check the password"),
-    3003: (ConfigurationError, "user disabled"),
-    4001: (AuthError, "unauthorized: token missing, invalid or expired"),
-    4002: (ConfigurationError, "forbidden: the account may not do this"),
-    5001: (TransientError, "internal error"),
-}
-#: the open API's timestamp window [inferred]: the server refuses a request signed further than
-#: this from its clock (1001) and the hook refuses an answer signed further than this from its own
-TIMESTAMP_WINDOW = 300.0
-#: the connection extras of the open API (``sign_secret`` formerly ``sign_key``)
-OPEN_KEY_NAMES = ("app_id", "secret_key", "sign_secret")
-#: paged walks stop here whatever the server says (a server ignoring ``page`` would loop)
-MAX_PAGES = 10_000
-_LIST_KEYS = ("list", "items", "records", "rows", "data")
-
-
-def unix_seconds(value: TimeArg) -> int | None:
-    """Unix seconds from a tz-aware datetime (naive = UTC) or a number."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return int(value.timestamp())
-    return int(value)
-
-
-class HiShoppingHook(ApiHook):
+class HiShoppingHook(HiShoppingWebApi, HiShoppingWebAccount, HiShoppingOpenApi):
     """
     Talk to HiShopping: the merchant web API and the signed, encrypted open ("B-End") API.
 
@@ -120,929 +46,39 @@ class HiShoppingHook(ApiHook):
     :param hishopping_conn_id: the Airflow connection id.
     """
 
-    conn_name_attr = "hishopping_conn_id"
-    default_conn_name = "hishopping_default"
-    conn_type = "hishopping"
-    hook_name = "HiShopping"
-
-    platform: ClassVar[str] = "hishopping"
-    default_base_url: ClassVar[str] = "https://hishopping.xyz"
-    default_token_ttl: ClassVar[float] = 24 * 3600.0
-    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_secret", "sign_key")
-    extra_aliases: ClassVar[Mapping[str, str]] = {"sign_secret": "sign_key"}
-    endpoints: ClassVar[Mapping[str, str]] = {
-        # web API [seed]: JWT in Authorization: Bearer
-        "web_login": "/api/v1/web/login",
-        "web_logout": "/api/v1/web/logout",
-        "web_captcha": "/api/v1/web/captcha",
-        "web_password": "/api/v1/web/password",
-        "web_apikey": "/api/v1/web/apikey",
-        "web_merchant": "/api/v1/web/merchant",
-        "web_app": "/api/v1/web/app",
-        "web_app_cert": "/api/v1/web/app/cert",
-        "web_goods": "/api/v1/web/goods",
-        "web_goods_categories": "/api/v1/web/goods/categories",
-        "web_goods_detail": "/api/v1/web/goods/detail/{goods_id}",
-        "web_orders": "/api/v1/web/orders",
-        "web_order_detail": "/api/v1/web/orders/{order_no}",
-        "web_credit": "/api/v1/web/credit",
-        "web_credit_transactions": "/api/v1/web/credit/transactions",
-        # open API [doc + inferred paths]: signed, encrypted envelope
-        "open_order_create": "/api/v1/open/order/create",
-        "open_order_detail": "/api/v1/open/order/detail",
-        "open_order_list": "/api/v1/open/order/list",
-        "open_credit_balance": "/api/v1/open/credit/balance",
-        "open_goods_list": "/api/v1/open/goods/list",
-        "open_goods_detail": "/api/v1/open/goods/detail",
-    }
-
-    def __init__(
-        self,
-        hishopping_conn_id: str = default_conn_name,
-        *,
-        clock: Callable[[], float] = time.time,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(hishopping_conn_id, **kwargs)
-        #: Unix seconds now: stamps outgoing envelopes and judges the answers' timestamps
-        self.clock = clock
-        #: keys regenerated through this hook (newest; win over the stored and the connection's)
-        self._rotated: dict[str, str] = {}
-
-    # ------------------------------------------------------------------ credentials
-    @property
-    def has_web_credentials(self) -> bool:
-        conn = self.connection
-        return bool(conn.login and conn.password)
-
-    @property
-    def has_open_credentials(self) -> bool:
-        keys = self.open_keys()
-        return all(keys.get(name) for name in OPEN_KEY_NAMES)
-
-    @cached_property
-    def stored_keys(self) -> dict[str, str]:
-        """Keys a :class:`~airflow_provider.hishopping.operators.HiShoppingRotateKeysOperator`
-        stored in the Airflow Variable named by the connection extra ``keys_variable`` (masked
-        in logs as soon as they are read); empty when the extra is not set or the Variable is
-        missing."""
-        name = self.extra.get("keys_variable")
-        return read_stored_keys(str(name)) if name else {}
-
-    async def aload_connection(self) -> None:
-        """The connection, and the stored keys it names, without blocking the event loop."""
-        await super().aload_connection()
-        name = self.extra.get("keys_variable")
-        if name and "stored_keys" not in self.__dict__:
-            from asgiref.sync import sync_to_async
-
-            keys = await sync_to_async(read_stored_keys, thread_sensitive=False)(str(name))
-            self.__dict__["stored_keys"] = keys
-
-    def open_keys(self) -> dict[str, str]:
-        """``{app_id, secret_key, sign_secret}``: keys regenerated through this hook first, then
-        the stored (rotated) keys, then the connection extras."""
-        keys = {name: str(self.extra[name]) for name in OPEN_KEY_NAMES if self.extra.get(name)}
-        stored = self.stored_keys
-        if keys.get("app_id") and stored.get("app_id") and stored["app_id"] != keys["app_id"]:
-            log.warning(
-                "%s: Variable %s holds keys of app %s, the connection is for app %s: not used",
-                self.platform,
-                self.extra.get("keys_variable"),
-                stored["app_id"],
-                keys["app_id"],
-            )
-            stored = {}
-        return keys | stored | self._rotated
-
-    def open_credentials(self) -> tuple[str, str, str]:
-        """``(app_id, secret_key, sign_secret)``: see :meth:`open_keys`."""
-        extra = self.open_keys()
-        missing = [name for name in ("app_id", "secret_key", "sign_secret") if not extra.get(name)]
-        if missing:
-            raise ConfigurationError(
-                self.platform,
-                f"the open API needs connection extras {missing} (App ID, Secret Key, Sign Key)",
-            )
-        return str(extra["app_id"]), str(extra["secret_key"]), str(extra["sign_secret"])
-
-    def resolve_api(self, api: str = "auto") -> Literal["open", "web"]:
-        """Which API to use: ``auto`` = the open API when its keys are set, else the web API."""
-        if api == "open":
-            return "open"
-        if api == "web":
-            return "web"
-        if api != "auto":
-            raise ConfigurationError(self.platform, f"api must be 'auto', 'open' or 'web', not {api!r}")
-        if self.has_open_credentials:
-            return "open"
-        if self.has_web_credentials:
-            return "web"
-        raise ConfigurationError(
-            self.platform,
-            "the connection has neither web credentials (login + password) nor open API extras "
-            "(app_id, secret_key, sign_secret)",
-        )
-
-    # ------------------------------------------------------------------ web API token
-    def fetch_token(self) -> Token:
-        """Log in to the web API; the JWT's ``exp`` (24 h) sets its refresh point."""
-        conn = self.connection
-        if not self.has_web_credentials:
-            raise ConfigurationError(
-                self.platform, "the web API needs the connection's login (e-mail) and password"
-            )
-        token = self.call(self._login(LoginRequest(email=str(conn.login), password=str(conn.password)))).token
-        expires = jwt_expiry(token)
-        ttl = (expires - time.time()) if expires is not None else self.default_token_ttl
-        return Token.with_ttl(token, ttl if ttl > 0 else None)
-
-    def auth_headers(self, token: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token}"}
-
-    # ------------------------------------------------------------------ envelope
-    @property
-    def _open_paths(self) -> frozenset[str]:
-        endpoints = self.settings.endpoints
-        return frozenset(path for name, path in endpoints.items() if name.startswith("open_"))
-
-    def _is_open(self, path: str) -> bool:
-        return any(path.endswith(open_path) for open_path in self._open_paths)
-
-    def prepare(
-        self, method: str, path: str, json: Any, params: Mapping[str, Any] | None, headers: dict[str, str]
-    ) -> dict[str, Any]:
-        """Open API paths: the business payload goes out sealed (fresh nonce, timestamp, iv)."""
-        kwargs = super().prepare(method, path, json, params, headers)
-        if self._is_open(path):
-            app_id, secret_key, sign_key = self.open_credentials()
-            log.debug("%s %s payload: %s", self.platform, path, json)
-            kwargs["json"] = envelope.seal(
-                json if json is not None else {},
-                app_id=app_id,
-                secret_key=secret_key,
-                sign_key=sign_key,
-                timestamp=int(self.clock()),
-            )
-        return kwargs
-
-    def check_response(self, response: httpx.Response) -> Any:
-        """Web API: ``{code, message, data}``. Open API: verify the signature, then decrypt."""
-        body = self._body(response)
-        if self._is_open(response.request.url.path):
-            return self._check_open(response, body)
-        self._raise_for_code(response, body)
-        if not isinstance(body, Mapping) or "code" not in body:
-            self._raise_for_http(response, body)
-            raise ResponseError(
-                self.platform, "answer has no 'code' envelope", http_status=response.status_code
-            )
-        return body.get("data")
-
-    def _body(self, response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError as err:
-            if response.status_code >= 400:
-                self._raise_for_http(response, None)
-            raise ResponseError(
-                self.platform,
-                f"answer is not JSON ({response.headers.get('content-type', 'no content type')})",
-                http_status=response.status_code,
-            ) from err
-
-    def _check_open(self, response: httpx.Response, body: Any) -> Any:
-        sealed: Mapping[str, Any] | None = None
-        if isinstance(body, Mapping) and "sign" in body:
-            sealed = body
-        elif isinstance(body, Mapping) and isinstance(body.get("data"), Mapping) and "sign" in body["data"]:
-            sealed = body["data"]
-        # A non-zero code is an error answer, signed or not (errors may come plain).
-        self._raise_for_code(response, body)
-        if sealed is None:
-            self._raise_for_http(response, body)
-            raise ResponseError(
-                self.platform,
-                "open API answer is neither signed nor an error: refusing unverified data",
-                http_status=response.status_code,
-            )
-        app_id, secret_key, sign_key = self.open_credentials()
-        try:
-            payload = envelope.open_envelope(sealed, secret_key=secret_key, sign_key=sign_key)
-        except envelope.EnvelopeError as err:
-            hint = {
-                "signature": "check the Sign Key",
-                "decrypt": "check the Secret Key",
-                "format": "malformed envelope",
-            }[err.reason]
-            raise ResponseError(
-                self.platform,
-                f"open API answer rejected ({err}); {hint}",
-                http_status=response.status_code,
-                trace_id=self._trace_id(response, body),
-            ) from err
-        if str(sealed.get("app_id")) != app_id:
-            raise ResponseError(
-                self.platform, "open API answer is for another App ID", http_status=response.status_code
-            )
-        skew = int(sealed["timestamp"]) - self.clock()
-        if abs(skew) > TIMESTAMP_WINDOW:
-            raise ResponseError(
-                self.platform,
-                f"open API answer is signed {abs(skew):.0f} s in the "
-                f"{'future' if skew > 0 else 'past'} (more than the +-{TIMESTAMP_WINDOW:.0f} s window): "
-                "refusing a replayed or stale answer; check this machine's clock (NTP)",
-                http_status=response.status_code,
-                trace_id=self._trace_id(response, body),
-            )
-        log.debug("%s answer payload: %s", self.platform, payload)
-        if isinstance(payload, Mapping) and "code" in payload and "message" in payload:
-            self._raise_for_code(response, payload)
-            return payload.get("data")
-        return payload
-
-    def _raise_for_code(self, response: httpx.Response, body: Any) -> None:
-        if not isinstance(body, Mapping) or body.get("code") in (None, ""):
-            return
-        try:
-            code = int(body["code"])
-        except (TypeError, ValueError):
-            raise ResponseError(
-                self.platform,
-                f"answer code {body['code']!r} is not a number",
-                http_status=response.status_code,
-            ) from None
-        if code == 0:
-            return
-        message = str(body.get("message") or body.get("msg") or "")
-        kind, meaning = CODE_ERRORS.get(code, (None, ""))
-        if kind is None:
-            kind = NotFoundError if code == 404 or response.status_code == 404 else BadRequestError
-        text = f"{meaning} ({message})" if meaning and message else (meaning or message or "error")
-        raise kind(
-            self.platform,
-            text,
-            http_status=response.status_code,
-            code=code,
-            trace_id=self._trace_id(response, body),
-        )
-
-    def _raise_for_http(self, response: httpx.Response, body: Any) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        message = ""
-        if isinstance(body, Mapping):
-            message = str(body.get("message") or body.get("error") or "")
-        kind: type[ApiError] = {401: AuthError, 403: ConfigurationError, 404: NotFoundError}.get(
-            status, BadRequestError
-        )
-        raise kind(self.platform, message or f"HTTP {status}", http_status=status)
-
-    @staticmethod
-    def _trace_id(response: httpx.Response, body: Any) -> str | None:
-        if isinstance(body, Mapping):
-            for key in ("trace_id", "request_id", "traceId", "requestId"):
-                if body.get(key):
-                    return str(body[key])
-        return response.headers.get("x-request-id") or response.headers.get("x-trace-id")
-
-    # ------------------------------------------------------------------ UI test button
-    def probe(self) -> str:
-        """Read the credit balance through every API the connection is set up for."""
-        parts = []
-        if self.has_web_credentials:
-            parts.append(f"web API credit {self.get_credit().balance}")
-        if self.has_open_credentials:
-            parts.append(f"open API credit {self.get_credit_balance().balance}")
-        if not parts:
-            raise ConfigurationError(self.platform, "no web credentials and no open API keys")
-        return ", ".join(parts)
-
-    def needs_token(self) -> bool:
-        """A connection with open API keys only signs its calls: no web login to test."""
-        return self.has_web_credentials
-
-    # ------------------------------------------------------------------ API calls, described once
-    def _post(
-        self, name: str, body: Any, parse: Callable[[Any], R], *, idempotent: bool = True
-    ) -> ApiCall[R]:
-        """An open API call: ``POST`` of a payload that :meth:`prepare` seals (no JWT)."""
-        return ApiCall("POST", self.endpoint(name), parse, json=body, idempotent=idempotent, auth=False)
-
-    def _one(self, model: type[M], what: str) -> Callable[[Any], M]:
-        """Parse one object; an empty answer means there is no such object."""
-
-        def parse(data: Any) -> M:
-            if data is None or data == {} or data == []:
-                raise NotFoundError(self.platform, f"{what}: no such object")
-            return model.model_validate(data)
-
-        return parse
-
-    def _rows(self, model: type[M], page: int, size: int) -> Callable[[Any], Page[M]]:
-        """Parse one page: a list, or an object with the rows under a list key and ``total``."""
-
-        def parse(data: Any) -> Page[M]:
-            total: Any = None
-            if isinstance(data, list):
-                rows: Any = data
-            elif isinstance(data, Mapping):
-                rows = next((data[key] for key in _LIST_KEYS if isinstance(data.get(key), list)), [])
-                total = data.get("total", data.get("count"))
-            elif data is None:
-                rows = []
-            else:
-                raise ResponseError(
-                    self.platform, f"a page should be a list or an object, got {type(data).__name__}"
-                )
-            items = [model.model_validate(row) for row in rows]
-            return Page[model](  # type: ignore[valid-type]
-                items=items, total=int(total) if total not in (None, "") else None, page=page, size=size
-            )
-
-        return parse
-
-    def _walk(self, page_call: Callable[[int], ApiCall[Page[M]]]) -> Iterator[M]:
-        """Every row, page after page to the end (see :func:`last_page`)."""
-        seen = 0
-        for number in range(1, MAX_PAGES + 1):
-            page = self.call(page_call(number))
-            seen += len(page.items)
-            yield from page.items
-            if last_page(page, seen):
-                return
-        raise ResponseError(self.platform, f"paging did not end after {MAX_PAGES} pages")
-
-    async def _awalk(self, page_call: Callable[[int], ApiCall[Page[M]]]) -> list[M]:
-        """Async :meth:`_walk`, collected."""
-        rows: list[M] = []
-        for number in range(1, MAX_PAGES + 1):
-            page = await self.acall(page_call(number))
-            rows += page.items
-            if last_page(page, len(rows)):
-                return rows
-        raise ResponseError(self.platform, f"paging did not end after {MAX_PAGES} pages")
-
-    def _login(self, request: LoginRequest) -> ApiCall[LoginResult]:
-        path = self.endpoint("web_login")
-        return ApiCall("POST", path, self._login_result, json=request.dump(), idempotent=True, auth=False)
-
-    def _login_result(self, data: Any) -> LoginResult:
-        if not isinstance(data, Mapping) or not data.get("token"):
-            raise ResponseError(self.platform, "login answer carries no token")
-        return LoginResult.model_validate(data)
-
-    # web API: goods
-    def _goods_page(
-        self, page: int, page_size: int, category_id: GoodsId | None, keyword: str | None
-    ) -> ApiCall[Page[Goods]]:
-        params = {"page": page, "page_size": page_size, "category_id": category_id, "keyword": keyword}
-        return ApiCall("GET", self.endpoint("web_goods"), self._rows(Goods, page, page_size), params=params)
-
-    def _categories(self) -> ApiCall[list[Category]]:
-        parse = self._rows(Category, 1, 0)
-        return ApiCall("GET", self.endpoint("web_goods_categories"), lambda data: parse(data).items)
-
-    def _goods(self, goods_id: GoodsId) -> ApiCall[Goods]:
-        path = self.endpoint("web_goods_detail", goods_id=goods_id)
-        return ApiCall("GET", path, self._one(Goods, f"goods {goods_id}"))
-
-    # web API: orders, credit
-    def _orders_page(
-        self, page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
-    ) -> ApiCall[Page[Order]]:
-        params = _time_filter(page, page_size, status, start_time, end_time)
-        return ApiCall("GET", self.endpoint("web_orders"), self._rows(Order, page, page_size), params=params)
-
-    def _order(self, order_no: str) -> ApiCall[Order]:
-        path = self.endpoint("web_order_detail", order_no=order_no)
-        return ApiCall("GET", path, self._one(Order, f"order {order_no}"))
-
-    def _credit(self) -> ApiCall[CreditInfo]:
-        return ApiCall("GET", self.endpoint("web_credit"), self._one(CreditInfo, "credit"))
-
-    def _transactions_page(
-        self, page: int, page_size: int, start_time: TimeArg, end_time: TimeArg
-    ) -> ApiCall[Page[CreditTransaction]]:
-        params = _time_filter(page, page_size, None, start_time, end_time)
-        path = self.endpoint("web_credit_transactions")
-        return ApiCall("GET", path, self._rows(CreditTransaction, page, page_size), params=params)
-
-    # open API
-    def _create(self, order: OrderCreateRequest | Mapping[str, Any]) -> ApiCall[Order]:
-        body = OrderCreateRequest.model_validate(order).dump()
-        what = f"created order {body['merchant_order']}"
-        return self._post("open_order_create", body, self._one(Order, what), idempotent=False)
-
-    def _open_order(self, order_no: str | None, merchant_order: str | None) -> ApiCall[Order]:
-        if bool(order_no) == bool(merchant_order):
-            raise ValueError("give exactly one of order_no or merchant_order")
-        body = OrderDetailRequest(order_no=order_no, merchant_order=merchant_order).dump()
-        return self._post("open_order_detail", body, self._one(Order, f"order {order_no or merchant_order}"))
-
-    def _open_orders_page(
-        self, page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
-    ) -> ApiCall[Page[Order]]:
-        body = OrderListRequest(**_time_filter(page, page_size, status, start_time, end_time)).dump()
-        return self._post("open_order_list", body, self._rows(Order, page, page_size))
-
-    def _balance(self) -> ApiCall[CreditInfo]:
-        return self._post("open_credit_balance", {}, self._one(CreditInfo, "credit balance"))
-
-    def _open_goods_page(
-        self, page: int, page_size: int, category_id: GoodsId | None, keyword: str | None
-    ) -> ApiCall[Page[Goods]]:
-        body = GoodsListRequest(page=page, page_size=page_size, category_id=category_id, keyword=keyword)
-        return self._post("open_goods_list", body.dump(), self._rows(Goods, page, page_size))
-
-    def _open_goods(self, goods_id: GoodsId) -> ApiCall[Goods]:
-        body = GoodsDetailRequest(goods_id=goods_id).dump()
-        return self._post("open_goods_detail", body, self._one(Goods, f"goods {goods_id}"))
-
-    # web API: account, API key, merchant profile, app
-    def _web(
-        self, method: str, name: str, parse: Callable[[Any], R], *, body: Any = None, **flags: Any
-    ) -> ApiCall[R]:
-        return ApiCall(method, self.endpoint(name), parse, json=body, **flags)
-
-    def _logout(self) -> ApiCall[None]:
-        return self._web("POST", "web_logout", lambda _data: None, idempotent=True)
-
-    def _captcha(self) -> ApiCall[Captcha]:
-        return self._web("GET", "web_captcha", self._one(Captcha, "captcha"), auth=False)
-
-    def _password(self, old_password: str, new_password: str) -> ApiCall[None]:
-        request = PasswordChangeRequest(old_password=old_password, new_password=new_password)
-        # Not re-sent: once the first one landed, the old password no longer matches (3002).
-        return self._web("PUT", "web_password", lambda _data: None, body=request.dump(), idempotent=False)
-
-    def _api_key(self) -> ApiCall[ApiKeyInfo]:
-        return self._web("GET", "web_apikey", self._one(ApiKeyInfo, "API key"))
-
-    def _new_api_key(self, *, mask_now: bool = True) -> ApiCall[NewApiKey]:
-        # Re-sent after a lost answer on purpose: each call replaces the key, the last answer
-        # holds the one that works (a lost answer is a lost key otherwise).
-        parse = self._received(NewApiKey, ("api_key", "apikey", "key"), "secret_key", mask_now)
-        return self._web("POST", "web_apikey", parse, idempotent=True)
-
-    def _received(
-        self, model: type[M], names: tuple[str, ...], rotated: str, mask_now: bool
-    ) -> Callable[[Any], M]:
-        """Parse a regenerated key: masked in logs before anything else (sync callers; async
-        callers pass ``mask_now=False`` and ``await amask`` it at once: a blocking
-        ``mask_secret`` inside the event loop can deadlock the task's supervisor channel), then
-        used by this hook's later open API calls."""
-
-        def parse(data: Any) -> M:
-            value = next((data[n] for n in names if isinstance(data, Mapping) and data.get(n)), None)
-            if value is None:
-                raise ResponseError(self.platform, f"the answer carries no new key ({'/'.join(names)})")
-            if mask_now:
-                mask(str(value))
-            self._rotated[rotated] = str(value)
-            return model.model_validate(data)
-
-        return parse
-
-    def _create_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> ApiCall[Merchant]:
-        body = MerchantRequest.model_validate(profile).dump()
-        if not body.get("merchant_name"):
-            raise ValueError("merchant_name: required to create a merchant profile")
-        return self._web("POST", "web_merchant", self._one(Merchant, "merchant"), body=body, idempotent=False)
-
-    def _merchant(self) -> ApiCall[Merchant]:
-        return self._web("GET", "web_merchant", self._one(Merchant, "merchant profile"))
-
-    def _update_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> ApiCall[Merchant | None]:
-        body = MerchantRequest.model_validate(changes).dump()
-        return self._web("PUT", "web_merchant", _maybe(Merchant), body=body, idempotent=True)
-
-    def _app(self) -> ApiCall[AppInfo]:
-        return self._web("GET", "web_app", self._one(AppInfo, "app"))
-
-    def _update_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> ApiCall[AppInfo | None]:
-        body = AppUpdateRequest.model_validate(changes).dump()
-        return self._web("PUT", "web_app", _maybe(AppInfo), body=body, idempotent=True)
-
-    def _new_sign_key(self, *, mask_now: bool = True) -> ApiCall[NewSignKey]:
-        # Re-sent after a lost answer on purpose, as for the API key.
-        parse = self._received(
-            NewSignKey, ("sign_key", "sign_secret", "key", "cert"), "sign_secret", mask_now
-        )
-        return self._web("PUT", "web_app_cert", parse, idempotent=True)
-
-    # ------------------------------------------------------------------ web API: account
-    def logout(self) -> None:
-        """Log out (``POST /api/v1/web/logout``): the JWT stops working for every task sharing it.
-
-        The hook forgets the token (process cache and shared store); the next web call logs in
-        again. Rarely useful in a DAG: the token is shared by every task of the account.
-        """
-        token = self.token_manager.cached()
-        self.call(self._logout())
-        self._forget_token(token.value if token else None)
-
-    async def alogout(self) -> None:
-        token = self.token_manager.cached()
-        await self.acall(self._logout())
-        self._forget_token(token.value if token else None)
-
-    def _forget_token(self, value: str | None) -> None:
-        manager = self.token_manager
-        current = manager.cached()
-        value = value or (current.value if current else None)
-        if value is None:
-            return
-        manager.invalidate(value)
-        try:
-            stored = manager.store.get(manager.key)
-            if stored and value in stored:
-                manager.store.delete(manager.key)
-        except Exception as err:  # the next call refreshes after one 4001 anyway
-            log.warning(
-                "%s: cannot drop the logged-out token from the store (%s)", self.platform, type(err).__name__
-            )
-
-    def get_captcha(self) -> Captcha:
-        """An image captcha for the interactive login (``GET /api/v1/web/captcha``, no token).
-
-        API accounts log in without one [inferred]; :class:`LoginRequest` takes ``captcha_id``
-        and ``captcha`` for accounts that need it.
-        """
-        return self.call(self._captcha())
-
-    async def aget_captcha(self) -> Captcha:
-        return await self.acall(self._captcha())
-
-    def change_password(self, old_password: str, new_password: str) -> None:
-        """Change the account's password (``PUT /api/v1/web/password``; both masked in logs).
-
-        Sent once. Afterwards update the connection's password: the hook keeps using the
-        token it has, but its next login needs the new password.
-        """
-        mask(old_password)
-        mask(new_password)
-        self.call(self._password(old_password, new_password))
-
-    async def achange_password(self, old_password: str, new_password: str) -> None:
-        await amask(old_password)
-        await amask(new_password)
-        await self.acall(self._password(old_password, new_password))
-
-    # ------------------------------------------------------------------ web API: API key
-    def get_api_key(self) -> ApiKeyInfo:
-        """The API Key (= the open API Secret Key [inferred]), masked (``GET /api/v1/web/apikey``)."""
-        return self.call(self._api_key())
-
-    async def aget_api_key(self) -> ApiKeyInfo:
-        return await self.acall(self._api_key())
-
-    def regenerate_api_key(self) -> NewApiKey:
-        """Regenerate the API Key (``POST /api/v1/web/apikey``): the old one stops working.
-
-        The new key is masked in logs the moment it arrives, returned as a ``SecretStr`` and used
-        by this hook's later open API calls as the Secret Key. Store it (see
-        :class:`~airflow_provider.hishopping.operators.HiShoppingRotateKeysOperator`).
-        """
-        return self.call(self._new_api_key())
-
-    async def aregenerate_api_key(self) -> NewApiKey:
-        result = await self.acall(self._new_api_key(mask_now=False))
-        await amask(result.api_key.get_secret_value())
-        return result
-
-    # ------------------------------------------------------------------ web API: merchant profile
-    def create_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> Merchant:
-        """Create the merchant profile (``POST /api/v1/web/merchant``; ``merchant_name`` required)."""
-        return self.call(self._create_merchant(profile))
-
-    async def acreate_merchant(self, profile: MerchantRequest | Mapping[str, Any]) -> Merchant:
-        return await self.acall(self._create_merchant(profile))
-
-    def get_merchant(self) -> Merchant:
-        """The merchant profile (``GET /api/v1/web/merchant``).
-
-        :raises NotFoundError: the account has no profile yet.
-        """
-        return self.call(self._merchant())
-
-    async def aget_merchant(self) -> Merchant:
-        return await self.acall(self._merchant())
-
-    def update_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> Merchant:
-        """Update the fields given (``PUT /api/v1/web/merchant``); the profile after the update
-        (read back when the answer carries none)."""
-        return self.call(self._update_merchant(changes)) or self.get_merchant()
-
-    async def aupdate_merchant(self, changes: MerchantRequest | Mapping[str, Any]) -> Merchant:
-        return await self.acall(self._update_merchant(changes)) or await self.aget_merchant()
-
-    # ------------------------------------------------------------------ web API: app
-    def get_app(self) -> AppInfo:
-        """The open API app, with its App ID (``GET /api/v1/web/app``)."""
-        return self.call(self._app())
-
-    async def aget_app(self) -> AppInfo:
-        return await self.acall(self._app())
-
-    def update_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> AppInfo:
-        """Update the app's fields given (``PUT /api/v1/web/app``); the app after the update."""
-        return self.call(self._update_app(changes)) or self.get_app()
-
-    async def aupdate_app(self, changes: AppUpdateRequest | Mapping[str, Any]) -> AppInfo:
-        return await self.acall(self._update_app(changes)) or await self.aget_app()
-
-    def regenerate_sign_key(self) -> NewSignKey:
-        """Regenerate the app's Sign Key (``PUT /api/v1/web/app/cert``): the old one stops working.
-
-        Masked in logs the moment it arrives, returned as a ``SecretStr`` and used by this
-        hook's later open API calls. Store it (see the rotate-keys operator).
-        """
-        return self.call(self._new_sign_key())
-
-    async def aregenerate_sign_key(self) -> NewSignKey:
-        result = await self.acall(self._new_sign_key(mask_now=False))
-        await amask(result.sign_key.get_secret_value())
-        return result
-
-    # ------------------------------------------------------------------ web API: goods
-    def list_goods(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        category_id: GoodsId | None = None,
-        keyword: str | None = None,
-    ) -> Page[Goods]:
-        """One page of Temu goods (``GET /api/v1/web/goods``; page/page_size [inferred])."""
-        return self.call(self._goods_page(page, page_size, category_id, keyword))
-
-    async def alist_goods(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        category_id: GoodsId | None = None,
-        keyword: str | None = None,
-    ) -> Page[Goods]:
-        return await self.acall(self._goods_page(page, page_size, category_id, keyword))
-
-    def iter_goods(
-        self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
-    ) -> Iterator[Goods]:
-        """Every goods item, page after page to the end."""
-        return self._walk(lambda n: self._goods_page(n, page_size, category_id, keyword))
-
-    async def alist_all_goods(
-        self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
-    ) -> list[Goods]:
-        return await self._awalk(lambda n: self._goods_page(n, page_size, category_id, keyword))
-
-    def list_goods_categories(self) -> list[Category]:
-        """Temu goods categories (``GET /api/v1/web/goods/categories``)."""
-        return self.call(self._categories())
-
-    async def alist_goods_categories(self) -> list[Category]:
-        return await self.acall(self._categories())
-
-    def get_goods(self, goods_id: GoodsId) -> Goods:
-        """A goods item with its SKUs (``GET /api/v1/web/goods/detail/{goods_id}``)."""
-        return self.call(self._goods(goods_id))
-
-    async def aget_goods(self, goods_id: GoodsId) -> Goods:
-        return await self.acall(self._goods(goods_id))
-
-    # ------------------------------------------------------------------ web API: orders
-    def list_orders(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-    ) -> Page[Order]:
-        """One page of orders (``GET /api/v1/web/orders``; filters [inferred], times in Unix seconds)."""
-        return self.call(self._orders_page(page, page_size, status, start_time, end_time))
-
-    async def alist_orders(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-    ) -> Page[Order]:
-        return await self.acall(self._orders_page(page, page_size, status, start_time, end_time))
-
-    def iter_orders(
-        self,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-        page_size: int = 50,
-    ) -> Iterator[Order]:
-        """Every order matching the filters, page after page to the end (web API)."""
-        return self._walk(lambda n: self._orders_page(n, page_size, status, start_time, end_time))
-
-    async def alist_all_orders(
-        self,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-        page_size: int = 50,
-    ) -> list[Order]:
-        return await self._awalk(lambda n: self._orders_page(n, page_size, status, start_time, end_time))
-
-    def get_order(self, order_no: str) -> Order:
-        """One order by HiShopping order number (``GET /api/v1/web/orders/{order_no}``)."""
-        return self.call(self._order(order_no))
-
-    async def aget_order(self, order_no: str) -> Order:
-        return await self.acall(self._order(order_no))
-
-    # ------------------------------------------------------------------ web API: credit
-    def get_credit(self) -> CreditInfo:
-        """Credit info (``GET /api/v1/web/credit``)."""
-        return self.call(self._credit())
-
-    async def aget_credit(self) -> CreditInfo:
-        return await self.acall(self._credit())
-
-    def list_credit_transactions(
-        self, page: int = 1, page_size: int = 50, *, start_time: TimeArg = None, end_time: TimeArg = None
-    ) -> Page[CreditTransaction]:
-        """One page of the credit ledger (``GET /api/v1/web/credit/transactions``)."""
-        return self.call(self._transactions_page(page, page_size, start_time, end_time))
-
-    async def alist_credit_transactions(
-        self, page: int = 1, page_size: int = 50, *, start_time: TimeArg = None, end_time: TimeArg = None
-    ) -> Page[CreditTransaction]:
-        return await self.acall(self._transactions_page(page, page_size, start_time, end_time))
-
-    def iter_credit_transactions(
-        self, *, start_time: TimeArg = None, end_time: TimeArg = None, page_size: int = 100
-    ) -> Iterator[CreditTransaction]:
-        """Every ledger row, page after page to the end."""
-        return self._walk(lambda n: self._transactions_page(n, page_size, start_time, end_time))
-
-    async def alist_all_credit_transactions(
-        self, *, start_time: TimeArg = None, end_time: TimeArg = None, page_size: int = 100
-    ) -> list[CreditTransaction]:
-        return await self._awalk(lambda n: self._transactions_page(n, page_size, start_time, end_time))
-
-    # ------------------------------------------------------------------ open API: orders
-    def create_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> Order:
-        """Create one order (``POST /api/v1/open/order/create``), charged to the credit.
-
-        Sent once (``idempotent=False``): a lost answer raises and the caller looks the order
-        up by ``merchant_order`` (see the create operator). 2001 raises
-        :class:`InsufficientCreditError`, 2002 :class:`DuplicateError`.
-        """
-        return self.call(self._create(order))
-
-    async def acreate_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> Order:
-        return await self.acall(self._create(order))
-
-    def open_get_order(self, order_no: str | None = None, *, merchant_order: str | None = None) -> Order:
-        """One order by ``order_no`` or by your ``merchant_order`` (``POST /api/v1/open/order/detail``).
-
-        :raises NotFoundError: no such order.
-        """
-        return self.call(self._open_order(order_no, merchant_order))
-
-    async def aopen_get_order(
-        self, order_no: str | None = None, *, merchant_order: str | None = None
-    ) -> Order:
-        return await self.acall(self._open_order(order_no, merchant_order))
-
-    def open_list_orders(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-    ) -> Page[Order]:
-        """One page of orders (``POST /api/v1/open/order/list``)."""
-        return self.call(self._open_orders_page(page, page_size, status, start_time, end_time))
-
-    async def aopen_list_orders(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-    ) -> Page[Order]:
-        return await self.acall(self._open_orders_page(page, page_size, status, start_time, end_time))
-
-    def open_iter_orders(
-        self,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-        page_size: int = 50,
-    ) -> Iterator[Order]:
-        """Every order matching the filters, page after page to the end (open API)."""
-        return self._walk(lambda n: self._open_orders_page(n, page_size, status, start_time, end_time))
-
-    async def aopen_list_all_orders(
-        self,
-        *,
-        status: str | None = None,
-        start_time: TimeArg = None,
-        end_time: TimeArg = None,
-        page_size: int = 50,
-    ) -> list[Order]:
-        return await self._awalk(lambda n: self._open_orders_page(n, page_size, status, start_time, end_time))
-
-    # ------------------------------------------------------------------ open API: credit, goods
-    def get_credit_balance(self) -> CreditInfo:
-        """The credit balance (``POST /api/v1/open/credit/balance``)."""
-        return self.call(self._balance())
-
-    async def aget_credit_balance(self) -> CreditInfo:
-        return await self.acall(self._balance())
-
-    def open_list_goods(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        category_id: GoodsId | None = None,
-        keyword: str | None = None,
-    ) -> Page[Goods]:
-        """One page of goods (``POST /api/v1/open/goods/list``)."""
-        return self.call(self._open_goods_page(page, page_size, category_id, keyword))
-
-    async def aopen_list_goods(
-        self,
-        page: int = 1,
-        page_size: int = 50,
-        *,
-        category_id: GoodsId | None = None,
-        keyword: str | None = None,
-    ) -> Page[Goods]:
-        return await self.acall(self._open_goods_page(page, page_size, category_id, keyword))
-
-    def open_iter_goods(
-        self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
-    ) -> Iterator[Goods]:
-        """Every goods item, page after page to the end (open API)."""
-        return self._walk(lambda n: self._open_goods_page(n, page_size, category_id, keyword))
-
-    async def aopen_list_all_goods(
-        self, *, category_id: GoodsId | None = None, keyword: str | None = None, page_size: int = 50
-    ) -> list[Goods]:
-        return await self._awalk(lambda n: self._open_goods_page(n, page_size, category_id, keyword))
-
-    def open_get_goods(self, goods_id: GoodsId) -> Goods:
-        """A goods item with its SKUs (``POST /api/v1/open/goods/detail``)."""
-        return self.call(self._open_goods(goods_id))
-
-    async def aopen_get_goods(self, goods_id: GoodsId) -> Goods:
-        return await self.acall(self._open_goods(goods_id))
+    endpoints: ClassVar[Mapping[str, str]] = {**WEB_ENDPOINTS, **OPEN_ENDPOINTS}
 
     # ------------------------------------------------------------------ either API
-    async def aorder_any(self, order_id: str, *, by: str = "order_no", api: Api = "auto") -> Order:
+    def _order_call(self, order_id: str, by: str, api: Api) -> ApiCall[Order]:
         """One order through the open API (by ``order_no`` or ``merchant_order``) or the web API."""
         if by not in ("order_no", "merchant_order"):
             raise ConfigurationError(self.platform, f"by must be 'order_no' or 'merchant_order', not {by!r}")
         if self.resolve_api(api) == "open":
             if by == "merchant_order":
-                return await self.aopen_get_order(merchant_order=order_id)
-            return await self.aopen_get_order(order_id)
+                return self._open_order(None, order_id)
+            return self._open_order(order_id, None)
         if by == "merchant_order":
             raise ConfigurationError(
                 self.platform, "the web API reads orders by order_no only; set the open API extras"
             )
-        return await self.aget_order(order_id)
+        return self._order(order_id)
 
-    async def acredit_any(self, *, api: Api = "auto") -> CreditInfo:
+    def _credit_call(self, api: Api) -> ApiCall[CreditInfo]:
         """The credit through the open API or the web API."""
-        return await (self.aget_credit_balance() if self.resolve_api(api) == "open" else self.aget_credit())
+        return self._balance() if self.resolve_api(api) == "open" else self._credit()
 
     async def agoods_any(self, goods_id: GoodsId, *, api: Api = "auto") -> Goods:
         """A goods item with SKUs through the open API or the web API."""
         if self.resolve_api(api) == "open":
-            return await self.aopen_get_goods(goods_id)
-        return await self.aget_goods(goods_id)
+            return await self.acall(self._open_goods(goods_id))
+        return await self.acall(self._goods(goods_id))
 
     async def alist_all_goods_any(
         self, *, category_id: GoodsId | None = None, keyword: str | None = None, api: Api = "auto"
     ) -> list[Goods]:
         """Every goods item (optionally of one category) through the open API or the web API."""
-        if self.resolve_api(api) == "open":
-            return await self.aopen_list_all_goods(category_id=category_id, keyword=keyword)
-        return await self.alist_all_goods(category_id=category_id, keyword=keyword)
+        page = self._open_goods_page if self.resolve_api(api) == "open" else self._goods_page
+        return await self._awalk(lambda n: page(n, 50, category_id, keyword))
 
     async def alist_all_orders_any(
         self,
@@ -1053,11 +89,10 @@ class HiShoppingHook(ApiHook):
         api: Api = "auto",
     ) -> list[Order]:
         """Every order in ``[start_time, end_time)`` through the open API or the web API."""
-        if self.resolve_api(api) == "open":
-            return await self.aopen_list_all_orders(status=status, start_time=start_time, end_time=end_time)
-        return await self.alist_all_orders(status=status, start_time=start_time, end_time=end_time)
+        page = self._open_orders_page if self.resolve_api(api) == "open" else self._orders_page
+        return await self._awalk(lambda n: page(n, 50, status, start_time, end_time))
 
-    # ------------------------------------------------------------------ sensors
+    # ------------------------------------------------------------------ sensors and their trigger
     async def afetch_statuses(
         self, order_ids: Iterable[str], *, by: str = "order_no", api: Api = "auto"
     ) -> dict[str, str]:
@@ -1069,7 +104,7 @@ class HiShoppingHook(ApiHook):
 
         async def one(order_id: str) -> str | None:
             try:
-                return (await self.aorder_any(order_id, by=by, api=api)).status
+                return (await self.acall(self._order_call(order_id, by, api))).status
             except NotFoundError:
                 log.warning("%s order %s not found (yet)", self.platform, order_id)
                 return None
@@ -1089,7 +124,7 @@ class HiShoppingHook(ApiHook):
         self, ids: Iterable[str], *, amount: str | Decimal, api: Api = "auto"
     ) -> dict[str, str]:
         """A pseudo status for credit waits: ``covered`` when balance >= ``amount``, else ``short``."""
-        credit = await self.acredit_any(api=api)
+        credit = await self.acall(self._credit_call(api))
         verdict = "covered" if credit.balance >= Decimal(str(amount)) else "short"
         log.info("%s credit %s against %s: %s", self.platform, credit.balance, amount, verdict)
         return {str(pseudo_id): verdict for pseudo_id in ids}
@@ -1100,38 +135,14 @@ class HiShoppingHook(ApiHook):
         """Blocking form of :meth:`afetch_credit_status`."""
         return self.run_async(self.afetch_credit_status(ids, amount=amount, api=api))
 
-
-def last_page(page: Page[Any], seen: int) -> bool:
-    """Whether ``page`` ends a walk: empty, or ``total`` reached, or (no total) a short page.
-
-    ``total`` wins over a short page: a server may cap ``page_size`` below what was asked.
-    """
-    if not page.items:
-        return True
-    if page.total is not None:
-        return seen >= page.total
-    return len(page.items) < page.size
-
-
-def _maybe(model: type[M]) -> Callable[[Any], M | None]:
-    """Parse an update's answer: the object, or ``None`` when the answer carries none."""
-
-    def parse(data: Any) -> M | None:
-        if not isinstance(data, Mapping) or not data:
-            return None
-        return model.model_validate(data)
-
-    return parse
-
-
-def _time_filter(
-    page: int, page_size: int, status: str | None, start_time: TimeArg, end_time: TimeArg
-) -> dict[str, Any]:
-    """Paging and filters of the order and ledger lists (times as Unix seconds)."""
-    return {
-        "page": page,
-        "page_size": page_size,
-        "status": status,
-        "start_time": unix_seconds(start_time),
-        "end_time": unix_seconds(end_time),
-    }
+    # ------------------------------------------------------------------ UI test button
+    def probe(self) -> str:
+        """Read the credit balance through every API the connection is set up for."""
+        parts = []
+        if self.has_web_credentials:
+            parts.append(f"web API credit {self.get_credit().balance}")
+        if self.has_open_credentials:
+            parts.append(f"open API credit {self.get_credit_balance().balance}")
+        if not parts:
+            raise ConfigurationError(self.platform, "no web credentials and no open API keys")
+        return ", ".join(parts)
