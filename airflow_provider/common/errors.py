@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 
@@ -20,6 +21,10 @@ class ApiError(Exception):
     #: whether the pipeline may send the same request again
     retryable: bool = False
     kind: str = "error"
+    #: attempts made when the pipeline gave up retrying (:meth:`gave_up`); ``None`` before
+    attempts: int | None = None
+    #: the platform's display name, once :meth:`gave_up` worded the error for a person
+    platform_label: str | None = None
 
     def __init__(
         self,
@@ -42,6 +47,8 @@ class ApiError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        if self.attempts is not None:  # one paragraph: code, status and trace id are in the message
+            return f"{self.platform_label or self.platform}: {self.message}"
         parts = [f"{self.platform}: {self.message}"]
         if self.code is not None:
             parts.append(f"code={self.code}")
@@ -50,6 +57,44 @@ class ApiError(Exception):
         if self.trace_id:
             parts.append(f"trace_id={self.trace_id}")
         return " ".join(parts)
+
+    def gave_up(
+        self,
+        *,
+        platform_label: str,
+        operation: str,
+        host: str,
+        attempts: int,
+        elapsed: float,
+        note: str = "",
+    ) -> ApiError:
+        """
+        Word this error, the last of a call's attempts, as the one paragraph a person reads.
+
+        ``"HyperSKU: POST /api/customer/admin/orders/create on 127.0.0.1:9 failed after 4
+        attempts over 3.1 s; last cause: ConnectError: [Errno 111] Connection refused"``. The
+        type and attributes (``sent``, ``retry_after``, ``code``...) stay as they were. The
+        traceback keeps only the underlying exception as the cause, without the chain of
+        transport exceptions beneath it (their facts are in the cause's text).
+
+        :param operation: method and documented path (or the call's name).
+        :param host: host and port, never a URL with its query string.
+        :param note: said after the attempts, e.g. why a create was not sent again.
+        """
+        plural = "" if attempts == 1 else "s"
+        self.message = (
+            f"{operation} on {host} failed after {attempts} attempt{plural} over {elapsed:.1f} s{note}; "
+            f"last cause: {describe_cause(self)}"
+        )
+        self.platform_label = platform_label
+        self.attempts = attempts
+        self.args = (str(self),)
+        cause = self.__cause__
+        if cause is not None:
+            cause.__cause__ = None
+            cause.__suppress_context__ = True
+        self.__suppress_context__ = True
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe summary for XCom and trigger events (never carries request data)."""
@@ -156,3 +201,60 @@ def outcome_unknown(err: BaseException) -> bool:
     if isinstance(err, TransportError):
         return err.sent
     return isinstance(err, TransientError)
+
+
+def transport_cause(err: BaseException) -> BaseException | None:
+    """The transport exception (httpx) under a :class:`TransportError`, if any."""
+    return err.__cause__ if isinstance(err, TransportError) else None
+
+
+def retry_reason(err: ApiError) -> str:
+    """Why an attempt failed, in a few words for a log line: exception class, HTTP status or code."""
+    cause = transport_cause(err)
+    if cause is not None:
+        return type(cause).__name__
+    if err.http_status is not None and (err.http_status == 429 or err.http_status >= 500):
+        return f"HTTP {err.http_status}"
+    if err.code is not None:
+        return f"code {err.code}"
+    return f"HTTP {err.http_status}" if err.http_status is not None else type(err).__name__
+
+
+def describe_cause(err: ApiError) -> str:
+    """What went wrong on the last attempt: the transport exception, or the answer's message."""
+    cause = transport_cause(err)
+    if cause is not None:
+        text = str(cause)
+        errno = _os_errno(cause)
+        if errno is not None and "[Errno" not in text:
+            # anyio says "All connection attempts failed": the reason is deeper in the chain
+            reason = f"[Errno {errno}] {os.strerror(errno)}"
+            text = f"{text} ({reason})" if text else reason
+        return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+    details = []
+    if err.code is not None and str(err.code) not in err.message:
+        details.append(f"code {err.code}")
+    if err.http_status is not None and f"HTTP {err.http_status}" not in err.message:
+        details.append(f"HTTP {err.http_status}")
+    if err.retry_after is not None:
+        details.append(f"Retry-After {err.retry_after:g} s")
+    if err.trace_id:
+        details.append(f"trace id {err.trace_id}")
+    return ", ".join([err.message, *details])
+
+
+def _os_errno(exc: BaseException) -> int | None:
+    """The errno of an OS error chained under ``exc`` (causes, contexts, exception groups)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    found: int | None = None
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, OSError) and isinstance(current.errno, int):
+            found = current.errno
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        pending += getattr(current, "exceptions", ())
+    return found

@@ -4,8 +4,13 @@ The request pipeline every platform hook runs.
 ``ApiHook.request`` / ``arequest``: auth header from the shared token -> httpx (keep-alive,
 explicit timeouts, TLS verification on) -> HTTP status triage (429, 5xx) -> the platform's
 envelope check -> the answer's data, or an :class:`~airflow_provider.common.errors.ApiError`.
-Retries follow :class:`~airflow_provider.common.retry.RetryPolicy`; an auth error re-reads the
-shared token store or refreshes, then retries once.
+Retries follow :class:`~airflow_provider.common.retry.RetryPolicy`: each one is logged at INFO
+and the error that ends a call is one paragraph (platform, operation, host, attempts, last
+cause). An auth error re-reads the shared token store or refreshes, then retries once.
+
+The loop is written out in ``request`` and ``arequest`` themselves, with helpers that return
+before the send, so a traceback or a profile shows at most ``call -> request`` of this module
+between a platform's typed method and httpx.
 """
 
 from __future__ import annotations
@@ -13,17 +18,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 from airflow.sdk import BaseHook
 
+from airflow_provider.common.asyncio_bridge import run_sync
 from airflow_provider.common.auth import Token, TokenManager, TokenStore, token_store_key
+from airflow_provider.common.connection_settings import (
+    COMMON_SECRET_EXTRAS,
+    HookSettings,
+    host_of,
+    read_settings,
+    resolve_extra_aliases,
+    retry_policy_from,
+)
 from airflow_provider.common.errors import (
     ApiError,
     AuthError,
@@ -33,7 +46,7 @@ from airflow_provider.common.errors import (
     TransientError,
     TransportError,
 )
-from airflow_provider.common.retry import RetryPolicy, acall_with_retry, call_with_retry, parse_retry_after
+from airflow_provider.common.retry import AsyncSleep, Attempts, Clock, RetryPolicy, Sleep, parse_retry_after
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
@@ -45,12 +58,7 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 T = TypeVar("T")
 R = TypeVar("R")
-DEFAULT_CONCURRENCY = 16
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: extras of every connection type that may hold a secret (a proxy URL can carry a password)
-COMMON_SECRET_EXTRAS: tuple[str, ...] = ("proxy",)
-#: what Airflow's form saves for a field whose name it masks: never a real setting
-MASK_PLACEHOLDER = "***"
 
 
 @dataclass(frozen=True)
@@ -77,58 +85,6 @@ class ApiCall(Generic[T]):
     auth: bool = True
 
 
-@dataclass(frozen=True)
-class HookSettings:
-    """What a connection says about how to reach the platform."""
-
-    base_url: str
-    timeout: httpx.Timeout
-    verify: bool | str = True
-    proxy: str | None = None
-    max_concurrency: int = DEFAULT_CONCURRENCY
-    endpoints: Mapping[str, str] = field(default_factory=dict)
-
-
-def base_url_from(host: str | None, *, schema: str | None, port: int | None, default: str) -> str:
-    """
-    Base URL from a connection's host: a full URL (with an optional path prefix) or a bare host.
-
-    An empty host means the platform's production URL ``default``.
-    """
-    host = (host or "").strip()
-    if not host:
-        return default.rstrip("/")
-    if "://" not in host:
-        scheme = schema if schema in ("http", "https") else "https"
-        host = f"{scheme}://{host}"
-    parts = urlsplit(host)
-    netloc = parts.netloc
-    if port and parts.port is None:
-        netloc = f"{netloc}:{port}"
-    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
-
-
-def timeout_from(value: Any) -> httpx.Timeout:
-    """``timeout`` extra: seconds (read/write/pool), or ``{connect, read, write, pool}``."""
-    if isinstance(value, Mapping):
-        return httpx.Timeout(
-            connect=float(value.get("connect", 10)),
-            read=float(value.get("read", 30)),
-            write=float(value.get("write", 30)),
-            pool=float(value.get("pool", 30)),
-        )
-    seconds = float(value) if value not in (None, "") else 30.0
-    return httpx.Timeout(seconds, connect=min(10.0, seconds))
-
-
-def _as_bool_or_path(value: Any) -> bool | str:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no"):
-        return value.lower() in ("true", "1", "yes")
-    return str(value) if value else True
-
-
 class ApiHook(BaseHook):
     """
     Base of every platform hook: connection -> httpx clients -> the request pipeline.
@@ -141,6 +97,9 @@ class ApiHook(BaseHook):
     :param retry_policy: retries of transient faults; read from the connection when omitted.
     :param token_store: where tokens are shared (Airflow Variables by default).
     :param transport: an httpx transport for both clients (tests use ``httpx.MockTransport``).
+    :param sleep: waits between attempts of a sync call (tests pass one that records them).
+    :param async_sleep: the same for async calls.
+    :param clock: monotonic seconds, for the retry time budget and the final error's duration.
     """
 
     conn_name_attr = "conn_id"
@@ -171,6 +130,9 @@ class ApiHook(BaseHook):
         token_store: TokenStore | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         max_concurrency: int | None = None,
+        sleep: Sleep = time.sleep,
+        async_sleep: AsyncSleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -179,6 +141,7 @@ class ApiHook(BaseHook):
         self._retry_policy = retry_policy
         self._token_store = token_store
         self._transport = transport
+        self._sleep, self._async_sleep, self._clock = sleep, async_sleep, clock
         self._aclient: httpx.AsyncClient | None = None
         self._aclient_loop: asyncio.AbstractEventLoop | None = None
 
@@ -195,21 +158,8 @@ class ApiHook(BaseHook):
 
     def _resolve_extra_aliases(self, extra: dict[str, Any]) -> dict[str, Any]:
         """Fill each renamed extra from its deprecated old name when only the old one is set."""
-        for new, old in self.extra_aliases.items():
-            if old not in extra:
-                continue
-            where = f"{self.platform} connection {self.conn_id!r}"
-            if extra[old] == MASK_PLACEHOLDER:
-                _deprecated(
-                    f"{where}: extra {old!r} holds Airflow's mask {MASK_PLACEHOLDER!r} (saved by the form), "
-                    f"not a value: ignored; set {new!r} instead"
-                )
-            elif extra.get(new) is None:
-                extra[new] = extra[old]
-                _deprecated(f"{where}: extra {old!r} is deprecated; rename it to {new!r}")
-            else:
-                _deprecated(f"{where}: extra {new!r} is used and the deprecated {old!r} ignored; remove it")
-        return extra
+        where = f"{self.platform} connection {self.conn_id!r}"
+        return resolve_extra_aliases(extra, self.extra_aliases, where)
 
     async def aload_connection(self) -> None:
         """Load the connection without blocking the event loop (triggers call this first)."""
@@ -242,39 +192,21 @@ class ApiHook(BaseHook):
 
     @cached_property
     def settings(self) -> HookSettings:
-        conn, extra = self.connection, self.extra
-        overrides = extra.get("endpoints") or {}
-        if not isinstance(overrides, Mapping):
-            raise ConfigurationError(self.platform, "connection extra 'endpoints' must be a JSON object")
-        unknown = sorted(set(overrides) - set(self.endpoints))
-        if unknown:
-            raise ConfigurationError(
-                self.platform,
-                f"connection extra 'endpoints' names unknown endpoints {unknown}; "
-                f"known: {sorted(self.endpoints)}",
-            )
-        return HookSettings(
-            base_url=base_url_from(
-                conn.host, schema=conn.schema, port=conn.port, default=self.default_base_url
-            ),
-            timeout=timeout_from(extra.get("timeout")),
-            verify=_as_bool_or_path(extra.get("verify", True)),
-            proxy=extra.get("proxy") or None,
-            max_concurrency=max(
-                1, int(self._max_concurrency or extra.get("max_concurrency") or DEFAULT_CONCURRENCY)
-            ),
-            endpoints={**self.endpoints, **overrides},
+        return read_settings(
+            self.platform,
+            self.connection,
+            self.extra,
+            endpoints=self.endpoints,
+            default_base_url=self.default_base_url,
+            max_concurrency=self._max_concurrency,
         )
 
     @property
     def retry_policy(self) -> RetryPolicy:
+        """The connection's retry budget (extras ``max_attempts``, ``retry_base_delay``,
+        ``retry_max_seconds``) unless one was given to the hook."""
         if self._retry_policy is None:
-            extra = self.extra
-            self._retry_policy = RetryPolicy(
-                max_attempts=int(extra.get("max_attempts", 5)),
-                base_delay=float(extra.get("retry_base_delay", 0.5)),
-                max_total=float(extra.get("retry_max_seconds", 120)),
-            )
+            self._retry_policy = retry_policy_from(self.extra)
         return self._retry_policy
 
     def endpoint(self, name: str, **params: Any) -> str:
@@ -297,24 +229,20 @@ class ApiHook(BaseHook):
         }
         if settings.proxy:
             kwargs["proxy"] = settings.proxy
+        if self._transport is not None:
+            kwargs["transport"] = self._transport
         return kwargs
 
     @cached_property
     def client(self) -> httpx.Client:
         """One keep-alive client for every sync call of this hook."""
-        kwargs = self._client_kwargs()
-        if self._transport is not None:
-            kwargs["transport"] = self._transport
-        return httpx.Client(**kwargs)
+        return httpx.Client(**self._client_kwargs())
 
     def async_client(self) -> httpx.AsyncClient:
         """One keep-alive async client per event loop."""
         loop = asyncio.get_running_loop()
         if self._aclient is None or self._aclient_loop is not loop:
-            kwargs = self._client_kwargs()
-            if self._transport is not None:
-                kwargs["transport"] = self._transport
-            self._aclient = httpx.AsyncClient(**kwargs)
+            self._aclient = httpx.AsyncClient(**self._client_kwargs())
             self._aclient_loop = loop
         return self._aclient
 
@@ -338,7 +266,6 @@ class ApiHook(BaseHook):
 
     def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run an async hook method from sync code; the async client is closed afterwards."""
-        from airflow_provider.common.operators import run_sync
 
         async def closing() -> T:
             try:
@@ -449,20 +376,16 @@ class ApiHook(BaseHook):
             )
 
     def _interpret(self, response: httpx.Response, method: str, path: str, started: float) -> Any:
-        log.debug(
-            "%s %s %s -> %s in %.0f ms",
-            self.platform,
-            method,
-            path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
-        )
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.debug("%s %s %s -> %s in %.0f ms", self.platform, method, path, response.status_code, elapsed_ms)
         self.triage_status(response)
         return self.check_response(response)
 
     def _transport_error(self, err: httpx.HTTPError, method: str, path: str) -> TransportError:
         sent = not isinstance(err, httpx.ConnectError | httpx.ConnectTimeout)
-        return TransportError(self.platform, f"{method} {path}: {type(err).__name__}: {err}", sent=sent)
+        error = TransportError(self.platform, f"{method} {path}: {type(err).__name__}: {err}", sent=sent)
+        error.__cause__ = err  # what the final error names as its cause
+        return error
 
     def _build(
         self,
@@ -476,24 +399,27 @@ class ApiHook(BaseHook):
         headers = self.auth_headers(token) if token is not None else {}
         return client.build_request(method, path, **self.prepare(method, path, json, params, headers))
 
-    def _send_once(self, method: str, path: str, json: Any, params: Any, token: str | None) -> Any:
-        request = self._build(self.client, method, path, json, params, token)
-        started = time.monotonic()
-        try:
-            response = self.client.send(request)
-        except httpx.HTTPError as err:
-            raise self._transport_error(err, method, path) from err
-        return self._interpret(response, method, path, started)
+    def _attempts(
+        self, method: str, path: str, idempotent: bool | None, retry_policy: RetryPolicy | None
+    ) -> Attempts:
+        """The retry state of one call: counts, logs and words the final error."""
+        return Attempts(
+            retry_policy or self.retry_policy,
+            platform_label=self.hook_name or self.platform,
+            operation=f"{method} {path}",
+            host=host_of(self.settings.base_url),
+            idempotent=method in READ_ONLY_METHODS if idempotent is None else idempotent,
+            clock=self._clock,
+            logger=log,
+        )
 
-    async def _asend_once(self, method: str, path: str, json: Any, params: Any, token: str | None) -> Any:
-        client = self.async_client()
-        request = self._build(client, method, path, json, params, token)
-        started = time.monotonic()
-        try:
-            response = await client.send(request)
-        except httpx.HTTPError as err:
-            raise self._transport_error(err, method, path) from err
-        return self._interpret(response, method, path, started)
+    def _may_refresh(self, err: ApiError, attempts: Attempts) -> bool:
+        """Whether ``err`` refused the token and the call may refresh it and try again (once)."""
+        if attempts.refreshed or not self.is_auth_error(err):
+            return False
+        log.info("%s refused the token (%s); refreshing once", self.platform, err.code or err.http_status)
+        attempts.refreshed = True
+        return True
 
     def request(
         self,
@@ -517,24 +443,27 @@ class ApiHook(BaseHook):
         :param idempotent: whether an answer lost in transit may be sent again; defaults to
             ``True`` for GET/HEAD/OPTIONS. Creates pass ``False`` and rely on the idempotent
             create path instead.
+        :param retry_policy: this call's retry budget instead of the hook's.
         """
         method = method.upper()
-        safe = method in READ_ONLY_METHODS if idempotent is None else idempotent
-        use_token = auth and self.uses_token
-
-        def attempt() -> Any:
-            token = self.get_token() if use_token else None
+        attempts = self._attempts(method, path, idempotent, retry_policy)
+        token = self.get_token() if auth and self.uses_token else None
+        while True:
+            request = self._build(self.client, method, path, json, params, token)
+            started = time.monotonic()
             try:
-                return self._send_once(method, path, json, params, token)
-            except ApiError as err:
-                if token is None or not self.is_auth_error(err):
-                    raise
-                log.info(
-                    "%s refused the token (%s); refreshing once", self.platform, err.code or err.http_status
-                )
-                return self._send_once(method, path, json, params, self._refreshed_token(token))
-
-        return call_with_retry(attempt, retry_policy or self.retry_policy, idempotent=safe)
+                response = self.client.send(request)
+            except httpx.HTTPError as err:
+                failure: ApiError = self._transport_error(err, method, path)
+            else:
+                try:
+                    return self._interpret(response, method, path, started)
+                except ApiError as err:
+                    failure = err
+            if token is not None and self._may_refresh(failure, attempts):
+                token = self._refreshed_token(token)
+                continue
+            self._sleep(attempts.wait_after(failure))
 
     async def arequest(
         self,
@@ -549,25 +478,27 @@ class ApiHook(BaseHook):
     ) -> Any:
         """Async twin of :meth:`request`, on the hook's async client."""
         method = method.upper()
-        safe = method in READ_ONLY_METHODS if idempotent is None else idempotent
-        use_token = auth and self.uses_token
-
-        async def attempt() -> Any:
-            token = await self.aget_token() if use_token else None
+        attempts = self._attempts(method, path, idempotent, retry_policy)
+        token = await self.aget_token() if auth and self.uses_token else None
+        while True:
+            client = self.async_client()
+            request = self._build(client, method, path, json, params, token)
+            started = time.monotonic()
             try:
-                return await self._asend_once(method, path, json, params, token)
-            except ApiError as err:
-                if token is None or not self.is_auth_error(err):
-                    raise
-                log.info(
-                    "%s refused the token (%s); refreshing once", self.platform, err.code or err.http_status
-                )
+                response = await client.send(request)
+            except httpx.HTTPError as err:
+                failure: ApiError = self._transport_error(err, method, path)
+            else:
+                try:
+                    return self._interpret(response, method, path, started)
+                except ApiError as err:
+                    failure = err
+            if token is not None and self._may_refresh(failure, attempts):
                 from asgiref.sync import sync_to_async
 
-                fresh = await sync_to_async(self._refreshed_token, thread_sensitive=False)(token)
-                return await self._asend_once(method, path, json, params, fresh)
-
-        return await acall_with_retry(attempt, retry_policy or self.retry_policy, idempotent=safe)
+                token = await sync_to_async(self._refreshed_token, thread_sensitive=False)(token)
+                continue
+            await self._async_sleep(attempts.wait_after(failure))
 
     def call(self, api_call: ApiCall[T]) -> T:
         """Send ``api_call`` and return its parsed result."""
@@ -641,16 +572,6 @@ class ApiHook(BaseHook):
         finally:
             self.close()
         return True, f"Connected to {self.platform} at {self.settings.base_url}: {detail}"
-
-
-def _deprecated(message: str) -> None:
-    """A deprecation both as a Python warning and in the task log (where users look)."""
-    try:
-        from airflow.exceptions import AirflowProviderDeprecationWarning as category
-    except ImportError:  # pragma: no cover - a worker without airflow-core
-        category = DeprecationWarning  # type: ignore[assignment,misc]
-    warnings.warn(message, category, stacklevel=4)
-    log.warning(message)
 
 
 async def amask(value: str) -> None:

@@ -1,17 +1,25 @@
-"""Exponential backoff with full jitter, capped in attempts and in total time."""
+"""
+Exponential backoff with full jitter, capped in attempts and in total time.
+
+:class:`Attempts` is one call's retry state, shared by the hook's sync and async request loops:
+each retry is logged at INFO (attempt n of m, the wait, the reason, the host) and the error
+that ends the call is worded as one paragraph (:meth:`ApiError.gave_up`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from airflow_provider.common.errors import ApiError, TransportError
+from airflow_provider.common.errors import ApiError, TransportError, retry_reason
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def call_with_retry(
         try:
             return fn()
         except ApiError as err:
-            delay = _next_delay(policy, attempt, err, clock() - started, idempotent)
+            delay = next_delay(policy, attempt, err, clock() - started, idempotent)
             if delay is None:
                 raise
             sleep(delay)
@@ -100,14 +108,14 @@ async def acall_with_retry(
         try:
             return await fn()
         except ApiError as err:
-            delay = _next_delay(policy, attempt, err, clock() - started, idempotent)
+            delay = next_delay(policy, attempt, err, clock() - started, idempotent)
             if delay is None:
                 raise
             await sleep(delay)
             attempt += 1
 
 
-def _next_delay(
+def next_delay(
     policy: RetryPolicy, attempt: int, err: ApiError, elapsed: float, idempotent: bool
 ) -> float | None:
     """Seconds to wait before the next attempt, or ``None`` to give up now.
@@ -122,6 +130,83 @@ def _next_delay(
     if err.retry_after is not None and delay > remaining:
         return None
     return max(0.0, min(delay, remaining))
+
+
+@dataclass
+class Attempts:
+    """
+    The attempts of one API call: counted, each retry logged, the last error worded.
+
+    The hook's loop sends, and after a failure asks :meth:`wait_after` how long to wait before
+    the next attempt; the answer is logged, or the final error is raised.
+
+    :param platform_label: the platform's display name (``HyperSKU``).
+    :param operation: method and documented path (``POST /api/customer/admin/orders/create``).
+    :param host: host and port only: never a URL with its query string, a token or a body.
+    :param idempotent: whether an answer lost in transit may be sent again.
+    :param clock: monotonic seconds, for the total time budget and the final error's duration.
+    :param logger: where each retry is logged (the hook's logger).
+    """
+
+    policy: RetryPolicy
+    platform_label: str
+    operation: str
+    host: str
+    idempotent: bool
+    clock: Clock = time.monotonic
+    logger: logging.Logger = log
+    #: the attempt in flight, 1-based
+    number: int = 1
+    #: whether the token was already refreshed once after an auth error
+    refreshed: bool = False
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def wait_after(self, err: ApiError) -> float:
+        """
+        Seconds to wait after ``err`` ended the attempt in flight, logged at INFO.
+
+        :raises ApiError: ``err`` itself, worded as one paragraph, when no attempt is left or
+            it is not safe to send the request again.
+        """
+        elapsed = self.clock() - self.started
+        delay = next_delay(self.policy, self.number, err, elapsed, self.idempotent)
+        if delay is None:
+            raise self._final(err, elapsed) from err.__cause__
+        honoured = " (Retry-After)" if err.retry_after is not None and delay == err.retry_after else ""
+        self.logger.info(
+            "%s: %s on %s: attempt %d of %d failed (%s); next attempt in %.2f s%s",
+            self.platform_label,
+            self.operation,
+            self.host,
+            self.number,
+            self.policy.max_attempts,
+            retry_reason(err),
+            delay,
+            honoured,
+        )
+        self.number += 1
+        return delay
+
+    def _final(self, err: ApiError, elapsed: float) -> ApiError:
+        if not err.retryable:
+            return err  # a business answer: the platform's own words, as they came
+        note = ""
+        more_allowed = self.number < self.policy.max_attempts and elapsed < self.policy.max_total
+        if more_allowed and not self.policy.should_retry(
+            err, self.number, elapsed, idempotent=self.idempotent
+        ):
+            note = " (not sent again: the server may have acted on it)"
+        return err.gave_up(
+            platform_label=self.platform_label,
+            operation=self.operation,
+            host=self.host,
+            attempts=self.number,
+            elapsed=elapsed,
+            note=note,
+        )
 
 
 def parse_retry_after(value: str | None, *, now: Clock = time.time) -> float | None:

@@ -92,7 +92,7 @@ class StatusTrigger(BaseTrigger):
                 if not err.retryable:
                     yield TriggerEvent({"status": "error", "message": str(err), "statuses": statuses})
                     return
-                log.warning("Status poll failed (%s); trying again in %.0f s", err, self.poll_interval)
+                log.warning("Status poll failed; polling again in %.0f s: %s", self.poll_interval, err)
             verdict = classify(self.order_ids, statuses, success, failure)
             if verdict.failed:
                 yield TriggerEvent(

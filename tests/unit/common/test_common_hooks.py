@@ -9,6 +9,7 @@ import pytest
 from demo_platform import PASSWORD, USERNAME, DemoHook
 
 from airflow_provider.common.auth import MemoryTokenStore
+from airflow_provider.common.connection_settings import base_url_from, timeout_from
 from airflow_provider.common.errors import (
     BadRequestError,
     ConfigurationError,
@@ -16,7 +17,6 @@ from airflow_provider.common.errors import (
     TransientError,
     TransportError,
 )
-from airflow_provider.common.hooks import base_url_from, timeout_from
 from airflow_provider.common.retry import RetryPolicy
 
 FAST = RetryPolicy(max_attempts=4, base_delay=0.001, max_delay=0.01)
