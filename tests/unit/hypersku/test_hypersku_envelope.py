@@ -23,7 +23,8 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.hypersku.hooks import HyperSkuHook, check_envelope, check_token_answer
+from airflow_provider.hypersku.envelope import check_envelope, check_token_answer
+from airflow_provider.hypersku.hooks import HyperSkuHook
 
 CREATE = "/api/customer/admin/orders/create"
 PRODUCTS = "/api/customer/admin/product/getProductInfo"
