@@ -26,8 +26,9 @@ $(VENV)/.installed: uv.lock pyproject.toml | $(UV)
 
 install: $(VENV)/.installed
 
+# the demo runner lives beside the example DAGs (not in the wheel)
 demo: install
-	$(BIN)/python -m airflow_provider.demo
+	$(BIN)/python dags/fulfillment_demo.py
 
 sandbox: install
 	$(BIN)/python -m airflow_provider.sandbox

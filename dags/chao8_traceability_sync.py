@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from fulfillment_dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 
 from airflow_provider.chao8.operators import (
     Chao8CreateLogisticsOrdersOperator,
@@ -18,11 +19,9 @@ from airflow_provider.chao8.operators import (
     Chao8SyncProductsOperator,
 )
 from airflow_provider.chao8.sensors import Chao8LogisticsOrderSensor
-from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 
 DATA = Path(__file__).parent / "data"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
-REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd(), "reports"))
 
 
 @dag(
@@ -44,7 +43,12 @@ REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd()
         "warehouse_org": Param(
             "ORG-SH-WH01", type="string", description="超8 organisation shipping the goods"
         ),
-        "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
+        "output_dir": Param(
+            None,
+            type=["null", "string"],
+            description="where the reports go; empty: the fulfillment_reports_dir Variable, else "
+            "$FULFILLMENT_REPORTS_DIR, else $AIRFLOW_HOME/fulfillment/reports (read when a task runs)",
+        ),
     },
     tags=["chao8", "example"],
     doc_md="""
@@ -55,7 +59,8 @@ REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd()
    failed counts;
 2. `plan_outbound_orders` turns the dealer shipments planned in the run's data interval into
    outbound logistics orders (物流订单, type 1 出库), `orderNo` = the shipment id;
-3. `create_outbound_orders` creates them in bulk, idempotently (a re-run finds them);
+3. `create_outbound_orders` creates them in bulk, idempotently (超8 refuses a reused `orderNo`:
+   a re-run finds its orders and reports them `existed`);
 4. `wait_until_completed` defers until the warehouse has scanned and completed every order,
    failing at once on a cancelled one;
 5. `traceability_report` writes a CSV and a Markdown summary under
@@ -113,14 +118,20 @@ def chao8_traceability_sync() -> None:
     @task(trigger_rule="all_done")
     def traceability_report(**context: Any) -> dict[str, str]:
         """Per shipment: dealer, products, quantities, creation outcome and final status."""
-        from airflow_provider.common.reports import write_run_report
+        from fulfillment_reports import write_run_report
+
+        from airflow_provider.common import read_report
 
         ti = context["ti"]
+        # pulled here (not passed as arguments) so the report is written whatever failed upstream
         planned = ti.xcom_pull(task_ids="plan_outbound_orders") or []
-        created = ti.xcom_pull(task_ids="create_outbound_orders") or {}
+        created = read_report(ti.xcom_pull(task_ids=["create_outbound_orders"]) or [])
         statuses = ti.xcom_pull(task_ids="wait_until_completed") or {}
-        synced = {name: ti.xcom_pull(task_ids=f"sync_{name}") or {} for name in ("products", "dealers")}
-        outcome = {r["key"]: r for r in created.get("results", [])}
+        synced = {
+            name: read_report(ti.xcom_pull(task_ids=[f"sync_{name}"]) or [])
+            for name in ("products", "dealers")
+        }
+        outcome = {r["key"]: r for r in created.results()}
         names = {
             "0": "created 待执行",
             "1": "scanning 执行中",
@@ -142,7 +153,7 @@ def chao8_traceability_sync() -> None:
             for order in planned
         ]
         summary = [
-            f"{name}: " + ", ".join(f"{n} {k}" for k, n in sorted((result.get("counts") or {}).items()))
+            f"{name}: " + ", ".join(f"{n} {k}" for k, n in sorted(result.counts.items()))
             for name, result in synced.items()
         ] + [
             f"{len(rows)} outbound order(s), {sum(r['units'] for r in rows)} units;"
@@ -150,7 +161,7 @@ def chao8_traceability_sync() -> None:
         ]
         if not rows:
             summary.append("No dealer shipments in this run's data interval: no outbound order was needed.")
-        elif not created.get("results"):
+        elif not created.ids(field="key"):
             summary.append("No outbound order was sent: see the failed task.")
         return write_run_report(
             context,

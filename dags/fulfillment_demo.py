@@ -1,10 +1,14 @@
 """
-``python -m airflow_provider.demo``: the main job, end to end on one machine.
+``python dags/fulfillment_demo.py`` (what ``make demo`` runs): the main job, end to end on one machine.
 
 Starts the four simulators, points Airflow (an embedded SQLite metadata DB under ``.airflow``)
-at them, runs the example DAGs with ``dag.test()`` in this one process (Airflow's start-up is
-paid once; the docs show ``airflow dags test`` for single runs), prints a summary and where the
-reports are, and stops the simulators. DAG task logs go to ``.airflow/demo-logs/``.
+at them, runs the example DAGs of this folder with ``dag.test()`` in this one process
+(Airflow's start-up is paid once; the docs show ``airflow dags test`` for single runs), prints
+a summary and where the reports are, and stops the simulators. DAG task logs go to
+``.airflow/demo-logs/``, the runs' working files to ``.airflow/work/``.
+
+It lives beside the example DAGs, not in the provider's wheel: it is a way to run them, not
+part of the provider. ``.airflowignore`` keeps the DAG processor from parsing it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any, TextIO
 
 #: the flagship (several platforms) first, then each platform's own workflows from the registry
 FLAGSHIP_DAG_IDS = ("order_to_doorstep",)
+#: this folder: the example DAGs
+DAGS_FOLDER = Path(__file__).resolve().parent
 
 
 def demo_dag_ids() -> tuple[str, ...]:
@@ -43,9 +49,11 @@ FAULT_PRESET = {
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m airflow_provider.demo", description=__doc__.split("\n\n")[0]
+        prog="python dags/fulfillment_demo.py", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--dags-folder", default="dags", help="folder of the example DAGs (default ./dags)")
+    parser.add_argument(
+        "--dags-folder", default=str(DAGS_FOLDER), help=f"folder of the example DAGs (default {DAGS_FOLDER})"
+    )
     parser.add_argument("--home", default=".airflow", help="AIRFLOW_HOME for the demo (default ./.airflow)")
     parser.add_argument(
         "--reports", default="reports", help="where the DAGs write reports (default ./reports)"
@@ -72,6 +80,7 @@ def configure_environment(args: argparse.Namespace) -> dict[str, Path]:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "FULFILLMENT_REPORTS_DIR": str(reports),
+            "FULFILLMENT_WORK_DIR": str(home / "work"),
             "FULFILLMENT_POLL_SECONDS": "0.5",
         }
     )
@@ -133,11 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     results: list[tuple[str, str, float, list[str]]] = []
     try:
         with output_to(paths["logs"] / "airflow-setup.log"):
-            from airflow.dag_processing.dagbag import DagBag
+            from airflow.dag_processing.dagbag import BundleDagBag
             from airflow.utils import db
 
             db.initdb()
-            bag = DagBag(str(paths["dags"]))
+            # as Airflow parses a DAG bundle: its folder on sys.path (the DAGs import their helpers)
+            bag = BundleDagBag(str(paths["dags"]), bundle_path=paths["dags"])
         if bag.import_errors:
             for file, error in bag.import_errors.items():
                 say(f"DAG import error in {file}:\n{error}", sys.stderr)

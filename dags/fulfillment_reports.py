@@ -1,33 +1,24 @@
 """Reports a person opens: a CSV of rows plus a short Markdown summary, per DAG run.
 
-Written through ``ObjectStoragePath`` so the output folder can be local or any object store
-Airflow supports (``s3://...``, ``gs://...``, ``file:///...``).
+Shipped beside the example DAGs (imported as ``fulfillment_reports`` inside their report tasks),
+not in the provider's wheel. Written through ``ObjectStoragePath`` so the output folder can be
+local or any object store Airflow supports (``s3://...``, ``gs://...``, ``file:///...``); which
+folder is decided when the task runs (:func:`fulfillment_dag_helpers.configured_dir`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-#: where example DAGs write reports unless told otherwise
-DEFAULT_REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd(), "reports"))
-
-
-def _safe(part: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", part).strip("_") or "run"
+from fulfillment_dag_helpers import configured_dir, run_folder
 
 
 def report_folder(output_dir: str, dag_id: str, run_id: str) -> Any:
     """``<output_dir>/<dag_id>/<run_id>`` as an ``ObjectStoragePath`` (created)."""
-    from airflow.sdk import ObjectStoragePath
-
-    folder = ObjectStoragePath(output_dir) / _safe(dag_id) / _safe(run_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return run_folder("reports", {"output_dir": output_dir}, dag_id, run_id)
 
 
 def rows_to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -88,11 +79,12 @@ def write_report(
 
 
 def write_run_report(context: Mapping[str, Any], **report: Any) -> dict[str, str]:
-    """:func:`write_report` for the running task: ``output_dir`` from the ``output_dir`` param,
-    the DAG id and run id from ``context``; ``report`` is ``name``, ``title``, ``rows``, ...
+    """:func:`write_report` for the running task: the run's reports folder (the ``output_dir``
+    param, else the configured default, read now), the DAG id and run id from ``context``;
+    ``report`` is ``name``, ``title``, ``rows``, ...
     """
     return write_report(
-        output_dir=context["params"]["output_dir"],
+        output_dir=configured_dir("reports", context.get("params")),
         dag_id=context["dag"].dag_id,
         run_id=context["run_id"],
         **report,

@@ -11,8 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from fulfillment_dag_helpers import (
+    DEFAULT_BATCH_SIZE,
+    FOLDER_MACROS,
+    context_folder,
+    fail_run_on_failed_task,
+    orders_or_skip,
+    pull_all,
+    read_jsonl,
+    retry_delay,
+    write_jsonl,
+)
 
-from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.hishopping.operators import (
     HiShoppingCreateOrdersOperator,
     HiShoppingCreditTransactionsOperator,
@@ -22,17 +32,11 @@ from airflow_provider.hishopping.sensors import HiShoppingCreditSensor, HiShoppi
 
 PURCHASES_FILE = Path(__file__).parent / "data" / "hishopping_purchases.json"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
-REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd(), "reports"))
 #: HiShopping's fee is not published (the sandbox charges 3 % of the goods): used in estimates only
 FEE_RATE = "0.03"
 # HiShopping: shipped or completed; or cancelled or failed, which it refunds to the credit.
 SHIPPED = {"shipped", "completed"}
 ENDED = {"cancelled", "failed"}
-
-
-def _batches(items: list[Any]) -> list[list[Any]]:
-    """One batch, or none: a mapped step over no batch is skipped instead of failing."""
-    return [items] if items else []
 
 
 @dag(
@@ -43,9 +47,24 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": retry_delay()},
+    user_defined_macros=FOLDER_MACROS,
     params={
         "purchases_file": Param(str(PURCHASES_FILE), type="string", description="purchase plan (JSON)"),
-        "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
+        "output_dir": Param(
+            None,
+            type=["null", "string"],
+            description="where the reports go; empty: the fulfillment_reports_dir Variable, else "
+            "$FULFILLMENT_REPORTS_DIR, else $AIRFLOW_HOME/fulfillment/reports (read when a task runs)",
+        ),
+        "work_dir": Param(
+            None,
+            type=["null", "string"],
+            description="the run's working files (receivers' orders, results); empty: the "
+            "fulfillment_work_dir Variable, else $FULFILLMENT_WORK_DIR, else $AIRFLOW_HOME/fulfillment/work",
+        ),
+        "batch_size": Param(
+            DEFAULT_BATCH_SIZE, type="integer", minimum=1, description="orders per create task"
+        ),
     },
     tags=["hishopping", "temu", "example"],
     doc_md="""
@@ -54,7 +73,10 @@ def _batches(items: list[Any]) -> list[list[Any]]:
 For the purchases requested in the run's data interval:
 
 1. **Plan** one HiShopping order per purchase line; its `merchant_order` is our own id, so a
-   re-run never buys twice.
+   re-run never buys twice (HiShopping refuses a reused one: the order is reported `existed`).
+   The orders (receivers' names, addresses, phones) go to JSON-lines files of `batch_size`
+   orders in the run's work folder; XCom carries their paths, and each batch is a mapped task
+   instance of the steps below.
 2. **Price** the orders not placed yet from the Temu catalogue (+ a 3 % fee estimate) and
    **wait** (deferred) until the prepaid credit covers that amount (0 on a re-run: no wait).
 3. **Buy**: create the orders in bulk, each at most once.
@@ -79,32 +101,33 @@ connections, then `airflow dags test hishopping_temu_sourcing 2026-11-21` (the r
 )
 def hishopping_temu_sourcing() -> None:
     @task
-    def plan_purchases(
-        params: dict[str, Any], data_interval_start: Any = None, data_interval_end: Any = None
-    ) -> list[list[dict[str, Any]]]:
-        """The purchases requested in the data interval, as HiShopping orders (a batch, or none)."""
+    def plan_purchases(**context: Any) -> list[str]:
+        """The purchases requested in the data interval, as HiShopping orders in batch files."""
         import json
 
+        params = context["params"]
+        start, end = context["data_interval_start"], context["data_interval_end"]
         lines = json.loads(Path(params["purchases_file"]).read_text(encoding="utf-8"))["purchases"]
         orders = [
             {key: value for key, value in line.items() if key != "requested_at"}
             for line in lines
-            if data_interval_start <= datetime.fromisoformat(line["requested_at"]) < data_interval_end
+            if start <= datetime.fromisoformat(line["requested_at"]) < end
         ]
-        print(f"{len(orders)} purchase(s) between {data_interval_start} and {data_interval_end}")
-        return _batches(
-            orders_or_skip(orders, "purchases", interval=(data_interval_start, data_interval_end))
+        print(f"{len(orders)} purchase(s) between {start} and {end}")
+        orders_or_skip(orders, "purchases", interval=(start, end))
+        return write_jsonl(
+            context_folder(context, "work"), "purchases", orders, batch_size=params["batch_size"]
         )
 
     @task
-    def goods_to_read(batches: list[list[dict[str, Any]]]) -> list[list[int]]:
+    def goods_to_read(batches: list[str]) -> list[list[int]]:
         """The goods ids of each batch, for the catalogue read."""
-        return [sorted({order["goods_id"] for order in batch}) for batch in batches]
+        return [sorted({order["goods_id"] for order in read_jsonl(batch)}) for batch in batches]
 
     @task
-    def price_batch(batches: list[list[dict[str, Any]]], catalogue: list[dict[str, Any]]) -> str:
+    def price_batch(batches: list[str], catalogue: list[dict[str, Any]]) -> str:
         """What the credit must cover: goods x quantity + the fee estimate of each order not placed
-        yet (0 on a re-run where every order exists)."""
+        yet, over every batch (0 on a re-run where every order exists)."""
         from decimal import ROUND_HALF_UP, Decimal
 
         from airflow_provider.common.errors import NotFoundError
@@ -112,12 +135,13 @@ def hishopping_temu_sourcing() -> None:
 
         prices = {
             (str(goods["goods_id"]), str(sku["sku_id"])): Decimal(sku["price"] or goods["price"])
-            for goods in catalogue[0]["goods"]  # the one batch's goods
+            for read in catalogue  # one catalogue read per batch
+            for goods in read["goods"]
             for sku in goods["skus"]
         }
         hook, need = HiShoppingHook(), Decimal("0.00")
         try:
-            for order in batches[0]:
+            for order in read_jsonl(batches):
                 try:
                     hook.open_get_order(merchant_order=order["merchant_order"])  # placed: paid already
                 except NotFoundError:
@@ -139,6 +163,7 @@ def hishopping_temu_sourcing() -> None:
         poke_interval=POLL_SECONDS,
         timeout=timedelta(days=1).total_seconds(),
     )
+    # one create per batch file, each order at most once (a reused merchant_order is refused)
     create = HiShoppingCreateOrdersOperator.partial(task_id="create_orders", fee_rate=FEE_RATE).expand(
         orders=plan
     )
@@ -154,7 +179,7 @@ def hishopping_temu_sourcing() -> None:
     ).expand(order_ids=create.output)
     # the ledger of the data interval, whatever this run buys (top-ups, refunds, earlier charges)
     ledger = HiShoppingCreditTransactionsOperator(
-        task_id="export_ledger", output_path="{{ params.output_dir }}/hishopping_temu_sourcing/credit_ledger"
+        task_id="export_ledger", output_path="{{ dag_folder('reports') }}/credit_ledger"
     )
 
     @task(trigger_rule="all_done")
@@ -162,18 +187,20 @@ def hishopping_temu_sourcing() -> None:
         """One row per planned order (status, charge, refund, tracking); totals and the balance now."""
         from decimal import Decimal
 
-        from airflow_provider.common.reports import write_run_report
+        from fulfillment_reports import write_run_report
+
+        from airflow_provider.common import read_report
         from airflow_provider.hishopping.hooks import HiShoppingHook
 
         ti = context["ti"]
-        # pulled here (not passed as arguments) so the report is written whatever failed upstream
-        planned = [order for batch in ti.xcom_pull(task_ids="plan_purchases") or [] for order in batch]
-        created = ti.xcom_pull(task_ids="create_orders", map_indexes=0) or {}
-        results = {r["key"]: r for r in created.get("results", [])}
-        catalogue = ti.xcom_pull(task_ids="read_catalogue", map_indexes=0) or {}
+        # pulled here (not passed as arguments) so the report is written whatever failed upstream,
+        # from every map index (one per batch)
+        planned = list(read_jsonl(ti.xcom_pull(task_ids="plan_purchases") or []))
+        results = {r["key"]: r for r in read_report(pull_all(ti, "create_orders")).results()}
         names = {
             (str(goods["goods_id"]), str(sku["sku_id"])): f"{goods['goods_name']} ({sku['spec']})"
-            for goods in catalogue.get("goods", [])
+            for read in pull_all(ti, "read_catalogue")
+            for goods in read.get("goods", [])
             for sku in goods["skus"]
         }
         hook = HiShoppingHook()
@@ -235,7 +262,7 @@ def hishopping_temu_sourcing() -> None:
         if ledger:
             summary.append(
                 f"Credit ledger of {context['data_interval_start'].date()} (UTC): {ledger['count']} "
-                f"transaction(s), net {ledger['net']} {currency}, in {ledger['path']}."
+                f"transaction(s), net {ledger['net']} {currency}, in {ledger['file']}."
             )
         else:
             summary.append("Credit ledger: not exported (see the log of export_ledger).")

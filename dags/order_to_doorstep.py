@@ -7,17 +7,29 @@ tracked across the border to our Ho Chi Minh City hub, handed to SuperShip for t
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from fulfillment_dag_helpers import (
+    DEFAULT_BATCH_SIZE,
+    FOLDER_MACROS,
+    context_folder,
+    fail_run_on_failed_task,
+    merged,
+    orders_or_skip,
+    pull_all,
+    read_jsonl,
+    retry_delay,
+    write_jsonl,
+)
 
 from airflow_provider.chao8.operators import (
-    Chao8CompleteLogisticsOrderOperator,
+    Chao8CompleteLogisticsOrdersOperator,
     Chao8CreateLogisticsOrdersOperator,
 )
-from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator, HyperSkuGetTrackingOperator
 from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 from airflow_provider.supership.operators import SuperShipCreateOrdersOperator
@@ -25,7 +37,6 @@ from airflow_provider.supership.sensors import SuperShipOrderStatusSensor
 
 ORDERS_FILE = Path(__file__).parent / "data" / "order_to_doorstep_orders.json"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
-REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd(), "reports"))
 
 # HyperSKU: shipped (4) or delivered (5) to the hub; closed, refunding, overdue, returned end it.
 SUPPLIER_SHIPPED = {"4", "5"}
@@ -47,9 +58,9 @@ HUB_ADDRESS = {
 }
 
 
-def _batches(items: list[Any]) -> list[list[Any]]:
-    """One batch, or none: a mapped step over no batch is skipped instead of failing."""
-    return [items] if items else []
+def _ids_in_batches(ids: list[str], size: int) -> list[list[str]]:
+    """``ids`` in batches of ``size`` (none when there are no ids: the mapped step then skips)."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 @dag(
@@ -60,9 +71,24 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": retry_delay()},
+    user_defined_macros=FOLDER_MACROS,
     params={
         "orders_file": Param(str(ORDERS_FILE), type="string", description="customer orders (JSON)"),
-        "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
+        "output_dir": Param(
+            None,
+            type=["null", "string"],
+            description="where the reports go; empty: the fulfillment_reports_dir Variable, else "
+            "$FULFILLMENT_REPORTS_DIR, else $AIRFLOW_HOME/fulfillment/reports (read when a task runs)",
+        ),
+        "work_dir": Param(
+            None,
+            type=["null", "string"],
+            description="the run's working files (customers' orders, results, tracking); empty: the "
+            "fulfillment_work_dir Variable, else $FULFILLMENT_WORK_DIR, else $AIRFLOW_HOME/fulfillment/work",
+        ),
+        "batch_size": Param(
+            DEFAULT_BATCH_SIZE, type="integer", minimum=1, description="orders per mapped task instance"
+        ),
         "hub_address": Param(HUB_ADDRESS, type="object", description="HyperSKU ships here"),
         "supership_pickup_code": Param(
             "WCQ1I07047", type="string", description="SuperShip warehouse of the hub"
@@ -78,18 +104,23 @@ def _batches(items: list[Any]) -> list[list[Any]]:
 
 For the customer orders created in the run's data interval:
 
-1. **Buy** every item from HyperSKU (`thirdOrderId` = the customer order id: a re-run never
-   buys twice), shipped to our Ho Chi Minh City hub by the cheapest channel.
+1. **Buy** every item from HyperSKU (`thirdOrderId` = the customer order id, looked up before
+   any create: a re-run never buys twice), shipped to our Ho Chi Minh City hub by the cheapest
+   channel. The customers' orders (names, addresses, phones) travel from task to task as
+   JSON-lines files in the run's work folder, in batches of `batch_size` (each batch a mapped
+   task instance); XCom carries file paths and ids only.
 2. **Wait** (deferred, one batched status call per poll) until every supplier order has shipped
    or ended: a cancelled supplier order stops only that customer order.
 3. **Track** the shipped orders across the border.
 4. **Hand over** each one to SuperShip for the last mile with cash on delivery
-   (`soc` = the customer order id), and **record** it in 超8 as an outbound logistics order.
+   (`soc` = the customer order id, looked up first too), and **record** it in 超8 as an outbound
+   logistics order (超8 refuses a reused `orderNo`: a re-run reads it back as `existed`).
 5. **Wait** until every parcel is delivered or has finally failed (an undeliverable parcel is
    reported, never left waiting).
 6. **Close** the 超8 outbound order of every delivered parcel, and record a return inbound
    order for every parcel that came back.
-7. **Report**: `doorstep.csv` (one row per customer order, every hop) and `summary.md` under
+7. **Report**: `doorstep.csv` (one row per customer order, every hop, every batch) and
+   `summary.md` (with the orders this run created on each platform) under
    `<output_dir>/order_to_doorstep/<run_id>/`, written whatever happened upstream.
 
 Run states tell the truth: a day without customer orders skips `load_customer_orders` and
@@ -106,42 +137,41 @@ cannot be delivered).
 )
 def order_to_doorstep() -> None:
     @task
-    def load_customer_orders(
-        params: dict[str, Any], data_interval_start: Any = None, data_interval_end: Any = None
-    ) -> list[dict[str, Any]]:
-        """Customer orders created in the data interval."""
+    def load_customer_orders(**context: Any) -> str:
+        """Customer orders created in the data interval, in a JSON-lines file of the run's work
+        folder (its path goes to XCom, the customers' names, addresses and phones do not)."""
         import json
 
-        rows = json.loads(Path(params["orders_file"]).read_text(encoding="utf-8"))
-        orders = [
-            r
-            for r in rows
-            if data_interval_start <= datetime.fromisoformat(r["created_at"]) < data_interval_end
-        ]
-        print(f"{len(orders)} customer order(s) between {data_interval_start} and {data_interval_end}")
-        return orders_or_skip(orders, "customer orders", interval=(data_interval_start, data_interval_end))
+        start, end = context["data_interval_start"], context["data_interval_end"]
+        rows = json.loads(Path(context["params"]["orders_file"]).read_text(encoding="utf-8"))
+        orders = [r for r in rows if start <= datetime.fromisoformat(r["created_at"]) < end]
+        print(f"{len(orders)} customer order(s) between {start} and {end}")
+        orders_or_skip(orders, "customer orders", interval=(start, end))
+        (path,) = write_jsonl(context_folder(context, "work"), "customer-orders", orders)
+        return path
 
     @task
-    def plan_supplier_orders(
-        orders: list[dict[str, Any]], params: dict[str, Any]
-    ) -> list[list[dict[str, Any]]]:
-        """The HyperSKU orders buying every item, shipped to the hub (a batch, or none)."""
-        return _batches(
-            [
-                {
-                    "thirdOrderId": order["order_id"],
-                    "thirdOrderName": order["order_id"],
-                    "shippingAddress": params["hub_address"],
-                    "skuItems": [
-                        {"skuId": line["hypersku_sku"], "num": line["quantity"]} for line in order["lines"]
-                    ],
-                }
-                for order in orders
-            ]
+    def plan_supplier_orders(customer_file: str, **context: Any) -> list[str]:
+        """The HyperSKU orders buying every item, shipped to the hub, in batch files."""
+        params = context["params"]
+        orders = [
+            {
+                "thirdOrderId": order["order_id"],
+                "thirdOrderName": order["order_id"],
+                "shippingAddress": params["hub_address"],
+                "skuItems": [
+                    {"skuId": line["hypersku_sku"], "num": line["quantity"]} for line in order["lines"]
+                ],
+            }
+            for order in read_jsonl(customer_file)
+        ]
+        return write_jsonl(
+            context_folder(context, "work"), "supplier-orders", orders, batch_size=params["batch_size"]
         )
 
     customer = load_customer_orders()
 
+    # one create per batch file; every thirdOrderId is looked up before it is bought
     buy = HyperSkuCreateOrdersOperator.partial(task_id="buy_from_hypersku", logistics="cheapest").expand(
         orders=plan_supplier_orders(customer)
     )
@@ -157,36 +187,43 @@ def order_to_doorstep() -> None:
     ).expand(order_ids=buy.output)
 
     @task
-    def shipped_to_hub(buys: list[dict[str, Any]], statuses: list[dict[str, str]]) -> list[list[str]]:
-        """The customer orders whose supplier order crossed the border (a batch, or none)."""
-        by_id = {k: v for batch in statuses for k, v in batch.items()}
-        return _batches(
-            [
-                result["key"]
-                for batch in buys
-                for result in batch["results"]
-                if result["outcome"] in ("created", "existed")
-                and by_id.get(str(result.get("id"))) in SUPPLIER_SHIPPED
-            ]
-        )
+    def shipped_to_hub(
+        buys: Iterable[dict[str, Any]], statuses: Iterable[dict[str, str]], params: dict[str, Any]
+    ) -> list[list[str]]:
+        """The customer orders whose supplier order crossed the border, in batches (none: skip)."""
+        from airflow_provider.common import read_report
+
+        by_id = merged(statuses)
+        shipped = [
+            result["key"]
+            for result in read_report(buys).results(outcomes=("created", "existed"))
+            if by_id.get(str(result.get("id"))) in SUPPLIER_SHIPPED
+        ]
+        return _ids_in_batches(shipped, params["batch_size"])
 
     tracking = HyperSkuGetTrackingOperator.partial(task_id="track_cross_border").expand(
         store_order_ids=shipped_to_hub(buy.output, supplier_settled.output)
     )
 
     def _at_hub(
-        customer: list[dict[str, Any]], tracking: list[dict[str, Any]]
+        customer_file: str, tracking: Iterable[dict[str, Any]]
     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        tracked = {r["key"]: (r.get("data") or {}) for batch in tracking for r in batch["results"]}
-        return [(order, tracked[order["order_id"]]) for order in customer if order["order_id"] in tracked]
+        from airflow_provider.common import read_report
+
+        tracked = {r["key"]: (r.get("data") or {}) for r in read_report(tracking).results()}
+        return [
+            (order, tracked[order["order_id"]])
+            for order in read_jsonl(customer_file)
+            if order["order_id"] in tracked
+        ]
 
     @task
-    def plan_parcels(
-        customer: list[dict[str, Any]], tracking: list[dict[str, Any]], params: dict[str, Any]
-    ) -> list[list[dict[str, Any]]]:
-        """A SuperShip COD order for every parcel that reached the hub (``soc`` = the customer order)."""
+    def plan_parcels(customer_file: str, tracking: Iterable[dict[str, Any]], **context: Any) -> list[str]:
+        """A SuperShip COD order for every parcel that reached the hub (``soc`` = the customer
+        order), in batch files: they carry the receivers' names, addresses and phones."""
+        params = context["params"]
         parcels = []
-        for order, track in _at_hub(customer, tracking):
+        for order, track in _at_hub(customer_file, tracking):
             lines = order["lines"]
             value = sum(line["price_vnd"] * line["quantity"] for line in lines)
             parcels.append(
@@ -205,32 +242,35 @@ def order_to_doorstep() -> None:
                     "note": f"Cross-border tracking {track.get('trackingNumber') or '-'}",
                 }
             )
-        return _batches(parcels)
+        return write_jsonl(
+            context_folder(context, "work"), "parcels", parcels, batch_size=params["batch_size"]
+        )
 
     @task
-    def plan_outbound(
-        customer: list[dict[str, Any]], tracking: list[dict[str, Any]], params: dict[str, Any]
-    ) -> list[list[dict[str, Any]]]:
-        """A 超8 outbound logistics order (type 1) for every parcel leaving the hub."""
-        return _batches(
-            [
-                {
-                    "orderNo": order["order_id"],
-                    "orderType": 1,
-                    "sourceOrgCode": params["chao8_source_org"],
-                    "targetOrgCode": params["chao8_target_dealer"],
-                    "products": [
-                        {"productCode": line["brand_product_code"], "quantity": line["quantity"]}
-                        for line in order["lines"]
-                    ],
-                    "remark": f"Last mile SuperShip, soc {order['order_id']}",
-                }
-                for order, _track in _at_hub(customer, tracking)
-            ]
+    def plan_outbound(customer_file: str, tracking: Iterable[dict[str, Any]], **context: Any) -> list[str]:
+        """A 超8 outbound logistics order (type 1) for every parcel leaving the hub, in batch files."""
+        params = context["params"]
+        orders = [
+            {
+                "orderNo": order["order_id"],
+                "orderType": 1,
+                "sourceOrgCode": params["chao8_source_org"],
+                "targetOrgCode": params["chao8_target_dealer"],
+                "products": [
+                    {"productCode": line["brand_product_code"], "quantity": line["quantity"]}
+                    for line in order["lines"]
+                ],
+                "remark": f"Last mile SuperShip, soc {order['order_id']}",
+            }
+            for order, _track in _at_hub(customer_file, tracking)
+        ]
+        return write_jsonl(
+            context_folder(context, "work"), "outbound", orders, batch_size=params["batch_size"]
         )
 
     outbound_plan = plan_outbound(customer, tracking.output)
 
+    # one create per batch file; every soc is looked up before it is handed over
     hand_over = SuperShipCreateOrdersOperator.partial(task_id="hand_to_supership").expand(
         orders=plan_parcels(customer, tracking.output)
     )
@@ -247,34 +287,38 @@ def order_to_doorstep() -> None:
     ).expand(order_ids=hand_over.output)
 
     def _settled(
-        parcels: list[dict[str, Any]], statuses: list[dict[str, str]], wanted: set[str]
+        parcels: Iterable[dict[str, Any]], statuses: Iterable[dict[str, str]], wanted: set[str]
     ) -> list[str]:
-        by_code = {k: v for batch in statuses for k, v in batch.items()}
+        from airflow_provider.common import read_report
+
+        by_code = merged(statuses)
         return [
             result["key"]
-            for batch in parcels
-            for result in batch["results"]
+            for result in read_report(parcels).results()
             if by_code.get(str(result.get("id"))) in wanted
         ]
 
     @task
-    def delivered(parcels: list[dict[str, Any]], statuses: list[dict[str, str]]) -> list[list[str]]:
-        """Delivered parcels: their 超8 outbound orders are completed (a batch, or none)."""
-        return _batches(_settled(parcels, statuses, LAST_MILE_DELIVERED))
+    def delivered(
+        parcels: Iterable[dict[str, Any]], statuses: Iterable[dict[str, str]], params: dict[str, Any]
+    ) -> list[list[str]]:
+        """Delivered parcels, in batches: their 超8 outbound orders are completed (none: skip)."""
+        return _ids_in_batches(_settled(parcels, statuses, LAST_MILE_DELIVERED), params["batch_size"])
 
-    complete_outbound = Chao8CompleteLogisticsOrderOperator.partial(
+    complete_outbound = Chao8CompleteLogisticsOrdersOperator.partial(
         task_id="complete_outbound_in_chao8"
     ).expand(order_nos=delivered(hand_over.output, delivery_settled.output))
 
     @task
     def plan_returns(
-        parcels: list[dict[str, Any]],
-        statuses: list[dict[str, str]],
-        outbound: list[list[dict[str, Any]]],
-        params: dict[str, Any],
-    ) -> list[list[dict[str, Any]]]:
+        parcels: Iterable[dict[str, Any]],
+        statuses: Iterable[dict[str, str]],
+        outbound: list[str],
+        **context: Any,
+    ) -> list[str]:
         """A 超8 return-inbound order (type 2) mirroring the outbound order of each returned parcel."""
-        sent = {o["orderNo"]: o for batch in outbound for o in batch}
+        params = context["params"]
+        sent = {order["orderNo"]: order for order in read_jsonl(outbound)}
         returns = [
             {
                 "orderNo": f"{order_no}-R",
@@ -287,7 +331,9 @@ def order_to_doorstep() -> None:
             for order_no in _settled(parcels, statuses, LAST_MILE_FAILED)
             if order_no in sent
         ]
-        return _batches(returns)
+        return write_jsonl(
+            context_folder(context, "work"), "returns", returns, batch_size=params["batch_size"]
+        )
 
     record_returns = Chao8CreateLogisticsOrdersOperator.partial(task_id="record_returns_in_chao8").expand(
         orders=plan_returns(hand_over.output, delivery_settled.output, outbound_plan)
@@ -297,25 +343,24 @@ def order_to_doorstep() -> None:
     @task(trigger_rule="all_done")
     def doorstep_report(**context: Any) -> dict[str, str]:
         """One row per customer order through every hop, and a summary a person reads first."""
-        from airflow_provider.common.reports import write_run_report
+        from fulfillment_reports import write_run_report
+
+        from airflow_provider.common import read_report
         from airflow_provider.supership.statuses import describe as status_name
 
         ti = context["ti"]
 
-        def pulled(task_id: str) -> list[Any]:
-            # pulled here (not passed as arguments) so the report is written whatever failed upstream
-            value = ti.xcom_pull(task_ids=task_id, map_indexes=0)
-            return [value] if value else []
-
+        # pulled here (not passed as arguments) so the report is written whatever failed
+        # upstream, from every map index (one per batch)
         def results(task_id: str) -> dict[str, dict[str, Any]]:
-            return {r["key"]: r for batch in pulled(task_id) for r in batch.get("results", [])}
+            return {r["key"]: r for r in read_report(pull_all(ti, task_id)).results()}
 
-        customer = ti.xcom_pull(task_ids="load_customer_orders") or []
+        customer = list(read_jsonl(ti.xcom_pull(task_ids="load_customer_orders") or None))
         bought, tracked = results("buy_from_hypersku"), results("track_cross_border")
         parcels, outbound = results("hand_to_supership"), results("record_outbound_in_chao8")
         completed, returns = results("complete_outbound_in_chao8"), results("record_returns_in_chao8")
-        supplier_status = {k: v for batch in pulled("wait_supplier_settled") for k, v in batch.items()}
-        parcel_status = {k: v for batch in pulled("wait_delivery_settled") for k, v in batch.items()}
+        supplier_status = merged(pull_all(ti, "wait_supplier_settled"))
+        parcel_status = merged(pull_all(ti, "wait_delivery_settled"))
 
         rows = []
         for order in customer:
@@ -358,9 +403,27 @@ def order_to_doorstep() -> None:
             )
         delivered = [r for r in rows if r["outcome"] == "delivered"]
         problems = [r for r in rows if r["outcome"] != "delivered"]
+
+        def outcomes(*made: dict[str, dict[str, Any]]) -> dict[str, int]:
+            counts = {"created": 0, "existed": 0}
+            for results_of_task in made:
+                for result in results_of_task.values():
+                    if result.get("outcome") in counts:
+                        counts[result["outcome"]] += 1
+            return counts
+
+        made = {
+            "HyperSKU": outcomes(bought),
+            "SuperShip": outcomes(parcels),
+            "超8": outcomes(outbound, returns),
+        }
         summary = [
             f"{len(rows)} customer order(s); {len(delivered)} delivered to the doorstep",
             f"COD expected on delivered parcels: {sum(int(r['cod_expected_vnd'] or 0) for r in delivered):,} VND",
+            "Orders created by this run: "
+            + ", ".join(f"{n['created']} {platform}" for platform, n in made.items())
+            + "; found already there (not created again): "
+            + ", ".join(f"{n['existed']} {platform}" for platform, n in made.items()),
         ] + [f"**{r['order_id']}**: {r['outcome']}" for r in problems]
         if not rows:
             summary.append("No customer orders in this run's data interval: nothing to buy or deliver.")
@@ -373,10 +436,7 @@ def order_to_doorstep() -> None:
         ) | _summary_file(context, summary)
 
     def _summary_file(context: dict[str, Any], summary: list[str]) -> dict[str, str]:
-        from airflow_provider.common.reports import report_folder
-
-        folder = report_folder(context["params"]["output_dir"], context["dag"].dag_id, context["run_id"])
-        path = folder / "summary.md"
+        path = context_folder(context, "reports") / "summary.md"
         path.write_text(
             "# Order to doorstep: summary\n\n" + "\n".join(f"- {line}" for line in summary) + "\n"
         )

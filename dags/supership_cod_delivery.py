@@ -11,8 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from fulfillment_dag_helpers import (
+    DEFAULT_BATCH_SIZE,
+    FOLDER_MACROS,
+    context_folder,
+    fail_run_on_failed_task,
+    merged,
+    orders_or_skip,
+    pull_all,
+    read_jsonl,
+    retry_delay,
+    write_jsonl,
+)
 
-from airflow_provider.common.dag_helpers import fail_run_on_failed_task, orders_or_skip, retry_delay
 from airflow_provider.supership.operators import (
     SuperShipCreateOrdersOperator,
     SuperShipFeeQuoteOperator,
@@ -23,7 +34,6 @@ from airflow_provider.supership.sensors import SuperShipOrderStatusSensor
 
 ORDERS_FILE = Path(__file__).parent / "data" / "supership_orders.json"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
-REPORTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", os.path.join(os.getcwd(), "reports"))
 #: the SuperShip ``soc`` of a shop order is this prefix + its id: a re-run finds it, never creates it twice
 SOC_PREFIX = "FF-"
 # SuperShip: delivered in full, in part, reconciled; or a final failure (cancelled, returned, lost...).
@@ -34,11 +44,6 @@ FAILED = {"0", "6", "15", "17", "21", "24", "25", "26", "27"}
 WAREHOUSE = {"pickup_code": "WCQ1I07047", "province": "Thành phố Hồ Chí Minh", "district": "Quận Tân Bình"}
 
 
-def _batches(items: list[Any]) -> list[list[Any]]:
-    """One batch, or none: a mapped step over no batch is skipped instead of failing."""
-    return [items] if items else []
-
-
 @dag(
     dag_id="supership_cod_delivery",
     # each run ships the orders created during the previous day (UTC)
@@ -47,9 +52,24 @@ def _batches(items: list[Any]) -> list[list[Any]]:
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": retry_delay()},
+    user_defined_macros=FOLDER_MACROS,
     params={
         "orders_file": Param(str(ORDERS_FILE), type="string", description="the shop's orders (JSON)"),
-        "output_dir": Param(REPORTS_DIR, type="string", description="where the reports go"),
+        "output_dir": Param(
+            None,
+            type=["null", "string"],
+            description="where the reports go; empty: the fulfillment_reports_dir Variable, else "
+            "$FULFILLMENT_REPORTS_DIR, else $AIRFLOW_HOME/fulfillment/reports (read when a task runs)",
+        ),
+        "work_dir": Param(
+            None,
+            type=["null", "string"],
+            description="the run's working files (receivers' orders, results, journeys); empty: the "
+            "fulfillment_work_dir Variable, else $FULFILLMENT_WORK_DIR, else $AIRFLOW_HOME/fulfillment/work",
+        ),
+        "batch_size": Param(
+            DEFAULT_BATCH_SIZE, type="integer", minimum=1, description="parcels per create/track task"
+        ),
         "warehouse": Param(WAREHOUSE, type="object", description="pickup_code, province, district"),
     },
     tags=["supership", "cod", "example"],
@@ -58,14 +78,19 @@ def _batches(items: list[Any]) -> list[list[Any]]:
 
 For the web shop's orders created in the run's data interval:
 
-1. **Select** them as SuperShip COD orders, `soc` = `FF-<order id>` (a re-run never ships twice).
+1. **Select** them as SuperShip COD orders, `soc` = `FF-<order id>` (a re-run never ships twice:
+   every order is looked up by its `soc` before it is created). The orders (receivers' names,
+   addresses, phones) go to JSON-lines files in the run's work folder; XCom carries their paths.
 2. **Check** the addresses: near spellings (`Ha Noi`) get SuperShip's names; an order whose
-   address cannot be resolved is set aside and reported, so it does not stop the others.
-3. **Quote** each parcel's fee, **create** the orders in bulk, **print** one batch of labels.
+   address cannot be resolved is set aside and reported, so it does not stop the others. The
+   valid ones are written in batches of `batch_size`; each batch is a mapped task instance of
+   the steps below (no batch: they skip).
+3. **Quote** each parcel's fee, **create** the orders in bulk, **print** the labels.
 4. **Wait** (deferred) until every parcel has *settled*: delivered, in full or in part, or finally
    not (returned, lost...). **Track** them and **report**, whatever happened upstream, under
    `<output_dir>/supership_cod_delivery/<run_id>/`: `cod_reconciliation.csv` and `.md`, COD
-   expected vs collected per order and in total, every order not delivered or not sent and why.
+   expected vs collected per order and in total (every batch), every order not delivered or not
+   sent and why.
 
 Run states: a day without shop orders skips `select_orders` and every step after it; the
 reconciliation is still written (no rows) and the run ends `success`. An address set aside or a
@@ -81,12 +106,13 @@ connections, then `airflow dags test supership_cod_delivery 2026-11-21` (the run
 )
 def supership_cod_delivery() -> None:
     @task
-    def select_orders(
-        params: dict[str, Any], data_interval_start: Any = None, data_interval_end: Any = None
-    ) -> list[dict[str, Any]]:
-        """The shop orders created in the data interval, as SuperShip COD orders."""
+    def select_orders(**context: Any) -> str:
+        """The shop orders created in the data interval, as SuperShip COD orders, in a JSON-lines
+        file (its path goes to XCom, the receivers' data does not)."""
         import json
 
+        params = context["params"]
+        start, end = context["data_interval_start"], context["data_interval_end"]
         rows = json.loads(Path(params["orders_file"]).read_text(encoding="utf-8"))["orders"]
         orders = [
             {
@@ -103,21 +129,24 @@ def supership_cod_delivery() -> None:
                 "products": row["items"],
             }
             for row in rows
-            if data_interval_start <= datetime.fromisoformat(row["created_at"]) < data_interval_end
+            if start <= datetime.fromisoformat(row["created_at"]) < end
         ]
-        print(f"{len(orders)} shop order(s) between {data_interval_start} and {data_interval_end}")
-        return orders_or_skip(orders, "shop orders", interval=(data_interval_start, data_interval_end))
+        print(f"{len(orders)} shop order(s) between {start} and {end}")
+        orders_or_skip(orders, "shop orders", interval=(start, end))
+        (path,) = write_jsonl(context_folder(context, "work"), "shop-orders", orders)
+        return path
 
     @task
-    def check_addresses(orders: list[dict[str, Any]], ti: Any = None) -> list[list[dict[str, Any]]]:
-        """The orders with SuperShip's place names (a batch, or none). Orders whose address cannot be
-        resolved are set aside for the report: create would fail the whole batch on one of them."""
+    def check_addresses(orders_file: str, **context: Any) -> list[str]:
+        """The orders with SuperShip's place names, in batch files (none: the steps below skip).
+        Orders whose address cannot be resolved are set aside for the report (XCom ``rejected``:
+        soc -> problems): create would fail the whole batch on one of them."""
         from airflow_provider.supership.hooks import SuperShipHook
 
         hook = SuperShipHook()
         valid, rejected = [], {}
         try:
-            for order in orders:
+            for order in read_jsonl(orders_file):
                 check = hook.check_place(order["province"], order["district"], order["commune"], resolve=True)
                 if check.problems:
                     rejected[order["soc"]] = [f"{field}: {message}" for field, message in check.problems]
@@ -125,14 +154,14 @@ def supership_cod_delivery() -> None:
                     valid.append({**order, **check.names})
         finally:
             hook.close()
-        ti.xcom_push(key="rejected", value=rejected)
-        return _batches(valid)
+        context["ti"].xcom_push(key="rejected", value=rejected)
+        return write_jsonl(
+            context_folder(context, "work"), "parcels", valid, batch_size=context["params"]["batch_size"]
+        )
 
     @task
-    def plan_quotes(
-        batches: list[list[dict[str, Any]]], params: dict[str, Any]
-    ) -> list[list[dict[str, Any]]]:
-        """A fee quote request per parcel, from the warehouse's district to the receiver's."""
+    def plan_quotes(batches: list[str], params: dict[str, Any]) -> list[list[dict[str, Any]]]:
+        """A fee quote request per parcel of each batch, from the warehouse's district to the receiver's."""
         warehouse = params["warehouse"]
         return [
             [
@@ -144,13 +173,14 @@ def supership_cod_delivery() -> None:
                     "weight": order["weight"],
                     "value": order["value"],
                 }
-                for order in batch
+                for order in read_jsonl(batch)
             ]
             for batch in batches
         ]
 
     checked = check_addresses(select_orders())
     quote = SuperShipFeeQuoteOperator.partial(task_id="quote_fees").expand(quotes=plan_quotes(checked))
+    # one create per batch file; every order is looked up by its soc before it is created
     create = SuperShipCreateOrdersOperator.partial(task_id="create_orders", require_soc=True).expand(
         orders=checked
     )
@@ -165,8 +195,9 @@ def supership_cod_delivery() -> None:
         poke_interval=POLL_SECONDS,
         timeout=timedelta(days=14).total_seconds(),
     ).expand(order_ids=create.output)
+    # the full journeys (receivers' names and addresses) go to the run's work folder
     track = SuperShipGetTrackingOperator.partial(
-        task_id="track_orders", output_path="{{ params.output_dir }}/supership_cod_delivery/tracking"
+        task_id="track_orders", output_path="{{ run_folder('work') }}"
     ).expand(codes=create.output)
 
     @task(trigger_rule="all_done")
@@ -175,27 +206,35 @@ def supership_cod_delivery() -> None:
         import json
 
         from airflow.sdk import ObjectStoragePath
+        from fulfillment_reports import write_run_report
 
-        from airflow_provider.common.reports import write_run_report
+        from airflow_provider.common import read_report
         from airflow_provider.supership.statuses import STATUS_NAMES, describe
 
         ti = context["ti"]
-
-        def pulled(task_id: str) -> dict[str, Any]:
-            # pulled here (not passed as arguments) so the report is written whatever failed upstream
-            return ti.xcom_pull(task_ids=task_id, map_indexes=0) or {}
+        # pulled here (not passed as arguments) so the report is written whatever failed upstream,
+        # from every map index (one per batch of parcels)
 
         def results(task_id: str) -> dict[str, dict[str, Any]]:
-            return {r["key"]: r for r in pulled(task_id).get("results", [])}
+            return {r["key"]: r for r in read_report(pull_all(ti, task_id)).results()}
 
-        selected = ti.xcom_pull(task_ids="select_orders") or []
-        valid = [o for batch in ti.xcom_pull(task_ids="check_addresses") or [] for o in batch]
+        selected = list(read_jsonl(ti.xcom_pull(task_ids="select_orders") or None))
+        batches = ti.xcom_pull(task_ids="check_addresses") or []
         rejected = ti.xcom_pull(task_ids="check_addresses", key="rejected") or {}
-        quotes = results("quote_fees")
-        quoted = {o["soc"]: quotes.get(f"#{i}", {}).get("data", {}).get("fee") for i, o in enumerate(valid)}
-        created, tracked, statuses = results("create_orders"), results("track_orders"), pulled("wait_settled")
-        path = pulled("track_orders").get("path")
-        journeys = json.loads(ObjectStoragePath(path).read_text(encoding="utf-8"))["orders"] if path else {}
+        # a quote's key is its place in its batch (#0, #1...): batch i is quote_fees[i]
+        quote_reports = ti.xcom_pull(task_ids="quote_fees", map_indexes=list(range(len(batches))))
+        quoted: dict[str, Any] = {}
+        for batch, quote_report in zip(batches, quote_reports or [], strict=False):
+            fees = {r["key"]: r for r in read_report([quote_report] if quote_report else []).results()}
+            for index, order in enumerate(read_jsonl(batch)):
+                quoted[order["soc"]] = fees.get(f"#{index}", {}).get("data", {}).get("fee")
+        created, tracked = results("create_orders"), results("track_orders")
+        statuses = merged(pull_all(ti, "wait_settled"))
+        journeys: dict[str, Any] = {}
+        for tracking in pull_all(ti, "track_orders"):
+            if tracking.get("file"):
+                text = ObjectStoragePath(tracking["file"]).read_text(encoding="utf-8")
+                journeys.update(json.loads(text)["orders"])
 
         def why(code: str, causes: set[str], now: str) -> str:
             """The first of ``causes`` the parcel went through, with the courier's note, and its status now."""
@@ -255,10 +294,12 @@ def supership_cod_delivery() -> None:
         summary += [f"{r['delivery'].upper()}: {r['order_id']}: {r['why']}" for r in rows if r["why"]]
         if not rows:
             summary.append("No shop orders in this run's data interval: nothing was shipped.")
-        if pulled("print_labels"):
+        printed = pull_all(ti, "print_labels")
+        if printed:
             summary.append(
-                f"Labels: {pulled('print_labels')['count']} in one print batch; its URL is in the XCom of "
-                "print_labels (it carries a print token, so it is not copied here)."
+                f"Labels: {sum(int(batch['count']) for batch in printed)} in {len(printed)} print batch(es); "
+                "their URLs are in the XCom of print_labels (each carries a print token, so it is not "
+                "copied here)."
             )
         return write_run_report(
             context,

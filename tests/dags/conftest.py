@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,10 @@ from typing import Any
 import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
+# the DAGs import their helpers (fulfillment_dag_helpers, fulfillment_reports) from their own
+# folder, which Airflow puts on sys.path when it parses a bundle; the tests import them too
+if str(DAGS) not in sys.path:
+    sys.path.append(str(DAGS))
 #: the sample inputs of the example DAGs
 SAMPLES = DAGS / "data"
 #: sandbox clock pace for DAG tests: lifecycles of minutes pass in seconds
@@ -26,6 +31,7 @@ def sandbox_cluster(airflow_db: str, tmp_path_factory: pytest.TempPathFactory) -
     saved = dict(os.environ)
     os.environ.update(cluster.env())
     os.environ["FULFILLMENT_REPORTS_DIR"] = str(tmp_path_factory.mktemp("reports"))
+    os.environ["FULFILLMENT_WORK_DIR"] = str(tmp_path_factory.mktemp("work"))
     os.environ["FULFILLMENT_POLL_SECONDS"] = "0.5"
     # a failed task's one retry comes a second later, not a minute (dag.test() waits for it)
     os.environ["FULFILLMENT_RETRY_SECONDS"] = "1"
@@ -42,17 +48,29 @@ def reports_dir(sandbox_cluster: Any) -> Path:
 
 
 @pytest.fixture(scope="session")
-def dag_bag(sandbox_cluster: Any) -> Any:
-    from airflow.dag_processing.dagbag import DagBag
+def work_dir(sandbox_cluster: Any) -> Path:
+    """Where the example DAGs write their working files (orders, results) in this test session."""
+    return Path(os.environ["FULFILLMENT_WORK_DIR"])
 
-    bag = DagBag(str(DAGS))
+
+@pytest.fixture(scope="session")
+def dag_bag(sandbox_cluster: Any) -> Any:
+    """The example DAGs, parsed as Airflow parses a bundle (its folder on sys.path)."""
+    from airflow.dag_processing.dagbag import BundleDagBag
+
+    bag = BundleDagBag(str(DAGS), bundle_path=DAGS)
     assert bag.import_errors == {}, bag.import_errors
     return bag
 
 
 @pytest.fixture
 def run_dag(dag_bag: Any) -> Callable[..., Any]:
-    """``run_dag(dag_id, logical_date=..., conf=...)`` -> the finished DagRun."""
+    """``run_dag(dag_id, logical_date=..., conf=...)`` -> the finished DagRun.
+
+    ``dag.test()`` replaces an earlier run of the same logical date (its task instances and
+    XComs go); a second run of the same data interval that keeps the first is one with another
+    logical date inside that interval (the run of 06:00 covers the same day as the one of 00:00).
+    """
 
     def run(dag_id: str, logical_date: datetime | None = None, conf: dict[str, Any] | None = None) -> Any:
         dag = dag_bag.get_dag(dag_id)

@@ -15,7 +15,7 @@ from typing import Any
 #: the sample inputs of the example DAGs
 SAMPLES = Path(__file__).resolve().parents[2] / "dags" / "data"
 
-#: the watcher leaf that fails a run whose work failed (airflow_provider.common.dag_helpers)
+#: the watcher leaf that fails a run whose work failed (dags/fulfillment_dag_helpers.py)
 WATCHER = "fail_run_if_a_task_failed"
 #: a data interval without orders in any sample file: the run covering 2026-11-09
 EMPTY_DAY = datetime(2026, 11, 10, tzinfo=UTC)

@@ -45,7 +45,7 @@ CHARGES = {k: v + (v * Decimal("0.03")).quantize(Decimal("0.01")) for k, v in GO
 
 
 def _summary(output_dir: Path, dag_run: Any) -> tuple[dict[str, dict[str, str]], str]:
-    from airflow_provider.common.reports import report_folder
+    from fulfillment_reports import report_folder
 
     folder = Path(str(report_folder(str(output_dir), DAG_ID, dag_run.run_id)))
     rows = {

@@ -35,7 +35,7 @@ RETURN_PATH = {"15", "20", "21"}  # undeliverable -> returning -> returned
 
 
 def _report(output_dir: Path, dag_run: Any) -> tuple[dict[str, dict[str, str]], str]:
-    from airflow_provider.common.reports import report_folder
+    from fulfillment_reports import report_folder
 
     csv_path = Path(str(report_folder(str(output_dir), DAG_ID, dag_run.run_id))) / "cod_reconciliation.csv"
     rows = {row["order_id"]: row for row in csv.DictReader(csv_path.open(encoding="utf-8"))}
@@ -55,7 +55,7 @@ def test_sample_file_covers_the_interval_edges() -> None:
 
 
 def test_cod_delivery_end_to_end_and_rerun(
-    run_dag: Any, sandbox_cluster: Any, tmp_path: Path, refuse_reused_ids: None
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path, work_dir: Path, refuse_reused_ids: None
 ) -> None:
     backend = sandbox_cluster.backends["supership"]
     conf = {"output_dir": str(tmp_path)}
@@ -126,8 +126,9 @@ def test_cod_delivery_end_to_end_and_rerun(
     assert f"- NOT SENT: {REJECTED}: invalid address" in markdown
     assert "print token" in markdown
     assert "token=" not in markdown
-    # the full journeys went to a file
-    assert list((tmp_path / DAG_ID).glob("*/supership-tracking-*.json"))
+    # the full journeys (receivers' names and addresses) went to a file of the run's work folder
+    assert list((work_dir / DAG_ID).glob("*/supership-tracking-*.json"))
+    assert not list(tmp_path.rglob("*tracking*"))
 
     # a second run of the same day finds every order instead of creating it again
     again = run_dag(DAG_ID, logical_date=DAY, conf=conf)
