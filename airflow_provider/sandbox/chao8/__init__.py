@@ -1,11 +1,15 @@
 """
-The 超8 simulator: :mod:`.backend` (state and rules), :mod:`.routes` (HTTP), :mod:`.seed`
-(applications and ``data/*.json``), :mod:`.wire` (its own time format code).
+The 超8 simulator: :mod:`.backend` (state and rules, composed of one module per resource:
+:mod:`.tokens`, :mod:`.logistics_orders`, :mod:`.production_orders`, :mod:`.products`,
+:mod:`.organisation`, :mod:`.reports`, :mod:`.audits`, on :mod:`.state` and :mod:`.rules`),
+:mod:`.routes` (HTTP), :mod:`.seed` (applications and ``data/*.json``), :mod:`.wire` (its own
+time format code).
 ``SIMULATOR`` is what the cluster and the registry use.
 """
 
-from airflow_provider.sandbox.chao8.backend import Chao8Backend, Chao8Error, SandboxApp, iso_duration, md5_hex
+from airflow_provider.sandbox.chao8.backend import Chao8Backend
 from airflow_provider.sandbox.chao8.routes import create_app
+from airflow_provider.sandbox.chao8.rules import Chao8Error
 from airflow_provider.sandbox.chao8.seed import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
@@ -28,6 +32,7 @@ from airflow_provider.sandbox.chao8.seed import (
     TOKEN_TTL_SECONDS,
     sandbox_connection,
 )
+from airflow_provider.sandbox.chao8.tokens import SandboxApp, iso_duration, md5_hex
 from airflow_provider.sandbox.kit import Simulator
 
 SIMULATOR: Simulator[Chao8Backend] = Simulator(

@@ -10,11 +10,9 @@ from fastapi.responses import JSONResponse
 
 from airflow_provider.chao8 import constants as c
 from airflow_provider.chao8.constants import OPERATIONS
-from airflow_provider.sandbox.chao8.backend import (
-    Chao8Backend,
-    Chao8Error,
-    _RateLimited,
-)
+from airflow_provider.sandbox.chao8.backend import Chao8Backend
+from airflow_provider.sandbox.chao8.rules import Chao8Error
+from airflow_provider.sandbox.chao8.tokens import TokenRateLimited
 from airflow_provider.sandbox.kit import build_app
 
 #: catalogue operations served by a hand-written route below; every other one gets a generated route
@@ -68,7 +66,7 @@ def create_app(backend: Chao8Backend | None = None, **kwargs: Any) -> FastAPI:
 
     def fail(err: Chao8Error) -> JSONResponse:
         headers = {}
-        if isinstance(err, _RateLimited):
+        if isinstance(err, TokenRateLimited):
             headers["Retry-After"] = f"{max(err.retry_after, 0.05):.2f}"
         return JSONResponse(envelope(err.code, err.message), headers=headers)
 
