@@ -1,10 +1,12 @@
 """
-The HiShopping simulator: :mod:`.backend` (state and rules), :mod:`.routes` (HTTP), :mod:`.crypto`
-(its own envelope code), :mod:`.seed` (accounts, apps and ``data/*.json``).
-``SIMULATOR`` is what the cluster and the registry use.
+The HiShopping simulator: :mod:`.backend` (state and rules, one module per resource:
+:mod:`.accounts`, :mod:`.apps`, :mod:`.catalogue`, :mod:`.orders`, :mod:`.ledger`), :mod:`.routes`
+(HTTP), :mod:`.crypto` (its own envelope code), :mod:`.wire` (the wire forms), :mod:`.seed`
+(accounts, apps and ``data/*.json``). ``SIMULATOR`` is what the cluster and the registry use.
 """
 
-from airflow_provider.sandbox.hishopping.backend import PATHS, HiShoppingBackend, SandboxAnswer
+from airflow_provider.sandbox.hishopping.backend import HiShoppingBackend
+from airflow_provider.sandbox.hishopping.orders import PATHS
 from airflow_provider.sandbox.hishopping.routes import create_app
 from airflow_provider.sandbox.hishopping.seed import (
     CATEGORY_CLOTHING,
@@ -53,6 +55,7 @@ from airflow_provider.sandbox.hishopping.seed import (
     TIMESTAMP_WINDOW,
     sandbox_connection,
 )
+from airflow_provider.sandbox.hishopping.wire import SandboxAnswer
 from airflow_provider.sandbox.kit import Simulator
 
 SIMULATOR: Simulator[HiShoppingBackend] = Simulator(

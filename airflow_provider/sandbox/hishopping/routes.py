@@ -11,8 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from airflow_provider.sandbox.hishopping.backend import HiShoppingBackend, SandboxAnswer, _money
+from airflow_provider.sandbox.hishopping.backend import HiShoppingBackend
 from airflow_provider.sandbox.hishopping.seed import SANDBOX_CATEGORIES
+from airflow_provider.sandbox.hishopping.wire import SandboxAnswer, money
 from airflow_provider.sandbox.kit import build_app
 
 
@@ -160,14 +161,7 @@ def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastA
 
     @app.post(f"{open_api}/order/detail")
     async def open_detail(request: Request) -> JSONResponse:
-        def detail(payload: dict[str, Any]) -> dict[str, Any]:
-            backend.settle()
-            order = backend.find_order(
-                order_no=payload.get("order_no"), merchant_order=payload.get("merchant_order")
-            )
-            return backend.view(order)
-
-        return await open_call(request, detail)
+        return await open_call(request, backend.order_detail)
 
     @app.post(f"{open_api}/order/list")
     async def open_list(request: Request) -> JSONResponse:
@@ -193,7 +187,7 @@ def create_app(backend: HiShoppingBackend | None = None, **kwargs: Any) -> FastA
             row = backend.top_up(body.amount)
         except (ValueError, InvalidOperation) as err:
             return {"ok": False, "error": str(err)}
-        return {"ok": True, "reference_no": row["reference_no"], "balance": _money(backend.balance)}
+        return {"ok": True, "reference_no": row["reference_no"], "balance": money(backend.balance)}
 
     @app.post("/_sandbox/hishopping/codes", tags=["sandbox control"])
     def codes(body: ScriptedCode) -> dict[str, Any]:
