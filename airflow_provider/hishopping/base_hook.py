@@ -33,7 +33,6 @@ from airflow_provider.hishopping.keystore import read_stored_keys
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-R = TypeVar("R")
 #: which API a call goes through: ``auto`` = the open API when its keys are set, else the web API
 Api = Literal["auto", "open", "web"]
 #: the connection extras of the open API (``sign_secret`` formerly ``sign_key``)
