@@ -16,11 +16,10 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider.common.base_operators import (
+from airflow_provider.common.operator_bases import (
     BulkCreateOperator,
     BulkOperator,
     PlatformOperator,
-    deprecated_alias,
 )
 
 if TYPE_CHECKING:
@@ -34,9 +33,9 @@ if TYPE_CHECKING:
         ProductionOrderCreate,
         ProductUpsert,
     )
-    from airflow_provider.common.base_operators import OnResult
     from airflow_provider.common.models import ApiModel
-    from airflow_provider.common.operators import BulkReport, ItemResult
+    from airflow_provider.common.operator_bases import OnResult
+    from airflow_provider.common.results import BulkReport, ItemResult
 
 
 class Chao8Operator(PlatformOperator):
@@ -60,6 +59,9 @@ class Chao8Operator(PlatformOperator):
 # ====================================================================== creates
 class _Chao8CreateOperator(Chao8Operator, BulkCreateOperator[Any]):
     """Orders created at most once across attempts, keyed by the caller's ``orderNo``."""
+
+    #: 超8 refuses a reused orderNo: the refusal is read back as ``existed``
+    refuses_reused_ids = True
 
     template_fields: Sequence[str] = ("orders", "results_path")
 
@@ -214,7 +216,7 @@ class Chao8CompleteLogisticsOrdersOperator(Chao8Operator, BulkOperator[str]):
     async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
         from airflow_provider.chao8.constants import LOGISTICS_CANCELLED, LOGISTICS_COMPLETED
         from airflow_provider.common.errors import ApiError, NotFoundError
-        from airflow_provider.common.operators import ItemResult, error_dict
+        from airflow_provider.common.results import ItemResult, error_dict
 
         try:
             state = await hook.acomplete_logistics_order(item)
@@ -333,7 +335,7 @@ class _Chao8SyncOperator(Chao8Operator, BulkOperator[Any]):
     async def run_items(
         self, hook: Chao8Hook, items: list[Any], context: Context, on_result: OnResult
     ) -> BulkReport:
-        from airflow_provider.common.operators import BulkReport
+        from airflow_provider.common.results import BulkReport
 
         size = self.chunk_size
         chunks = [items[start : start + size] for start in range(0, len(items), size)]
@@ -353,7 +355,7 @@ class _Chao8SyncOperator(Chao8Operator, BulkOperator[Any]):
 
     async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
         from airflow_provider.common.errors import ApiError
-        from airflow_provider.common.operators import ItemResult, error_dict
+        from airflow_provider.common.results import ItemResult, error_dict
 
         keys = [self.item_key(item) for item in chunk]
         try:
@@ -569,7 +571,7 @@ class Chao8ResetLogisticsOrdersOperator(_Chao8OrderIdsOperator):
     action = "reset 超8 logistics orders"
 
     async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         state = await hook.areset_logistics_order(item)
         return ItemResult(key=item, outcome="ok", status=None if state.status is None else str(state.status))
@@ -595,7 +597,7 @@ class _Chao8UpdateOperator(Chao8Operator, BulkOperator[Any]):
         return getattr(models, self.change_model_name)  # type: ignore[no-any-return]
 
     async def run_item(self, hook: Chao8Hook, item: tuple[str, Any]) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         order = await getattr(hook, self.update_method)(*item)
         status = getattr(order, "status", None)
@@ -683,7 +685,7 @@ class Chao8UpdateLogisticsOrdersOperator(_Chao8UpdateOperator):
 
 async def _deleted(order_no: str, delete: Any) -> ItemResult:
     from airflow_provider.common.errors import NotFoundError
-    from airflow_provider.common.operators import ItemResult
+    from airflow_provider.common.results import ItemResult
 
     try:
         await delete(order_no)
@@ -741,7 +743,7 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     async def run_items(
         self, hook: Chao8Hook, items: list[str], context: Context, on_result: OnResult
     ) -> BulkReport:
-        from airflow_provider.common.operators import BulkReport
+        from airflow_provider.common.results import BulkReport
 
         chunks = [items[start : start + self.chunk_size] for start in range(0, len(items), self.chunk_size)]
 
@@ -761,7 +763,7 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     async def _apply(self, hook: Chao8Hook, chunk: list[str]) -> list[ItemResult]:
         """The action on one chunk of codes: ``ok`` each, or ``failed`` with 超8's reason."""
         from airflow_provider.common.errors import ApiError
-        from airflow_provider.common.operators import ItemResult, error_dict
+        from airflow_provider.common.results import ItemResult, error_dict
 
         call = getattr(hook, self.actions[self.action_name])
         try:
@@ -1094,7 +1096,7 @@ class Chao8AuditCodesOperator(Chao8Operator, BulkOperator[Any]):
         return str(item.code)
 
     async def run_item(self, hook: Chao8Hook, item: Any) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         record = await hook.acreate_audit(item)
         return ItemResult(
@@ -1110,19 +1112,11 @@ class Chao8AuditCodesOperator(Chao8Operator, BulkOperator[Any]):
 
 
 # ====================================================================== former names
-Chao8CreateProductionOrderOperator = deprecated_alias(
-    Chao8CreateProductionOrdersOperator, "Chao8CreateProductionOrderOperator"
-)
-Chao8CompleteLogisticsOrderOperator = deprecated_alias(
-    Chao8CompleteLogisticsOrdersOperator, "Chao8CompleteLogisticsOrderOperator"
-)
 
 __all__ = [
     "Chao8AuditCodesOperator",
-    "Chao8CompleteLogisticsOrderOperator",
     "Chao8CompleteLogisticsOrdersOperator",
     "Chao8CreateLogisticsOrdersOperator",
-    "Chao8CreateProductionOrderOperator",
     "Chao8CreateProductionOrdersOperator",
     "Chao8DeleteLogisticsOrdersOperator",
     "Chao8DeleteProductionOrdersOperator",

@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from airflow_provider.common.models import InputError
+from airflow_provider.common.report_reader import PRESENT_OUTCOMES, is_report
 
-#: outcomes of a report item whose object exists on the platform after the run
-PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "ok"})
+__all__ = ["PRESENT_OUTCOMES", "ids_from", "is_report", "items_from", "jsonl_chunks", "jsonl_source"]
 
 
 def _parse_json(text: str, param: str) -> Any:
@@ -53,13 +53,6 @@ def items_from(value: Any, *, param: str = "orders") -> list[dict[str, Any]]:
     if problems:
         raise InputError(problems)
     return items
-
-
-def is_report(value: Any) -> bool:
-    """Whether ``value`` is a bulk operator's XCom report (``{"counts": ..., "results": ...}``)."""
-    return (
-        isinstance(value, Mapping) and "counts" in value and ("results" in value or "results_file" in value)
-    )
 
 
 def ids_from(
@@ -105,6 +98,8 @@ def ids_from(
             )
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
+    if _reports_of_mapped_task(value):
+        value = _ids_of_report(value, report_field)
     if not isinstance(value, list | tuple):
         raise InputError([("-", param, f"expected an id or a list of ids, got {type(value).__name__}")])
     ids: list[str] = []
@@ -124,14 +119,18 @@ def ids_from(
     return list(dict.fromkeys(ids))
 
 
-def _ids_of_report(report: Mapping[str, Any], field: str) -> list[Any]:
-    from airflow_provider.common.results import read_results
+def _reports_of_mapped_task(value: Any) -> bool:
+    """A list of bulk reports (a mapped task's XCom, every map index; skipped ones ``None``)."""
+    if not isinstance(value, list | tuple) or not value:
+        return False
+    present = [entry for entry in value if entry is not None]
+    return bool(present) and all(is_report(entry) for entry in present)
 
-    return [
-        result[field]
-        for result in read_results(report)
-        if result.get("outcome") in PRESENT_OUTCOMES and result.get(field) not in (None, "")
-    ]
+
+def _ids_of_report(report: Any, field: str) -> list[Any]:
+    from airflow_provider.common.report_reader import read_report
+
+    return read_report(report).ids(field)
 
 
 #: a JSON-lines file given where items are expected: ``file:///data/orders.jsonl``,

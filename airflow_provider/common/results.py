@@ -8,8 +8,9 @@ Where a bulk run's per-item results go.
   :data:`MAX_FAILURES_IN_XCOM` failures and the total in memory. The XCom report then carries
   ``{"counts", "total", "failures", "results_file", ...}`` and stays bounded whatever the size.
 
-:func:`read_results` (and :func:`~airflow_provider.common.inputs.ids_from`) read either form,
-so downstream operators and sensors do not care which one they were given.
+:func:`~airflow_provider.common.report_reader.read_report` (and
+:func:`~airflow_provider.common.inputs.ids_from`) read either form, so downstream tasks,
+operators and sensors do not care which one they were given.
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from airflow_provider.common.operators import BulkReport, ItemResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from airflow_provider.common.errors import ApiError
+from airflow_provider.common.report_reader import FAILURE_OUTCOMES
+
+Outcome = Literal["created", "existed", "updated", "ok", "failed", "unknown", "skipped", "invalid"]
 
 #: failures listed in an XCom report that points to a results file
 MAX_FAILURES_IN_XCOM = 100
@@ -61,19 +66,11 @@ def iter_results_file(path: str) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def read_results(report: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every item result of a bulk report, inline or from its ``results_file``."""
-    if isinstance(report.get("results"), list):
-        yield from report["results"]
-    elif report.get("results_file"):
-        yield from iter_results_file(str(report["results_file"]))
-
-
 class ResultsView:
     """
     The results of a streamed run, read back from its file one at a time (never all in memory).
 
-    What :attr:`BulkReport.results <airflow_provider.common.operators.BulkReport.results>` is in
+    What :attr:`BulkReport.results <airflow_provider.common.results.BulkReport.results>` is in
     streaming mode: iterable any number of times, with a ``len``; not indexable.
     """
 
@@ -82,8 +79,6 @@ class ResultsView:
         self.total = total
 
     def __iter__(self) -> Iterator[ItemResult]:
-        from airflow_provider.common.operators import ItemResult
-
         for row in iter_results_file(self.path):
             yield ItemResult.model_validate(row)
 
@@ -92,6 +87,84 @@ class ResultsView:
 
     def __repr__(self) -> str:
         return f"ResultsView({self.path!r}, total={self.total})"
+
+
+class ItemResult(BaseModel):
+    """
+    What happened to one item of a bulk call (compact: ids, status, counts; no personal data).
+
+    :param key: the caller's own id of the item (``thirdOrderId``, ``soc``, ``orderNo``, ...).
+    :param outcome: created / existed / updated / ok / failed / unknown / skipped / invalid.
+    :param id: the platform's id of the object, when known.
+    :param status: the platform's status of the object, when known.
+    :param error: for failed/unknown/invalid items: ``{kind, message, code, http_status, ...}``.
+    :param data: a few more compact fields the platform operator adds.
+    """
+
+    key: str
+    outcome: Outcome
+    id: str | None = None
+    status: str | None = None
+    error: dict[str, Any] | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in FAILURE_OUTCOMES
+
+
+class BulkReport(BaseModel):
+    """
+    Every item's result, in input order, and the counts per outcome.
+
+    :param results: one result per item: a list (inline runs) or, in streaming mode, a
+        :class:`~airflow_provider.common.results.ResultsView` reading them back from
+        ``results_file`` one at a time (iterable, with a ``len``; not indexable).
+    :param results_file: where the full results were written (JSON lines).
+    :param tally: the counts per outcome when the results were streamed to the file.
+    :param failure_sample: the first failures when the results were streamed to the file.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    # ResultsView first, left to right: a smart-mode union would also try to validate the view
+    # as a list, reading every result of the file into memory (100,000 orders: ~170 MB)
+    results: ResultsView | list[ItemResult] = Field(union_mode="left_to_right")
+    results_file: str | None = None
+    tally: dict[str, int] | None = None
+    failure_sample: list[ItemResult] | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        if self.tally is not None:
+            return dict(self.tally)
+        return dict(Counter(result.outcome for result in self.results))
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+    def failed_count(self, *, allow_invalid: bool = False) -> int:
+        failing = FAILURE_OUTCOMES - {"invalid"} if allow_invalid else FAILURE_OUTCOMES
+        return sum(n for outcome, n in self.counts.items() if outcome in failing)
+
+    @property
+    def failures(self) -> list[ItemResult]:
+        """The failed items (only the first ``MAX_FAILURES_IN_XCOM`` when streamed)."""
+        if self.failure_sample is not None:
+            return list(self.failure_sample)
+        return [result for result in self.results if result.failed]
+
+    def to_xcom(self) -> dict[str, Any]:
+        """One shape with or without a results file: read it with ``read_report``."""
+        inline = None if self.results_file else [r.model_dump(mode="json") for r in self.results]
+        return {
+            "counts": self.counts,
+            "total": self.total,
+            "results": inline,
+            "results_file": self.results_file,
+            "failures": [r.model_dump(mode="json") for r in self.failures[:MAX_FAILURES_IN_XCOM]],
+        }
 
 
 class ResultSink:
@@ -165,8 +238,6 @@ class ResultSink:
 
     def report(self) -> BulkReport:
         """The run's report: inline results, or the file's :class:`ResultsView` and the tallies."""
-        from airflow_provider.common.operators import BulkReport
-
         self.__exit__()
         if self._target is None:
             return BulkReport(results=self.kept)
@@ -176,6 +247,12 @@ class ResultSink:
             tally=dict(self.counts),
             failure_sample=self.failures,
         )
+
+
+def error_dict(err: BaseException) -> dict[str, Any]:
+    if isinstance(err, ApiError):
+        return err.to_dict()
+    return {"kind": type(err).__name__, "message": str(err)}
 
 
 def bound_extra(extra: Mapping[str, Any], *, limit: int = MAX_IDS_IN_XCOM) -> dict[str, Any]:

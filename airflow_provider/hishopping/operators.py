@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from airflow_provider.common.base_operators import BulkCreateOperator, PlatformOperator
+from airflow_provider.common.operator_bases import BulkCreateOperator, PlatformOperator
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from airflow.sdk import Context
 
-    from airflow_provider.common.operators import ItemResult
+    from airflow_provider.common.results import ItemResult
     from airflow_provider.hishopping.hooks import HiShoppingHook
     from airflow_provider.hishopping.models import Goods, Order, OrderCreateRequest
 
@@ -184,6 +184,9 @@ class HiShoppingCreateOrdersOperator(HiShoppingOperator, BulkCreateOperator["Ord
         from airflow_provider.hishopping.models import OrderCreateRequest
 
         return validate_all(OrderCreateRequest, items_from(raw, param="orders"), id_field="merchant_order")
+
+    #: HiShopping refuses a reused merchant_order: the refusal is read back as ``existed``
+    refuses_reused_ids = True
 
     def item_key(self, item: OrderCreateRequest) -> str:
         return item.merchant_order

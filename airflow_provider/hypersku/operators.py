@@ -13,22 +13,23 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider.common.base_operators import (
+from airflow_provider.common.operator_bases import (
     BulkCreateOperator,
     BulkOperator,
     PlatformOperator,
-    deprecated_alias,
 )
 
 if TYPE_CHECKING:
+    import asyncio
     from contextlib import _GeneratorContextManager
 
     from airflow.sdk import Context
 
-    from airflow_provider.common.operators import BulkReport, ItemResult
+    from airflow_provider.common.results import BulkReport, ItemResult
     from airflow_provider.hypersku.hooks import HyperSkuHook
     from airflow_provider.hypersku.models import (
         LogisticsReponseDto,
+        LogisticsResult,
         OrderBaseInfo,
         OrderResult,
         OrdersInfoDto,
@@ -101,6 +102,11 @@ class HyperSkuOperator(PlatformOperator):
         return str(target)
 
 
+def _route(order: OrdersInfoDto) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """Where an order goes and what it carries: orders with the same route share a quote."""
+    return order.shipping_address.country_code, tuple(sorted(order.sku_counts().items()))
+
+
 def _orders_of(raw: Any, *, need_logistics: bool) -> list[OrdersInfoDto]:
     from airflow_provider.common.inputs import items_from
     from airflow_provider.hypersku.models import validate_orders
@@ -147,7 +153,8 @@ class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersI
             raise ValueError(f"logistics must be one of {LOGISTICS_CHOICES}, not {logistics!r}")
         self.orders = orders
         self.logistics = logistics
-        self._chosen: dict[str, LogisticsReponseDto] = {}
+        #: one quote per destination and SKU set, shared by the orders going there
+        self._quotes: dict[tuple[str, tuple[tuple[str, int], ...]], asyncio.Future[LogisticsResult]] = {}
 
     def validate_items(self, raw: Any) -> list[OrdersInfoDto]:
         return _orders_of(raw, need_logistics=self.logistics is None)
@@ -164,38 +171,70 @@ class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersI
         if not str(hook.extra.get("store_code") or "").strip():
             if self.looks_up_first(context):
                 raise AirflowFailException(
-                    f"{self.task_id}: connection {self.hypersku_conn_id} has no 'store_code' extra: this "
-                    "attempt must look the orders up by thirdOrderId before creating any (HyperSKU does "
-                    "not refuse a reused thirdOrderId), and cannot; nothing was sent"
+                    f"{self.task_id}: connection {self.hypersku_conn_id} has no 'store_code' extra: every "
+                    "order must be looked up by thirdOrderId before it is created (HyperSKU does not refuse "
+                    "a reused thirdOrderId, so a re-run would buy again), and cannot be; add store_code, or "
+                    "pass lookup_first=False if every thirdOrderId is new; nothing was sent"
                 )
             self.log.warning(
                 "Connection %s has no store_code extra: a lost create answer cannot be checked "
-                "(the order is reported 'unknown') and a retry of this task will fail",
+                "(the order is reported 'unknown')",
                 self.hypersku_conn_id,
             )
-        if not self.logistics:
-            return items
-        choices = hook.run_async(hook.achoose_logistics(items, self.logistics, limit=self.concurrency()))
-        chosen = []
-        for order, choice in zip(items, choices, strict=True):
-            if choice is not None:
-                self._chosen[order.third_order_id] = choice
-                order = order.model_copy(update={"logistics_id": choice.logistics_id})
-            chosen.append(order)
-        return chosen
+        return items
 
     async def create(self, hook: HyperSkuHook, item: OrdersInfoDto) -> OrderBaseInfo:
         if item.logistics_id is None:
-            from airflow_provider.common.errors import BadRequestError
+            choice = await self.channel(hook, item)
+            item = item.model_copy(update={"logistics_id": choice.logistics_id})
+        return (await hook.acreate_order(item)).order_base_info
 
+    async def channel(self, hook: HyperSkuHook, item: OrdersInfoDto) -> LogisticsReponseDto:
+        """The ``logistics`` channel for an order without ``logisticsId``, asked once per
+        destination and SKU set (orders to the same place share the answer); an order whose
+        SKUs or country have no channel fails alone, named."""
+        import asyncio
+
+        from airflow_provider.common.errors import BadRequestError
+        from airflow_provider.hypersku.models import select_option
+
+        route = _route(item)
+        if route not in self._quotes:
+            request = {"countryCode": route[0], "skuItems": [line.dump() for line in item.sku_items]}
+            self._quotes[route] = asyncio.ensure_future(hook.aget_logistics_sku(request))
+        try:
+            answer = await asyncio.shield(self._quotes[route])
+        except BadRequestError as err:
             raise BadRequestError(
                 hook.platform,
-                f"no {self.logistics} logistics channel to {item.shipping_address.country_code} for these SKUs",
+                f"no logistics quote for order {item.third_order_id}: {err.message}",
+                code=err.code,
+            ) from None
+        choice = select_option(answer.options, str(self.logistics))
+        if choice is None:
+            raise BadRequestError(
+                hook.platform,
+                f"no {self.logistics} logistics channel to {route[0]} for the SKUs of order {item.third_order_id}",
             )
-        return (await hook.acreate_order(item)).order_base_info
+        return choice
 
     async def lookup(self, hook: HyperSkuHook, item: OrdersInfoDto) -> OrderResult | None:
         return await hook.afind_order(item.third_order_id)
+
+    def result_data(self, item: OrdersInfoDto) -> dict[str, Any]:
+        """The channel chosen for the order (``logisticsId``, ``freight``) when this run chose one."""
+        future = self._quotes.get(_route(item)) if item.logistics_id is None else None
+        if future is None or not future.done() or future.exception() is not None:
+            return {}
+        from airflow_provider.hypersku.models import select_option
+
+        choice = select_option(future.result().options, str(self.logistics))
+        if choice is None:
+            return {}
+        data = {"logisticsId": choice.logistics_id}
+        if choice.freight is not None:
+            data["freight"] = str(choice.freight)
+        return data
 
     def describe(self, value: OrderBaseInfo | OrderResult) -> tuple[str | None, str | None, dict[str, Any]]:
         """Ids, status, amount (no personal data)."""
@@ -206,22 +245,16 @@ class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersI
         data = {key: str(v) for key, v in data.items() if v not in (None, "")}
         return value.order_id, None if value.status is None else str(value.status), data
 
-    def matches(self, item: OrdersInfoDto, value: OrderBaseInfo | OrderResult) -> bool:
-        """The order under this ``thirdOrderId`` has the same SKUs and quantities (when it lists them)."""
+    def matches(self, item: OrdersInfoDto, value: OrderBaseInfo | OrderResult) -> bool | None:
+        """The order under this ``thirdOrderId`` has the same SKUs and quantities; ``None``
+        (cannot tell) when it lists no goods, or goods lines without a readable SKU."""
         from airflow_provider.hypersku.models import OrderResult
 
-        if isinstance(value, OrderResult) and value.goods_list:
-            return value.sku_counts() == item.sku_counts()
-        return True
-
-    def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
-        for result in report.results:
-            choice = self._chosen.get(result.key)
-            if choice is not None:
-                result.data["logisticsId"] = choice.logistics_id
-                if choice.freight is not None:
-                    result.data["freight"] = str(choice.freight)
-        return super().finish(context, report)
+        if not isinstance(value, OrderResult) or not value.goods_list:
+            return True if not isinstance(value, OrderResult) else None
+        if any(line.sku is None for line in value.goods_list):
+            return None
+        return value.sku_counts() == item.sku_counts()
 
     def report_extra(self, report: BulkReport) -> dict[str, Any]:
         # one pass, keeping ids only: in streaming mode the results are read back one at a time
@@ -350,7 +383,7 @@ class HyperSkuCancelOrdersOperator(HyperSkuOperator, BulkOperator[str]):
 
     async def run_item(self, hook: HyperSkuHook, item: str) -> ItemResult:
         from airflow_provider.common.errors import ApiError, AuthError, ConfigurationError
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
         from airflow_provider.hypersku.constants import CANCELLED_STATUSES
 
         status = self._before.get(item)
@@ -429,7 +462,7 @@ class HyperSkuUpdateOrderAddressesOperator(HyperSkuOperator, BulkOperator["Updat
         return item.order_id
 
     async def run_item(self, hook: HyperSkuHook, item: UpdateOrderAddressReq) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         await hook.aupdate_order_address(item.order_id, item.shipping_address)
         country = item.shipping_address.country_code
@@ -516,7 +549,7 @@ class HyperSkuGetTrackingOperator(HyperSkuPerOrderReadOperator):
         return ids_from(raw, param="store_order_ids", report_field="key", report_key="third_order_ids")
 
     async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         info = await hook.aget_international_logistics(item)
         events = info.sorted_tracks()
@@ -579,7 +612,7 @@ class HyperSkuGetInventoryHistoryOperator(HyperSkuPerOrderReadOperator):
         return ids_from(raw, param="order_ids", report_key="order_ids")
 
     async def read(self, hook: HyperSkuHook, item: str) -> tuple[ItemResult, Any]:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         rows = await hook.aget_inventory_history_by_order_id(item)
         rows.sort(key=lambda row: (row.crt_time is None, row.crt_time or 0))
@@ -916,11 +949,3 @@ class HyperSkuGetStockOrdersOperator(HyperSkuOperator):
         }
         self.log.info("Read %d HyperSKU stock order(s): %s", len(orders), by_status)
         return payload
-
-
-HyperSkuCancelOrderOperator = deprecated_alias(HyperSkuCancelOrdersOperator, "HyperSkuCancelOrderOperator")
-HyperSkuUpdateOrderAddressOperator = deprecated_alias(
-    HyperSkuUpdateOrderAddressesOperator, "HyperSkuUpdateOrderAddressOperator"
-)
-#: the former base class's name
-HyperSkuBaseOperator = HyperSkuOperator

@@ -13,17 +13,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from airflow.sdk import BaseOperator, BaseOperatorLink
 
-from airflow_provider.common.base_operators import (
+from airflow_provider.common.operator_bases import (
     BulkCreateOperator,
     BulkOperator,
     PlatformOperator,
-    deprecated_alias,
 )
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider.common.operators import BulkReport, IdempotentCreate, ItemResult
+    from airflow_provider.common.results import BulkReport, ItemResult
     from airflow_provider.supership.hooks import SuperShipHook
     from airflow_provider.supership.models import (
         CreatedOrder,
@@ -200,14 +199,6 @@ class SuperShipCreateOrdersOperator(SuperShipOperator, BulkCreateOperator["Order
             raise InputError(problems)
         return checked
 
-    def creator(self, hook: SuperShipHook) -> IdempotentCreate[OrderCreateRequest, Any]:
-        """The core's creator, waiting between look-ups as the connection's retry settings say."""
-        from dataclasses import replace
-
-        creator = super().creator(hook)
-        creator.policy = replace(hook.retry_policy, max_attempts=4)
-        return creator
-
     async def create(self, hook: SuperShipHook, item: OrderCreateRequest) -> CreatedOrder:
         return await hook.acreate_order(item)
 
@@ -258,7 +249,7 @@ class SuperShipCancelOrdersOperator(SuperShipOperator, BulkOperator[str]):
 
     async def run_item(self, hook: SuperShipHook, item: str) -> ItemResult:
         from airflow_provider.common.errors import ApiError
-        from airflow_provider.common.operators import ItemResult, error_dict
+        from airflow_provider.common.results import ItemResult, error_dict
 
         try:
             result = await hook.acancel_order(item)
@@ -331,7 +322,7 @@ class SuperShipGetTrackingOperator(SuperShipOperator, BulkOperator[str]):
         return item
 
     async def run_item(self, hook: SuperShipHook, item: str) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         info = await hook.aget_order(item, lookup_by="soc" if self.lookup_by == "soc" else "code")
         self._journeys[item] = info.model_dump(mode="json", by_alias=True)
@@ -439,7 +430,7 @@ class SuperShipFeeQuoteOperator(SuperShipOperator, BulkOperator["tuple[int, FeeQ
         return super().prepare(hook, items, context)
 
     async def run_item(self, hook: SuperShipHook, item: tuple[int, FeeQuoteRequest]) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         index, request = item
         quotes = await hook.aget_fee_quotes(request, method="POST" if self.method == "POST" else "GET")
@@ -734,7 +725,7 @@ class SuperShipUpdateWarehousesOperator(SuperShipOperator, BulkOperator["Warehou
         return item.code
 
     async def run_item(self, hook: SuperShipHook, item: WarehouseUpdateRequest) -> ItemResult:
-        from airflow_provider.common.operators import ItemResult
+        from airflow_provider.common.results import ItemResult
 
         result = await hook.aupdate_warehouse(item)
         changed = sorted(result.diff)
@@ -816,6 +807,3 @@ class SuperShipRegisterWebhookOperator(SuperShipOperator):
             "outcome": outcome,
             "previous_url": _redacted_url(previous) if previous else None,
         }
-
-
-SuperShipCancelOrderOperator = deprecated_alias(SuperShipCancelOrdersOperator, "SuperShipCancelOrderOperator")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from demo_platform import PASSWORD, USERNAME, DemoBackend, create_app
 
-from airflow_provider.common.base_operators import BulkCreateOperator
+from airflow_provider.common.operator_bases import BulkCreateOperator
 from airflow_provider.sandbox.kit import Faults
 
 pytestmark = pytest.mark.integration

@@ -5,13 +5,14 @@ import json
 import multiprocessing
 import os
 import time
+from typing import Any
 
 import pytest
 from demo_platform import PASSWORD, USERNAME, DemoBackend, DemoHook, create_app
 
 from airflow_provider.common.auth import MemoryTokenStore
+from airflow_provider.common.bulk import CreateOnce, run_bulk
 from airflow_provider.common.errors import RateLimitError, TransportError
-from airflow_provider.common.operators import IdempotentCreate, run_bulk
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.sandbox.kit import Faults, Lifecycle, SandboxClock, TokenIssuer, pick
 
@@ -86,18 +87,38 @@ def test_dropped_connection_is_a_transport_error_and_reads_recover(
     assert hook.request("GET", "/ping") == "pong"
 
 
+class DemoMaker:
+    """The create / look-up / describe of the demo platform's orders, as CreateOnce calls them."""
+
+    def item_key(self, item: dict[str, Any]) -> str:
+        return str(item["id"])
+
+    async def create(self, hook: DemoHook, item: dict[str, Any]) -> Any:
+        return await hook.acreate(item)
+
+    async def lookup(self, hook: DemoHook, item: dict[str, Any]) -> Any:
+        return await hook.afind(item["id"])
+
+    async def lookup_many(self, hook: DemoHook, items: Any) -> None:
+        return None
+
+    def describe(self, value: Any) -> tuple[str | None, str | None, dict[str, Any]]:
+        return value["id"], value["status"], {}
+
+    def matches(self, item: dict[str, Any], value: Any) -> bool:
+        return True
+
+    def result_data(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
 def test_lost_create_answer_commits_once_and_is_recovered(hook: DemoHook, backend: DemoBackend) -> None:
     backend.faults.script("lose_answer", 1, path_contains="/orders")
 
     async def create() -> object:
-        creator = IdempotentCreate(
-            create=hook.acreate,
-            lookup=lambda order: hook.afind(order["id"]),
-            describe=lambda o: (o["id"], o["status"], {}),
-            policy=FAST,
-        )
+        creator = CreateOnce(DemoMaker(), hook, look_up_first=False, policy=FAST)
         try:
-            return await creator("A-1", {"id": "A-1", "qty": 2})
+            return await creator({"id": "A-1", "qty": 2})
         finally:
             await hook.aclose()
 
@@ -121,14 +142,9 @@ def test_bulk_over_latency_with_faults_creates_each_order_once(hook: DemoHook, b
     orders = [{"id": f"O-{n}", "qty": 1} for n in range(60)]
 
     async def go():
-        creator = IdempotentCreate(
-            create=hook.acreate,
-            lookup=lambda order: hook.afind(order["id"]),
-            describe=lambda o: (o["id"], o["status"], {}),
-            policy=FAST,
-        )
+        creator = CreateOnce(DemoMaker(), hook, look_up_first=False, policy=FAST)
         try:
-            return await run_bulk(orders, lambda o: creator(o["id"], o), key=lambda o: o["id"], concurrency=8)
+            return await run_bulk(orders, creator, key=lambda o: o["id"], concurrency=8)
         finally:
             await hook.aclose()
 

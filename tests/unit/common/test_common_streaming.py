@@ -10,11 +10,17 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
-from test_common_base_operators import SERVER, Order, Server, TinyCancelOperator, TinyCreateOrdersOperator
+from test_common_operator_bases import SERVER, Order, Server, TinyCancelOperator, TinyCreateOrdersOperator
 
+from airflow_provider.common import read_report
 from airflow_provider.common.inputs import ids_from, jsonl_source
-from airflow_provider.common.operators import BulkReport, ItemResult
-from airflow_provider.common.results import MAX_FAILURES_IN_XCOM, ResultSink, ResultsView, read_results
+from airflow_provider.common.results import (
+    MAX_FAILURES_IN_XCOM,
+    BulkReport,
+    ItemResult,
+    ResultSink,
+    ResultsView,
+)
 
 
 class SmallChunks(TinyCreateOrdersOperator):
@@ -63,14 +69,14 @@ def test_a_file_input_streams_and_xcom_stays_bounded(
 
     assert report["counts"] == {"created": 2500}
     assert report["total"] == 2500
-    assert "results" not in report
+    assert report["results"] is None  # in the file: read_report reads them
     assert report["results_file"].endswith("orders.results.jsonl")  # beside the input by default
     # 2,500 ids would not fit the XCom budget: they are read from the results file instead
     assert "order_ids" not in report
     assert report["in_results_file"] == ["order_ids"]
     assert len(json.dumps(report)) < 1000
     assert ids_from(report, param="order_ids", report_key="order_ids") == [f"P{i}" for i in range(1, 2501)]
-    assert [r["key"] for r in read_results(report)] == [f"R{i}" for i in range(2500)]  # input order
+    assert [r["key"] for r in read_report(report).results()] == [f"R{i}" for i in range(2500)]  # input order
     assert server.calls["POST token"] == 1
     assert server.refs() == {f"R{i}": 1 for i in range(2500)}
 
@@ -132,7 +138,7 @@ def test_failures_are_counted_exactly_and_listed_up_to_the_cap(
     pushed = context["ti"].xcom["return_value"]
     assert pushed["counts"] == {"created": 150, "failed": 150}
     assert len(pushed["failures"]) == MAX_FAILURES_IN_XCOM
-    assert sum(1 for r in read_results(pushed) if r["outcome"] == "failed") == 150
+    assert sum(1 for r in read_report(pushed).results() if r["outcome"] == "failed") == 150
 
 
 def test_a_stop_skips_every_later_chunk(server: Server, task_context: Any, tmp_path: Path) -> None:
@@ -158,7 +164,9 @@ def test_a_large_list_without_results_path_fails_before_sending(
         TinyCreateOrdersOperator(task_id="create", orders=orders(11)).execute(task_context())
     assert sum(server.calls.values()) == 0
     small = TinyCreateOrdersOperator(task_id="create", orders=orders(10)).execute(task_context())
-    assert set(small) == {"counts", "results", "order_ids"}  # the inline shape, unchanged
+    # one shape with or without a results file
+    assert set(small) == {"counts", "total", "results", "results_file", "failures", "order_ids"}
+    assert (len(small["results"]), small["results_file"]) == (10, None)
 
     target = tmp_path / "r.jsonl"
     big = TinyCreateOrdersOperator(
@@ -173,7 +181,7 @@ def test_ids_files_stream_for_any_bulk_operator(server: Server, task_context: An
     source = write_jsonl(tmp_path / "ids.jsonl", ["A1", "A2", 3])
     report = TinyCancelOperator(task_id="cancel", order_ids=source).execute(task_context())
     assert report["counts"] == {"ok": 3}
-    assert [r["key"] for r in read_results(report)] == ["A1", "A2", "3"]
+    assert [r["key"] for r in read_report(report).results()] == ["A1", "A2", "3"]
 
 
 def test_the_sink_keeps_counts_and_capped_failures_not_results(tmp_path: Path) -> None:
@@ -197,7 +205,7 @@ def test_the_sink_keeps_counts_and_capped_failures_not_results(tmp_path: Path) -
     assert isinstance(report.results, ResultsView)
     assert report.counts == {"created": 18000, "failed": 2000}
     assert report.total == 20000
-    assert report.failed_count == 2000
+    assert report.failed_count() == 2000
     assert len(report.failures) == MAX_FAILURES_IN_XCOM
     assert sum(1 for r in report.results if r.id) == 18000  # read back from the file, one at a time
     xcom = report.to_xcom()

@@ -456,19 +456,22 @@ def test_lookup_first_on_a_first_attempt(
     assert thirds(backend) == Counter({"LF-1": 1, "LF-2": 1})
 
 
-def test_a_retry_without_store_code_fails_before_sending(
+def test_without_store_code_a_create_fails_before_sending_unless_ids_are_declared_fresh(
     backend: HyperSkuBackend, transport: AppTransport, make_conn: Callable[..., str], run: Any
 ) -> None:
-    hook = sandbox_hook(make_conn, transport, extra={"store_code": ""})
-    with pytest.raises(AirflowFailException, match="no 'store_code' extra"):
-        run(HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")]), hook, try_number=2)
+    for try_number in (1, 2):  # a first attempt (maybe a re-run of the day) and a retry alike
+        hook = sandbox_hook(make_conn, transport, extra={"store_code": ""})
+        with pytest.raises(AirflowFailException, match=r"no 'store_code' extra.*lookup_first=False"):
+            run(
+                HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")]), hook, try_number=try_number
+            )
     assert not backend.store.table("orders")
     assert backend.requests["/api/customer/admin/orders/create"] == 0
-    first, _ = run(
-        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")]),
+    fresh, _ = run(
+        HyperSkuCreateOrdersOperator(task_id="c", orders=[order("NS-1")], lookup_first=False),
         sandbox_hook(make_conn, transport, extra={"store_code": ""}),
     )
-    assert first["counts"] == {"created": 1}  # a first attempt still runs (with a warning)
+    assert fresh["counts"] == {"created": 1}  # declared fresh: sent without a look-up (with a warning)
 
 
 def test_a_third_order_id_twice_in_one_batch_is_bad_input(
@@ -510,7 +513,7 @@ def test_ids_from_upstream_reports_and_bad_ids(
         ),
         hook_factory(),
     )
-    assert "results" not in created
+    assert created["results"] is None
     assert created["results_file"].endswith("created.jsonl")
     assert len(Path(created["results_file"]).read_text().splitlines()) == 2
     tracked, _ = run(HyperSkuGetTrackingOperator(task_id="t", store_order_ids=created), hook_factory())
@@ -521,21 +524,6 @@ def test_ids_from_upstream_reports_and_bad_ids(
     with pytest.raises(AirflowFailException, match=r"order_ids: .*got None"):
         run(HyperSkuCancelOrdersOperator(task_id="x", order_ids=[None, ""]), hook_factory())
     assert sum(backend.requests.values()) == calls
-
-
-def test_former_names_are_deprecated_aliases(hook_factory: Callable[[], HyperSkuHook], run: Any) -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
-    from airflow_provider.hypersku.operators import (
-        HyperSkuCancelOrderOperator,
-        HyperSkuUpdateOrderAddressOperator,
-    )
-
-    with pytest.warns(AirflowProviderDeprecationWarning, match="use HyperSkuCancelOrdersOperator"):
-        old = HyperSkuCancelOrderOperator(task_id="x", order_ids=["1"])
-    assert isinstance(old, HyperSkuCancelOrdersOperator)
-    with pytest.warns(AirflowProviderDeprecationWarning, match="use HyperSkuUpdateOrderAddressesOperator"):
-        HyperSkuUpdateOrderAddressOperator(task_id="u", updates=[])
 
 
 # ----------------------------------------------------------------------------- inventory history
@@ -690,3 +678,60 @@ def test_stock_orders_bad_input_fails_before_any_request(
     assert {"status", "start_time", "end_time", "filters", "output_path"} <= set(
         HyperSkuGetStockOrdersOperator.template_fields
     )
+
+
+# ----------------------------------------------------------------------------- per-order logistics
+def test_with_logistics_an_unknown_sku_fails_its_order_alone_and_the_report_is_pushed(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, task_context: Any
+) -> None:
+    no_channel = {k: v for k, v in SANDBOX_EXAMPLE_ORDER.items() if k != "logisticsId"}
+    orders = [{**no_channel, "thirdOrderId": f"U-{i}"} for i in range(50)]
+    orders[17] = {**orders[17], "skuItems": [{"skuId": "NO-SUCH-SKU", "num": 1}]}
+    operator = HyperSkuCreateOrdersOperator(task_id="c", orders=orders, logistics="cheapest")
+    operator.__dict__["hook"] = hook_factory()
+    context = task_context()
+    with pytest.raises(AirflowException, match=r"1 of 50 failed: U-17 \(failed: .*U-17"):
+        operator.execute(context)
+    pushed = context["ti"].xcom["return_value"]
+    assert pushed["counts"] == {"created": 49, "failed": 1}
+    assert len(backend.store.table("orders")) == 49
+    made = [r for r in pushed["results"] if r["outcome"] == "created"]
+    assert all(r["data"]["logisticsId"] == "1001" and "freight" in r["data"] for r in made)
+
+
+def test_a_streamed_create_with_logistics_writes_the_channel_into_every_results_row(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, tmp_path: Path
+) -> None:
+    no_channel = {k: v for k, v in SANDBOX_EXAMPLE_ORDER.items() if k != "logisticsId"}
+    source = tmp_path / "orders.jsonl"
+    source.write_text("".join(json.dumps({**no_channel, "thirdOrderId": f"S-{i}"}) + "\n" for i in range(30)))
+
+    class SmallChunks(HyperSkuCreateOrdersOperator):
+        stream_chunk_size = 7
+
+    operator = SmallChunks(task_id="c", orders=f"file://{source}", logistics="cheapest")
+    result, _ = run(operator, hook_factory())
+    assert result["counts"] == {"created": 30}
+    rows = [
+        json.loads(line)
+        for line in Path(result["results_file"].removeprefix("file://")).read_text().splitlines()
+    ]
+    assert len(rows) == 30
+    assert all(row["data"]["logisticsId"] == "1001" and row["data"]["freight"] for row in rows)
+    assert len(operator._quotes) == 1  # one quote per destination and SKU set, not one entry per order
+
+
+def test_a_found_order_whose_goods_show_no_readable_sku_is_existed_unverified() -> None:
+    from airflow_provider.hypersku.models import OrderResult, OrdersInfoDto
+
+    operator = HyperSkuCreateOrdersOperator(task_id="c", orders=[])
+    mine = OrdersInfoDto.model_validate(order("V-1"))
+    unreadable = OrderResult.model_validate({"orderId": "1", "goodsList": [{"goodsName": "shirt", "num": 2}]})
+    assert operator.matches(mine, unreadable) is None  # cannot tell: existed, unverified
+    sku = mine.sku_items[0].sku_id
+    other = OrderResult.model_validate({"orderId": "1", "goodsList": [{"skuId": sku, "num": 99}]})
+    assert operator.matches(mine, other) is False  # other quantities: a conflict
+    same = OrderResult.model_validate(
+        {"orderId": "1", "goodsList": [{"skuId": line.sku_id, "num": line.num} for line in mine.sku_items]}
+    )
+    assert operator.matches(mine, same) is True

@@ -329,7 +329,7 @@ def test_results_path_keeps_xcom_small(api: FakeApi, context: Any, tmp_path: Any
     target = tmp_path / "results" / "create.jsonl"
     report = create(orders=[order("S-1"), order("S-2")], results_path=str(target)).execute(context())
     assert report["counts"] == {"created": 2}
-    assert "results" not in report
+    assert report["results"] is None
     assert report["results_file"] == str(target)
     assert [json.loads(line)["key"] for line in target.read_text().splitlines()] == ["S-1", "S-2"]
 
@@ -475,15 +475,6 @@ def test_label_task_has_a_print_link_read_from_its_xcom(monkeypatch: pytest.Monk
     assert link.get_link(operator, ti_key="key-1") == pushed["url"]
     assert seen == {"ti_key": "key-1", "key": "return_value"}
     assert "airflow_provider.supership.operators.SuperShipLabelLink" in get_provider_info()["extra-links"]
-
-
-def test_the_old_cancel_name_is_a_deprecated_alias(api: FakeApi, context: Any) -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
-    with pytest.warns(AirflowProviderDeprecationWarning, match="use SuperShipCancelOrdersOperator"):
-        old = ops.SuperShipCancelOrderOperator(task_id="cancel", codes="C-1")
-    assert isinstance(old, ops.SuperShipCancelOrdersOperator)
-    assert old.execute(context())["counts"] == {"updated": 1}
 
 
 def test_bad_ids_fail_naming_the_parameter_before_any_request(api: FakeApi, context: Any) -> None:

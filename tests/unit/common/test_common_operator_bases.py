@@ -17,13 +17,13 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from pydantic import BaseModel, field_validator
 
 from airflow_provider.common.auth import Token
-from airflow_provider.common.base_operators import BulkCreateOperator, BulkOperator, deprecated_alias
 from airflow_provider.common.errors import BadRequestError, NotFoundError
 from airflow_provider.common.hooks import ApiHook
 from airflow_provider.common.inputs import ids_from
 from airflow_provider.common.models import InputError, validate_all
-from airflow_provider.common.operators import ItemResult
+from airflow_provider.common.operator_bases import BulkCreateOperator, BulkOperator
 from airflow_provider.common.progress import Progress
+from airflow_provider.common.results import ItemResult
 
 
 class Server:
@@ -204,21 +204,39 @@ def test_a_retried_attempt_finds_what_the_first_made_and_creates_only_the_rest(
     assert report["order_ids"] == ["P1", "P2", "P3", "P4", "P5"]
 
 
-def test_the_first_attempt_does_not_look_up_unless_asked(server: Server, task_context: Any) -> None:
-    TinyCreateOrdersOperator(task_id="create", orders=orders(3)).execute(task_context())
-    assert server.calls["GET orders"] == 0
-
-    report = TinyCreateOrdersOperator(task_id="create", orders=orders(3), lookup_first=True).execute(
-        task_context()
-    )
-    assert report["counts"] == {"existed": 3}
+def test_a_second_run_over_the_same_orders_creates_nothing_where_reused_ids_are_accepted(
+    server: Server, task_context: Any
+) -> None:
+    first = TinyCreateOrdersOperator(task_id="create", orders=orders(3)).execute(task_context())
+    assert first["counts"] == {"created": 3}
+    # a new DAG run (a re-trigger, a backfill): try 1 again, and the server accepts reused ids
+    again = TinyCreateOrdersOperator(task_id="create", orders=orders(3)).execute(task_context())
+    assert again["counts"] == {"existed": 3}
     assert server.refs() == Counter({"R0": 1, "R1": 1, "R2": 1})
 
-    # lookup_first=False on a retry is the user's explicit choice: the accepting server duplicates
+
+def test_lookup_first_false_skips_the_look_up(server: Server, task_context: Any) -> None:
+    TinyCreateOrdersOperator(task_id="create", orders=orders(2), lookup_first=False).execute(task_context())
+    assert server.calls["GET orders"] == 0
+    # declared fresh though they are not: the accepting server makes a second order (the risk)
     TinyCreateOrdersOperator(task_id="create", orders=orders(1), lookup_first=False).execute(
         task_context(try_number=2)
     )
+    assert server.calls["GET orders"] == 0
     assert server.refs()["R0"] == 2
+
+
+def test_a_platform_that_refuses_reused_ids_looks_up_only_on_a_retried_attempt(
+    server: Server, task_context: Any
+) -> None:
+    class Refusing(TinyCreateOrdersOperator):
+        refuses_reused_ids = True
+
+    Refusing(task_id="create", orders=orders(2)).execute(task_context())
+    assert server.calls["GET orders"] == 0
+    report = Refusing(task_id="create", orders=orders(2)).execute(task_context(try_number=2))
+    assert report["counts"] == {"existed": 2}
+    assert server.calls["GET orders"] == 2
 
 
 def test_an_order_found_with_other_contents_is_a_conflict_not_existed(
@@ -336,20 +354,10 @@ def test_a_bad_id_list_fails_the_task_before_any_request(server: Server, task_co
     assert sum(server.calls.values()) == 0
 
 
-def test_a_deprecated_alias_warns_and_behaves_the_same() -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
-    Old = deprecated_alias(TinyCancelOperator, "TinyCancelOrderOperator")
-    with pytest.warns(AirflowProviderDeprecationWarning, match="use TinyCancelOperator"):
-        operator = Old(task_id="cancel", order_ids=["A"])
-    assert isinstance(operator, TinyCancelOperator)
-    assert Old.__name__ == "TinyCancelOrderOperator"
-
-
 def test_results_go_to_a_file_and_xcom_keeps_counts_and_failures(
     server: Server, task_context: Any, tmp_path: Any
 ) -> None:
-    from airflow_provider.common.results import read_results
+    from airflow_provider.common import read_report
 
     assert "results_path" in TinyCreateOrdersOperator.template_fields
     target = tmp_path / "out" / "results.jsonl"
@@ -359,10 +367,10 @@ def test_results_go_to_a_file_and_xcom_keeps_counts_and_failures(
     with pytest.raises(AirflowException):
         operator.execute(context)
     pushed = context["ti"].xcom["return_value"]
-    assert "results" not in pushed
+    assert pushed["results"] is None  # the same keys as inline; the results are in the file
     assert pushed["counts"] == {"created": 3, "failed": 1}
     assert [f["key"] for f in pushed["failures"]] == ["BAD"]
-    assert [r["key"] for r in read_results(pushed)] == ["R0", "R1", "R2", "BAD"]
+    assert [r["key"] for r in read_report(pushed).results()] == ["R0", "R1", "R2", "BAD"]
     assert ids_from(pushed, param="order_ids") == ["P1", "P2", "P3"]
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider.common.asyncio_bridge import run_sync
+from airflow_provider.common.bulk import CreateOnce, push_report, run_bulk
 from airflow_provider.common.errors import (
     BadRequestError,
     DuplicateError,
@@ -14,15 +16,7 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.models import InputError, RequestModel, validate_all
-from airflow_provider.common.operators import (
-    BulkReport,
-    IdempotentCreate,
-    ItemResult,
-    finish_bulk,
-    normalize_items,
-    run_bulk,
-    run_sync,
-)
+from airflow_provider.common.results import BulkReport, ItemResult
 from airflow_provider.common.retry import RetryPolicy
 
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.001)
@@ -57,14 +51,43 @@ class FakeRemote:
         return self.orders.get(item["id"])
 
 
-def creator(remote: FakeRemote) -> IdempotentCreate:
-    return IdempotentCreate(
-        create=remote.create,
-        lookup=remote.lookup,
-        describe=lambda o: (o["pid"], "new", {"qty": o["qty"]}),
-        matches=lambda item, existing: item["qty"] == existing["qty"],
-        policy=FAST,
-    )
+class Maker:
+    """What a platform's create operator supplies to CreateOnce, over a FakeRemote."""
+
+    def __init__(self, remote: FakeRemote, *, compare: bool = True) -> None:
+        self.remote = remote
+        self.compare = compare
+
+    def item_key(self, item: dict[str, Any]) -> str:
+        return str(item["id"])
+
+    async def create(self, hook: Any, item: dict[str, Any]) -> dict[str, Any]:
+        return await self.remote.create(item)
+
+    async def lookup(self, hook: Any, item: dict[str, Any]) -> dict[str, Any] | None:
+        return await self.remote.lookup(item)
+
+    async def lookup_many(self, hook: Any, items: Any) -> None:
+        return None
+
+    def describe(self, value: dict[str, Any]) -> tuple[str | None, str | None, dict[str, Any]]:
+        return value["pid"], "new", {"qty": value["qty"]}
+
+    def matches(self, item: dict[str, Any], value: dict[str, Any]) -> bool | None:
+        if not self.compare or "qty" not in value:
+            return None
+        return bool(item["qty"] == value["qty"])
+
+    def result_data(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+class Hook:
+    platform = "demo"
+
+
+def creator(remote: FakeRemote, *, look_up_first: bool = False) -> CreateOnce:
+    return CreateOnce(Maker(remote), Hook(), look_up_first=look_up_first, policy=FAST)
 
 
 #: the shared ``task_context`` fixture of tests/conftest.py
@@ -77,22 +100,22 @@ def run(coro):
 
 def test_created() -> None:
     remote = FakeRemote()
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert (result.outcome, result.id, result.data) == ("created", "P-A", {"qty": 1})
 
 
 def test_rerun_of_the_same_order_is_existed_not_a_second_order() -> None:
     remote = FakeRemote()
-    run(creator(remote)("A", {"id": "A", "qty": 1}))
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    run(creator(remote)({"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert result.outcome == "existed"
     assert len(remote.orders) == 1
 
 
 def test_duplicate_with_different_contents_is_a_conflict() -> None:
     remote = FakeRemote()
-    run(creator(remote)("A", {"id": "A", "qty": 1}))
-    result = run(creator(remote)("A", {"id": "A", "qty": 5}))
+    run(creator(remote)({"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 5}))
     assert result.outcome == "failed"
     assert result.error["kind"] == "conflict"
     assert remote.orders["A"]["qty"] == 1
@@ -101,7 +124,7 @@ def test_duplicate_with_different_contents_is_a_conflict() -> None:
 def test_lost_answer_is_looked_up_and_never_sent_twice() -> None:
     remote = FakeRemote()
     remote.faults = [TransportError("demo", "connection reset", sent=True)]
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert result.outcome == "created"
     assert result.id == "P-A"
     assert remote.create_calls == 1
@@ -110,7 +133,7 @@ def test_lost_answer_is_looked_up_and_never_sent_twice() -> None:
 def test_lost_answer_of_an_uncommitted_order_is_sent_again() -> None:
     remote = FakeRemote()
     remote.faults = [TransientError("demo", "502", http_status=502)]
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert result.outcome == "created"
     assert remote.create_calls == 2
 
@@ -119,7 +142,7 @@ def test_lost_answer_with_failing_lookup_is_unknown_not_recreated() -> None:
     remote = FakeRemote()
     remote.faults = [TransportError("demo", "reset", sent=True)]
     remote.lookup_faults = [BadRequestError("demo", "lookup forbidden")]
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert result.outcome == "unknown"
     assert remote.create_calls == 1
 
@@ -128,14 +151,14 @@ def test_lookup_raising_not_found_means_absent() -> None:
     remote = FakeRemote()
     remote.faults = [TransientError("demo", "500", http_status=500)]
     remote.lookup_faults = [NotFoundError("demo", "no order")]
-    assert run(creator(remote)("A", {"id": "A", "qty": 1})).outcome == "created"
+    assert run(creator(remote)({"id": "A", "qty": 1})).outcome == "created"
     assert remote.create_calls == 2
 
 
 def test_business_error_fails_the_item_only() -> None:
     remote = FakeRemote()
     remote.faults = [BadRequestError("demo", "sku offline", code=500)]
-    result = run(creator(remote)("A", {"id": "A", "qty": 1}))
+    result = run(creator(remote)({"id": "A", "qty": 1}))
     assert result.outcome == "failed"
     assert result.error["message"] == "sku offline"
     assert remote.create_calls == 1
@@ -191,7 +214,7 @@ def test_run_bulk_stop_when_skips_the_rest() -> None:
     ]
 
 
-def test_finish_bulk_pushes_before_failing_and_names_failures(task_context: TaskContext) -> None:
+def test_push_report_pushes_before_failing_and_names_failures(task_context: TaskContext) -> None:
     from airflow.sdk.exceptions import AirflowException
 
     context = task_context()
@@ -203,24 +226,15 @@ def test_finish_bulk_pushes_before_failing_and_names_failures(task_context: Task
         ]
     )
     with pytest.raises(AirflowException, match=r"2 of 3 failed: B \(failed: sku offline\); C \(unknown"):
-        finish_bulk(context, report, action="create orders")
+        push_report(context, report, action="create orders")
     assert context["ti"].xcom["return_value"]["counts"] == {"created": 1, "failed": 1, "unknown": 1}
 
 
-def test_finish_bulk_returns_the_report_when_all_succeed(task_context: TaskContext) -> None:
+def test_push_report_returns_the_report_when_all_succeed(task_context: TaskContext) -> None:
     context = task_context()
     report = BulkReport(results=[ItemResult(key="A", outcome="existed", id="1")])
-    assert finish_bulk(context, report, action="x")["results"][0]["outcome"] == "existed"
+    assert push_report(context, report, action="x")["results"][0]["outcome"] == "existed"
     assert context["ti"].xcom == {}
-
-
-def test_normalize_items() -> None:
-    assert normalize_items({"a": 1}) == [{"a": 1}]
-    assert normalize_items('[{"a": 1}, {"a": 2}]') == [{"a": 1}, {"a": 2}]
-    with pytest.raises(ValueError, match="empty"):
-        normalize_items([])
-    with pytest.raises(ValueError, match=r"orders\[1\]: expected a dict"):
-        normalize_items([{"a": 1}, 3])
 
 
 class Line(RequestModel):
@@ -268,35 +282,58 @@ def test_page_is_last_prefers_total_over_a_short_page() -> None:
     assert Page(items=[], total=10, page=3, size=5).is_last
 
 
-def test_finish_bulk_extra_keys_reach_xcom_even_on_failure(task_context: TaskContext) -> None:
+def test_push_report_extra_keys_reach_xcom_even_on_failure(task_context: TaskContext) -> None:
     from airflow.sdk.exceptions import AirflowException
 
     context = task_context()
     report = BulkReport(results=[ItemResult(key="A", outcome="failed", error={"message": "x"})])
     with pytest.raises(AirflowException):
-        finish_bulk(context, report, action="track", extra={"path": "/tmp/tracking.json"})
+        push_report(context, report, action="track", extra={"path": "/tmp/tracking.json"})
     assert context["ti"].xcom["return_value"]["path"] == "/tmp/tracking.json"
 
 
-def test_create_all_keys_each_item_by_the_callers_id() -> None:
+def test_look_up_first_finds_the_order_of_an_earlier_run_and_sends_nothing() -> None:
+    remote = FakeRemote()
+    run(creator(remote)({"id": "A", "qty": 1}))  # an earlier DAG run made it
+    result = run(creator(remote, look_up_first=True)({"id": "A", "qty": 1}))
+    assert (result.outcome, result.id) == ("existed", "P-A")
+    assert remote.create_calls == 1
+
+
+def test_look_up_first_creates_an_absent_order_once() -> None:
+    remote = FakeRemote()
+    result = run(creator(remote, look_up_first=True)({"id": "B", "qty": 2}))
+    assert result.outcome == "created"
+    assert remote.create_calls == 1
+
+
+def test_look_up_first_that_keeps_failing_sends_nothing_and_is_unknown() -> None:
+    remote = FakeRemote()
+    remote.lookup_faults = [BadRequestError("demo", "lookup forbidden")]
+    result = run(creator(remote, look_up_first=True)({"id": "C", "qty": 1}))
+    assert result.outcome == "unknown"
+    assert remote.create_calls == 0
+
+
+def test_a_found_order_that_cannot_be_compared_is_existed_unverified() -> None:
+    remote = FakeRemote()
+    remote.orders["D"] = {"id": "D", "pid": "P-D"}  # the look-up shows no quantities
+    remote.orders["D"]["qty"] = None
+    del remote.orders["D"]["qty"]
+    once = CreateOnce(Maker(remote), Hook(), look_up_first=True, policy=FAST)
+    once.maker.describe = lambda value: (value["pid"], None, {})  # type: ignore[method-assign]
+    result = run(once({"id": "D", "qty": 1}))
+    assert (result.outcome, result.data) == ("existed", {"verified": False})
+    assert remote.create_calls == 0
+
+
+def test_run_bulk_with_create_once_keys_each_item_by_the_callers_id() -> None:
     remote = FakeRemote()
     remote.faults = [TransportError("demo", "reset", sent=True)]  # the first answer is lost
-    creator = IdempotentCreate(
-        create=remote.create,
-        lookup=remote.lookup,
-        describe=lambda o: (o["pid"], "new", {}),
-        policy=FAST,
-        key=lambda item: item["id"],
-    )
     items = [{"id": f"K-{n}", "qty": 1} for n in range(5)]
-    report = run(creator.create_all(items, concurrency=2))
+    once = creator(remote)
+    report = run(run_bulk(items, once, key=once.maker.item_key, concurrency=2))
     assert [(r.key, r.outcome) for r in report.results] == [(f"K-{n}", "created") for n in range(5)]
     assert remote.create_calls == 5
-    again = run(creator.create_all(items, concurrency=2))
+    again = run(run_bulk(items, once, key=once.maker.item_key, concurrency=2))
     assert again.counts == {"existed": 5}
-    with pytest.raises(ValueError, match="needs key"):
-        run(
-            IdempotentCreate(
-                create=remote.create, lookup=remote.lookup, describe=lambda o: (None, None, {})
-            ).create_all(items, concurrency=1)
-        )

@@ -1,0 +1,285 @@
+"""
+The bulk engine every operator of the provider runs on (no Airflow operator here).
+
+- :func:`run_bulk`: one coroutine per item over one async client, at most ``concurrency`` in
+  flight; a per-item result, never an exception for one item.
+- :class:`CreateOnce`: the one object that decides, for each order, whether to look it up or
+  create it (first attempt, retried attempt, ``lookup_first``, a lost answer, a "duplicate"
+  answer), so that no order is ever made twice.
+- :func:`push_report`: the report to XCom, *then* the task failed naming the failed items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from airflow_provider.common.errors import (
+    ApiError,
+    ConflictError,
+    DuplicateError,
+    NotFoundError,
+    outcome_unknown,
+)
+from airflow_provider.common.results import BulkReport, ItemResult, Outcome, error_dict
+from airflow_provider.common.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def skipped(key: str) -> ItemResult:
+    return ItemResult(key=key, outcome="skipped", error={"kind": "skipped", "message": "batch stopped"})
+
+
+async def run_bulk(
+    items: Sequence[T],
+    work: Callable[[T], Awaitable[ItemResult]],
+    *,
+    key: Callable[[T], str],
+    concurrency: int = 16,
+    stop_when: Callable[[ItemResult], bool] | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+) -> BulkReport:
+    """
+    Run ``work`` for every item with at most ``concurrency`` in flight; results in input order.
+
+    An exception from ``work`` becomes a ``failed`` result naming the error. When ``stop_when``
+    is true for a result, items not yet started are reported ``skipped`` (e.g. credit ran out).
+    ``on_result`` sees every result as it comes (progress lines).
+    """
+    # A fixed pool of workers pulling positions, not one task per item: 100,000 items cost
+    # ``concurrency`` tasks, not 100,000.
+    results: list[ItemResult | None] = [None] * len(items)
+    positions = iter(range(len(items)))
+    stopped = False
+
+    async def worker() -> None:
+        nonlocal stopped
+        for index in positions:
+            item = items[index]
+            if stopped:
+                result = skipped(key(item))
+            else:
+                try:
+                    result = await work(item)
+                except Exception as err:
+                    log.warning("%s failed: %s", key(item), err)
+                    result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
+                if stop_when is not None and stop_when(result):
+                    stopped = True
+            results[index] = result
+            if on_result is not None:
+                on_result(result)
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(items))))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+    return BulkReport(results=[result for result in results if result is not None])
+
+
+class OrderMaker(Protocol):
+    """What a platform's create operator supplies to :class:`CreateOnce`."""
+
+    def item_key(self, item: Any) -> str: ...
+
+    async def create(self, hook: Any, item: Any) -> Any: ...
+
+    async def lookup(self, hook: Any, item: Any) -> Any | None: ...
+
+    async def lookup_many(self, hook: Any, items: Sequence[Any]) -> Mapping[str, Any] | None: ...
+
+    def describe(self, value: Any) -> tuple[str | None, str | None, dict[str, Any]]: ...
+
+    def matches(self, item: Any, value: Any) -> bool | None: ...
+
+    def result_data(self, item: Any) -> dict[str, Any]: ...
+
+
+@dataclass
+class CreateOnce:
+    """
+    Creates orders, each at most once, keyed by the caller's own id.
+
+    ``look_up_first``: look the order up before sending its create (batched with
+    :meth:`look_up_batches` where the platform allows, else one by one in :meth:`__call__`).
+    A lost create answer is settled by a look-up (with backoff under ``policy``) before any
+    resend; an order that cannot be told is ``unknown``, never created blind. A "duplicate"
+    answer is ``existed`` when the order found matches the item, else a named conflict.
+
+    :param maker: the platform's create operator (``create``, ``lookup``, ``describe``, ...).
+    :param hook: the platform's hook.
+    :param look_up_first: whether every order is looked up before it is created.
+    :param policy: how long to keep looking when answers are lost.
+    """
+
+    maker: OrderMaker
+    hook: Any
+    look_up_first: bool
+    policy: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_attempts=4, base_delay=0.5))
+
+    async def __call__(self, item: Any) -> ItemResult:
+        key = self.maker.item_key(item)
+        if self.look_up_first:
+            found = await self._find(item)
+            if found is _UNKNOWN:
+                return ItemResult(
+                    key=key,
+                    outcome="unknown",
+                    error={
+                        "kind": "lookup_failed",
+                        "message": "look-up before create kept failing; not sent",
+                    },
+                )
+            if found is not None:
+                return self.existing(key, item, found)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                created = await self.maker.create(self.hook, item)
+            except DuplicateError as dup:
+                return await self._duplicate(key, item, dup)
+            except ApiError as err:
+                if not outcome_unknown(err):
+                    return ItemResult(key=key, outcome="failed", error=error_dict(err))
+                log.warning("%s: create answer lost (%s); looking it up before any retry", key, err)
+                found = await self._find(item)
+                if found is _UNKNOWN:
+                    message = f"create answer lost and lookup failed: {err.message}"
+                    return ItemResult(
+                        key=key, outcome="unknown", error={**error_dict(err), "message": message}
+                    )
+                if found is not None:
+                    return self._result(key, "created", item, found)
+                if attempt >= self.policy.max_attempts:
+                    return ItemResult(key=key, outcome="failed", error=error_dict(err))
+                await asyncio.sleep(self.policy.delay(attempt))
+                continue
+            return self._result(key, "created", item, created)
+
+    async def look_up_batches(
+        self, items: Sequence[Any], *, size: int, concurrency: int, on_result: Callable[[ItemResult], None]
+    ) -> dict[str, ItemResult] | None:
+        """Batched look-up of every item: the results of those found (or untellable); ``None``
+        when the platform has no batched look-up (then :meth:`__call__` looks up one by one)."""
+        batches = [items[start : start + max(1, size)] for start in range(0, len(items), max(1, size))]
+        settled: dict[str, ItemResult] = {}
+
+        async def one_batch(batch: Sequence[Any]) -> bool:
+            try:
+                found = await self.maker.lookup_many(self.hook, batch)
+            except ApiError as err:
+                for item in batch:
+                    key = self.maker.item_key(item)
+                    message = f"look-up before create failed, not sent: {err}"
+                    settled[key] = ItemResult(
+                        key=key, outcome="unknown", error={**error_dict(err), "message": message}
+                    )
+                    on_result(settled[key])
+                return True
+            if found is None:
+                return False
+            for item in batch:
+                key = self.maker.item_key(item)
+                if key in found:
+                    settled[key] = self.existing(key, item, found[key])
+                    on_result(settled[key])
+            return True
+
+        if not batches or not await one_batch(batches[0]):
+            return None
+        await self.hook.gather_limited(batches[1:], one_batch, limit=concurrency)
+        return settled
+
+    def existing(self, key: str, item: Any, value: Any, *, code: int | str | None = None) -> ItemResult:
+        """An order found under the caller's id: ``existed`` when it is this order (or cannot be
+        compared: then marked unverified), else a conflict naming the order."""
+        same = self.maker.matches(item, value)
+        if same is False:
+            conflict = ConflictError(
+                self.hook.platform,
+                f"{key} already exists with different contents; not treating it as this order",
+                code=code,
+            )
+            return ItemResult(key=key, outcome="failed", error=conflict.to_dict())
+        result = self._result(key, "existed", item, value)
+        if same is None:
+            log.warning("%s: found under its own id; its contents cannot be compared (unverified)", key)
+            result.data["verified"] = False
+        return result
+
+    async def _duplicate(self, key: str, item: Any, dup: DuplicateError) -> ItemResult:
+        found = await self._find(item)
+        if found is None or found is _UNKNOWN:
+            message = f"duplicate answer but the order cannot be read back: {dup.message}"
+            outcome: Outcome = "unknown" if found is _UNKNOWN else "failed"
+            return ItemResult(key=key, outcome=outcome, error={**dup.to_dict(), "message": message})
+        return self.existing(key, item, found, code=dup.code)
+
+    async def _find(self, item: Any) -> Any:
+        """The order under the item's caller id, ``None`` (absent) or ``_UNKNOWN``."""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            try:
+                return await self.maker.lookup(self.hook, item)
+            except NotFoundError:
+                return None
+            except ApiError as err:
+                if not err.retryable:
+                    return _UNKNOWN
+                await asyncio.sleep(self.policy.delay(attempt, err.retry_after))
+        return _UNKNOWN
+
+    def _result(self, key: str, outcome: Outcome, item: Any, value: Any) -> ItemResult:
+        platform_id, status, data = self.maker.describe(value)
+        return ItemResult(
+            key=key,
+            outcome=outcome,
+            id=platform_id,
+            status=status,
+            data={**data, **self.maker.result_data(item)},
+        )
+
+
+_UNKNOWN: Any = object()
+
+
+def push_report(
+    context: Context,
+    report: BulkReport,
+    *,
+    action: str,
+    extra: dict[str, Any] | None = None,
+    allow_invalid: bool = False,
+) -> dict[str, Any]:
+    """
+    Push the report to XCom, then fail the task naming every failed item (after all were tried).
+
+    The report goes to XCom first because a failed task pushes no return value and downstream
+    reports (trigger rule ``all_done``) need it. ``extra`` adds top-level keys (a file path...).
+    With ``allow_invalid``, invalid items are reported but do not fail the task.
+    """
+    payload = {**report.to_xcom(), **(extra or {})}
+    log.info("%s: %s", action, ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items())))
+    failed = report.failed_count(allow_invalid=allow_invalid)
+    if not failed:
+        return payload
+    context["ti"].xcom_push(key="return_value", value=payload)
+    failures = [r for r in report.failures if not (allow_invalid and r.outcome == "invalid")]
+    named = "; ".join(
+        f"{item.key} ({item.outcome}: {(item.error or {}).get('message', '')})" for item in failures[:20]
+    )
+    more = f" and {failed - min(len(failures), 20)} more" if failed > 20 else ""
+    from airflow.sdk.exceptions import AirflowException
+
+    raise AirflowException(f"{action}: {failed} of {report.total} failed: {named}{more}")
