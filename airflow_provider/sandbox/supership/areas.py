@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider.sandbox.supership import places
 from airflow_provider.sandbox.supership.answers import text_of
+from airflow_provider.sandbox.supership.places import match
 from airflow_provider.sandbox.supership.seed import SANDBOX_AREAS, SANDBOX_PROVINCE_NAMES
 
 
@@ -47,7 +47,7 @@ def resolve_place(
     found: dict[str, str] = {}
     errors: dict[str, str] = {}
     p_name = text_of(province)
-    p_hit = places.match(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
+    p_hit = match(p_name, SANDBOX_PROVINCE_NAMES.values()) if p_name else None
     if p_hit is None:
         errors["province"] = f"Tên Tỉnh/Thành Phố không hợp lệ: {p_name or '(trống)'}."
         return found, errors
@@ -55,7 +55,7 @@ def resolve_place(
     found.update(province_code=p_key, province=p_hit)
     district_areas = SANDBOX_AREAS[p_key]["districts"]
     d_name = text_of(district)
-    d_hit = places.match(d_name, [d["name"] for d in district_areas.values()]) if d_name else None
+    d_hit = match(d_name, [d["name"] for d in district_areas.values()]) if d_name else None
     if d_hit is None:
         errors["district"] = f"Tên Quận/Huyện không hợp lệ: {d_name or '(trống)'}."
         return found, errors
@@ -65,7 +65,7 @@ def resolve_place(
         return found, errors
     c_name = text_of(commune)
     commune_names = district_areas[d_key]["communes"]
-    c_hit = places.match(c_name, commune_names.values()) if c_name else None
+    c_hit = match(c_name, commune_names.values()) if c_name else None
     if c_hit is None:
         errors["commune"] = f"Tên Phường/Xã không hợp lệ: {c_name or '(trống)'}."
         return found, errors

@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from airflow_provider.sandbox.kit import DuplicateIds, Faults, SandboxClock, TokenIssuer
-from airflow_provider.sandbox.supership import areas
 from airflow_provider.sandbox.supership.accounts import SuperShipAccounts
 from airflow_provider.sandbox.supership.answers import error_answer, success_answer, text_of
+from airflow_provider.sandbox.supership.areas import communes, districts, provinces, resolve_place
 from airflow_provider.sandbox.supership.labels import SuperShipLabels
 from airflow_provider.sandbox.supership.lifecycle import (
     DEFAULT_OUTCOME_WEIGHTS,
@@ -90,11 +90,11 @@ class SuperShipBackend(
     default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
     auth_paths = ("/v1/partner/auth/login", "/v1/partner/auth/register")
 
-    # the areas hold no state: the seed's data
-    provinces = staticmethod(areas.provinces)
-    districts = staticmethod(areas.districts)
-    communes = staticmethod(areas.communes)
-    resolve_place = staticmethod(areas.resolve_place)
+    # the areas hold no state: the seed's data (:mod:`.areas`)
+    provinces = staticmethod(provinces)
+    districts = staticmethod(districts)
+    communes = staticmethod(communes)
+    resolve_place = staticmethod(resolve_place)
 
     def __init__(
         self,

@@ -120,7 +120,7 @@ def status_at(order: Mapping[str, Any], now: float) -> str:
     return str(LIFECYCLES[order["path"]].status_at(order["created"], now))
 
 
-def history(order: Mapping[str, Any], now: float) -> list[tuple[str, float]]:
+def history_until(order: Mapping[str, Any], now: float) -> list[tuple[str, float]]:
     """``(status, entered at)`` of every status the order reached by ``now``."""
     cancelled = order.get("cancelled_at")
     until = min(now, cancelled) if cancelled is not None else now

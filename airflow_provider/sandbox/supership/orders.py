@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider.sandbox.kit import SandboxBackend
-from airflow_provider.sandbox.supership import lifecycle
 from airflow_provider.sandbox.supership.answers import (
     error_answer,
     first_error,
@@ -30,7 +29,13 @@ from airflow_provider.sandbox.supership.answers import (
     whole_number,
 )
 from airflow_provider.sandbox.supership.areas import resolve_place
-from airflow_provider.sandbox.supership.lifecycle import AT_RECEIVER, JOURNEY_NOTES
+from airflow_provider.sandbox.supership.lifecycle import (
+    AT_RECEIVER,
+    JOURNEY_NOTES,
+    history_until,
+    path_for,
+    status_at,
+)
 from airflow_provider.sandbox.supership.pricing import insurance_fee, shipping_fee
 from airflow_provider.sandbox.supership.seed import _CITY_CODE, SHOP_ID
 from airflow_provider.supership.statuses import CANCELLABLE_STATUSES, STATUS_NAMES
@@ -109,7 +114,7 @@ class SuperShipOrders(SandboxBackend):
 
     def _path_for(self, key: str) -> str:
         """The path of a new order whose ``soc`` (or code) is ``key``."""
-        return lifecycle.path_for(key, self.outcome_weights)
+        return path_for(key, self.outcome_weights)
 
     def _validate_order(self, body: Mapping[str, Any]) -> tuple[dict[str, list[str]], dict[str, Any]]:
         errors: dict[str, list[str]] = {}
@@ -221,11 +226,11 @@ class SuperShipOrders(SandboxBackend):
 
     def status_of(self, order: Mapping[str, Any], now: float | None = None) -> str:
         """The order's status at ``now`` on the sandbox clock."""
-        return lifecycle.status_at(order, self.clock.now() if now is None else now)
+        return status_at(order, self.clock.now() if now is None else now)
 
     def history(self, order: Mapping[str, Any], now: float | None = None) -> list[tuple[str, float]]:
         """``(status, entered at)`` of every status the order reached by ``now``."""
-        return lifecycle.history(order, self.clock.now() if now is None else now)
+        return history_until(order, self.clock.now() if now is None else now)
 
     def collected(self, order: Mapping[str, Any]) -> int:
         """COD the courier has collected (sandbox extension of order info)."""

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider.sandbox.kit import SandboxBackend
-from airflow_provider.sandbox.supership import lifecycle
 from airflow_provider.sandbox.supership.answers import error_answer, iso_time, success_answer, text_of
-from airflow_provider.sandbox.supership.lifecycle import REASONS
+from airflow_provider.sandbox.supership.lifecycle import REASONS, history_until
 from airflow_provider.supership.statuses import STATUS_NAMES
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class SuperShipWebhooks(SandboxBackend):
         """``(order code, payload)`` for every status change not pushed yet, oldest first."""
         pending: list[tuple[float, str, int, dict[str, Any]]] = []
         for order in self.store.values("orders"):
-            events = lifecycle.history(order, self.clock.now())
+            events = history_until(order, self.clock.now())
             done = self._webhook_pushed.get(order["code"], 0)
             for index, (status, at) in enumerate(events[done:], start=done):
                 reason = REASONS.get(status, ("", ""))
@@ -102,7 +101,7 @@ class SuperShipWebhooks(SandboxBackend):
         try:
             for code, payload in self.webhook_payloads():
                 if self._webhook_pushed.get(code, 0) >= len(
-                    lifecycle.history(self.store.get("orders", code), self.clock.now())
+                    history_until(self.store.get("orders", code), self.clock.now())
                 ):
                     continue
                 try:
