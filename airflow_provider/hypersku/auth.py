@@ -54,7 +54,7 @@ AUTH_ENDPOINTS: dict[str, str] = {
 
 
 class HyperSkuAuth(HyperSkuBaseHook):
-    """The password or OAuth2 token of :class:`~airflow_provider.hypersku.hooks.HyperSkuHook`."""
+    """The password or OAuth2 token of ``HyperSkuHook``."""
 
     @property
     def auth_mode(self) -> str:

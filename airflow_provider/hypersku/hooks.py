@@ -14,7 +14,8 @@ HyperSKU hook: token authentication (password or OAuth2) and one typed method pe
   movements.
 
 Each call is described once (an :class:`~airflow_provider.common.hooks.ApiCall`) and sent sync;
-an async twin (``a`` prefix) exists where an operator or the sensor's trigger awaits it.
+an async twin (``a`` prefix) exists where an operator or the sensor's trigger awaits it, and for
+two reads the tests take through the async pipeline (``aget_country_codes``, ``alist_products``).
 
 Every path lives in :attr:`HyperSkuHook.endpoints`; :attr:`HyperSkuHook.inferred_endpoints`
 names those no public document states. A connection corrects any of them with its extra

@@ -32,7 +32,7 @@ LOGISTICS_ENDPOINTS: dict[str, str] = {
 
 
 class HyperSkuLogisticsCalls(HyperSkuBaseHook):
-    """The logistics calls of :class:`~airflow_provider.hypersku.hooks.HyperSkuHook`."""
+    """The logistics calls of ``HyperSkuHook``."""
 
     def _country_codes(self) -> ApiCall[list[CountryCodeReponseDto]]:
         return ApiCall(
@@ -44,6 +44,7 @@ class HyperSkuLogisticsCalls(HyperSkuBaseHook):
         return self.call(self._country_codes())
 
     async def aget_country_codes(self) -> list[CountryCodeReponseDto]:
+        """Async twin of :meth:`get_country_codes`."""
         return await self.acall(self._country_codes())
 
     def _logistics_sku(self, request: LogisticsRequestDto | Mapping[str, Any]) -> ApiCall[LogisticsResult]:
@@ -58,6 +59,7 @@ class HyperSkuLogisticsCalls(HyperSkuBaseHook):
         return self.call(self._logistics_sku(request))
 
     async def aget_logistics_sku(self, request: LogisticsRequestDto | Mapping[str, Any]) -> LogisticsResult:
+        """Async twin of :meth:`get_logistics_sku`."""
         return await self.acall(self._logistics_sku(request))
 
     def _intl_logistics(self, store_order_id: str) -> ApiCall[InternationalLogisticsInfo]:
@@ -69,6 +71,7 @@ class HyperSkuLogisticsCalls(HyperSkuBaseHook):
         return self.call(self._intl_logistics(store_order_id))
 
     async def aget_international_logistics(self, store_order_id: str) -> InternationalLogisticsInfo:
+        """Async twin of :meth:`get_international_logistics`."""
         return await self.acall(self._intl_logistics(store_order_id))
 
     async def achoose_logistics(

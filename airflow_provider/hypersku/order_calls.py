@@ -61,7 +61,7 @@ def order_filters(
 
 
 class HyperSkuOrderCalls(HyperSkuBaseHook):
-    """The order calls of :class:`~airflow_provider.hypersku.hooks.HyperSkuHook`."""
+    """The order calls of ``HyperSkuHook``."""
 
     @property
     def store_code(self) -> str:
@@ -113,6 +113,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
             return self.call(call)
 
     async def acreate_order(self, order: OrdersInfoDto | Mapping[str, Any]) -> OrderCreateResponse:
+        """Async twin of :meth:`create_order`."""
         call, third_order_id = self._create(order)
         with self._create_answer(third_order_id):
             return await self.acall(call)
@@ -134,6 +135,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
         return statuses
 
     async def afetch_statuses(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """Async twin of :meth:`fetch_statuses`."""
         statuses: dict[str, str] = {}
         for chunk in _chunks(order_ids, STATUS_BATCH):
             statuses.update(_status_map(await self.acall(self._orders_status(chunk))))
@@ -185,6 +187,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
         return _pick_order(self.get_orders_by_external_order_id(third_order_id), third_order_id)
 
     async def afind_order(self, third_order_id: str) -> OrderResult | None:
+        """Async twin of :meth:`find_order`."""
         return _pick_order(await self.acall(self._by_external(third_order_id, None)), third_order_id)
 
     # ------------------------------------------------------------------ change
@@ -196,6 +199,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
         return self.call(self._cancel(order_id))
 
     async def acancel_order(self, order_id: str) -> Any:
+        """Async twin of :meth:`cancel_order`."""
         return await self.acall(self._cancel(order_id))
 
     def _update_address(
@@ -215,6 +219,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
     async def aupdate_order_address(
         self, order_id: str, shipping_address: ShippingAddressDto | Mapping[str, Any]
     ) -> OrderAddressInfo:
+        """Async twin of :meth:`update_order_address`."""
         return await self.acall(self._update_address(order_id, shipping_address))
 
 

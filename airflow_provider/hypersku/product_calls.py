@@ -34,7 +34,7 @@ PRODUCT_ENDPOINTS: dict[str, str] = {
 
 
 class HyperSkuProductCalls(HyperSkuBaseHook):
-    """The product and stock calls of :class:`~airflow_provider.hypersku.hooks.HyperSkuHook`."""
+    """The product and stock calls of ``HyperSkuHook``."""
 
     # ------------------------------------------------------------------ stock
     def _stock_body(
@@ -95,6 +95,7 @@ class HyperSkuProductCalls(HyperSkuBaseHook):
     async def alist_inventory(
         self, *, sku_id: str | None = None, limit: int = 50
     ) -> list[OrderInventoryResult]:
+        """Every stock row (of one SKU when given), page after page: :meth:`iter_inventory` awaited, as a list."""
         walk = self._awalk("getInventoryInfo", OrderInventoryResult, {"skuId": sku_id}, limit)
         return [row async for row in walk]
 
@@ -109,6 +110,7 @@ class HyperSkuProductCalls(HyperSkuBaseHook):
         return self.call(self._customer_inventory(sku_id))
 
     async def aget_customer_inventory_info(self, sku_id: str | None = None) -> list[CustomerInventoryDto]:
+        """Async twin of :meth:`get_customer_inventory_info`."""
         return await self.acall(self._customer_inventory(sku_id))
 
     def _inventory_history(self, order_id: str) -> ApiCall[list[OrderInventoryHistoryDto]]:
@@ -123,6 +125,7 @@ class HyperSkuProductCalls(HyperSkuBaseHook):
         return self.call(self._inventory_history(order_id))
 
     async def aget_inventory_history_by_order_id(self, order_id: str) -> list[OrderInventoryHistoryDto]:
+        """Async twin of :meth:`get_inventory_history_by_order_id`."""
         return await self.acall(self._inventory_history(order_id))
 
     # ------------------------------------------------------------------ products
@@ -160,5 +163,6 @@ class HyperSkuProductCalls(HyperSkuBaseHook):
     async def alist_products(
         self, *, keyword: str | None = None, private: bool = False, limit: int = 50
     ) -> list[ProductInfoDto]:
+        """Async twin of :meth:`list_products`."""
         name = "getPrivateProduct" if private else "getProductInfo"
         return [p async for p in self._awalk(name, ProductInfoDto, {"keyword": keyword}, limit)]

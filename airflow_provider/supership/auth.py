@@ -58,6 +58,7 @@ class SuperShipAuth(SuperShipBaseHook):
         return super().get_token()
 
     async def aget_token(self) -> str:
+        """Async twin of :meth:`get_token`."""
         if self.auth_mode == "token":
             return self._personal_token()
         return await super().aget_token()
@@ -160,6 +161,7 @@ class SuperShipAuth(SuperShipBaseHook):
         return self.call(self.register_call(account))
 
     def auth_headers(self, token: str) -> dict[str, str]:
+        """``Authorization: Bearer <token>`` (in both auth modes)."""
         return {"Authorization": f"Bearer {token}"}
 
 

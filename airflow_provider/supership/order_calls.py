@@ -45,7 +45,7 @@ ORDER_ENDPOINTS: dict[str, str] = {
 
 
 class SuperShipOrderCalls(SuperShipBaseHook):
-    """The order calls of :class:`~airflow_provider.supership.hooks.SuperShipHook`."""
+    """The order calls of ``SuperShipHook``."""
 
     # ----------------------------------------------------------------- fee quote
     def fee_quote_call(
@@ -78,6 +78,7 @@ class SuperShipOrderCalls(SuperShipBaseHook):
     async def aget_fee_quotes(
         self, quote: FeeQuoteRequest | Mapping[str, Any], *, method: Literal["GET", "POST"] = "GET"
     ) -> list[FeeQuote]:
+        """Async twin of :meth:`get_fee_quotes`."""
         return await self.acall(self.fee_quote_call(quote, method))
 
     # ----------------------------------------------------------------- create and read
@@ -95,6 +96,7 @@ class SuperShipOrderCalls(SuperShipBaseHook):
         return self.call(self.create_order_call(order))
 
     async def acreate_order(self, order: OrderCreateRequest | Mapping[str, Any]) -> CreatedOrder:
+        """Async twin of :meth:`create_order`."""
         return await self.acall(self.create_order_call(order))
 
     def order_info_call(self, code: str, lookup_by: LookupBy = "code") -> ApiCall[OrderInfo]:
@@ -113,6 +115,7 @@ class SuperShipOrderCalls(SuperShipBaseHook):
         return self.call(self.order_info_call(code, lookup_by))
 
     async def aget_order(self, code: str, *, lookup_by: LookupBy = "code") -> OrderInfo:
+        """Async twin of :meth:`get_order`."""
         return await self.acall(self.order_info_call(code, lookup_by))
 
     def find_order_by_soc(self, soc: str) -> OrderInfo | None:
@@ -123,6 +126,7 @@ class SuperShipOrderCalls(SuperShipBaseHook):
             return None
 
     async def afind_order_by_soc(self, soc: str) -> OrderInfo | None:
+        """Async twin of :meth:`find_order_by_soc`."""
         try:
             return await self.aget_order(soc, lookup_by="soc")
         except NotFoundError:
@@ -149,6 +153,7 @@ class SuperShipOrderCalls(SuperShipBaseHook):
         return self.call(self.cancel_call(code))
 
     async def acancel_order(self, code: str) -> CancelResult:
+        """Async twin of :meth:`cancel_order`."""
         return await self.acall(self.cancel_call(code))
 
     # ----------------------------------------------------------------- labels

@@ -28,7 +28,7 @@ WAREHOUSE_ENDPOINTS: dict[str, str] = {
 
 
 class SuperShipWarehouseCalls(SuperShipBaseHook):
-    """The warehouse and webhook calls of :class:`~airflow_provider.supership.hooks.SuperShipHook`."""
+    """The warehouse and webhook calls of ``SuperShipHook``."""
 
     # ----------------------------------------------------------------- warehouses
     def warehouses_call(self) -> ApiCall[list[Warehouse]]:
@@ -40,6 +40,7 @@ class SuperShipWarehouseCalls(SuperShipBaseHook):
         return self.call(self.warehouses_call())
 
     async def aget_warehouses(self) -> list[Warehouse]:
+        """Async twin of :meth:`get_warehouses`."""
         return await self.acall(self.warehouses_call())
 
     def create_warehouse_call(
@@ -56,6 +57,7 @@ class SuperShipWarehouseCalls(SuperShipBaseHook):
         return self.call(self.create_warehouse_call(warehouse))
 
     async def acreate_warehouse(self, warehouse: WarehouseCreateRequest | Mapping[str, Any]) -> Warehouse:
+        """Async twin of :meth:`create_warehouse`."""
         return await self.acall(self.create_warehouse_call(warehouse))
 
     def update_warehouse_call(
@@ -76,6 +78,7 @@ class SuperShipWarehouseCalls(SuperShipBaseHook):
         return self.call(self.update_warehouse_call(update))
 
     async def aupdate_warehouse(self, update: WarehouseUpdateRequest | Mapping[str, Any]) -> WarehouseUpdate:
+        """Async twin of :meth:`update_warehouse`."""
         return await self.acall(self.update_warehouse_call(update))
 
     # ----------------------------------------------------------------- webhooks

@@ -44,6 +44,7 @@ class SuperShipAccounts(SandboxBackend):
         self.personal_token_revoked = True
 
     def authorized(self, header: str | None) -> bool:
+        """Whether an ``Authorization`` header carries ``Bearer`` and a token the sandbox accepts."""
         scheme, _, token = (header or "").partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
@@ -53,6 +54,7 @@ class SuperShipAccounts(SandboxBackend):
         return self.tokens.check(token) is not None
 
     def login(self, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/partner/auth/login``: an account's e-mail and password, with the sandbox's client and partner code."""
         fields = ("client_id", "client_secret", "username", "password", "partner")
         errors = {f: [f"Trường {f} là bắt buộc."] for f in fields if not text_of(body.get(f))}
         if errors:
