@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sized
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
@@ -242,9 +242,20 @@ def pull_all(ti: Any, task_id: str, key: str = "return_value") -> list[Any]:
     return [value for value in values or [] if value is not None]
 
 
+def every_map_index(values: Iterable[Any]) -> list[Any]:
+    """A mapped task's output passed to a task (``create.output``: every map index), as a list.
+
+    Read by length and index: iterating Airflow's lazy sequence asks for one index past the end,
+    which its API client logs as an ``XCom not found`` error in the task log.
+    """
+    if isinstance(values, Sequence):
+        return [values[index] for index in range(len(values))]
+    return list(values)
+
+
 def merged(values: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:
     """The dicts of every map index merged into one (the ``{order id: status}`` of mapped sensors)."""
     result: dict[str, Any] = {}
-    for value in values:
+    for value in every_map_index(values):
         result.update(value or {})
     return result

@@ -15,6 +15,7 @@ from fulfillment_dag_helpers import (
     DEFAULT_BATCH_SIZE,
     FOLDER_MACROS,
     context_folder,
+    every_map_index,
     fail_run_on_failed_task,
     orders_or_skip,
     pull_all,
@@ -135,7 +136,7 @@ def hishopping_temu_sourcing() -> None:
 
         prices = {
             (str(goods["goods_id"]), str(sku["sku_id"])): Decimal(sku["price"] or goods["price"])
-            for read in catalogue  # one catalogue read per batch
+            for read in every_map_index(catalogue)  # one catalogue read per batch
             for goods in read["goods"]
             for sku in goods["skus"]
         }

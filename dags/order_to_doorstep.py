@@ -17,6 +17,7 @@ from fulfillment_dag_helpers import (
     DEFAULT_BATCH_SIZE,
     FOLDER_MACROS,
     context_folder,
+    every_map_index,
     fail_run_on_failed_task,
     merged,
     orders_or_skip,
@@ -196,7 +197,7 @@ def order_to_doorstep() -> None:
         by_id = merged(statuses)
         shipped = [
             result["key"]
-            for result in read_report(buys).results(outcomes=("created", "existed"))
+            for result in read_report(every_map_index(buys)).results(outcomes=("created", "existed"))
             if by_id.get(str(result.get("id"))) in SUPPLIER_SHIPPED
         ]
         return _ids_in_batches(shipped, params["batch_size"])
@@ -210,7 +211,7 @@ def order_to_doorstep() -> None:
     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         from airflow_provider.common import read_report
 
-        tracked = {r["key"]: (r.get("data") or {}) for r in read_report(tracking).results()}
+        tracked = {r["key"]: (r.get("data") or {}) for r in read_report(every_map_index(tracking)).results()}
         return [
             (order, tracked[order["order_id"]])
             for order in read_jsonl(customer_file)
@@ -294,7 +295,7 @@ def order_to_doorstep() -> None:
         by_code = merged(statuses)
         return [
             result["key"]
-            for result in read_report(parcels).results()
+            for result in read_report(every_map_index(parcels)).results()
             if by_code.get(str(result.get("id"))) in wanted
         ]
 

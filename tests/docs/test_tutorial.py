@@ -9,6 +9,9 @@ until its substitute is updated, so the page cannot drift from what is tested. E
 
 The clone is a local ``git clone`` of this checkout (its committed HEAD: no network); the
 checkout's locked virtualenv stands in for the reader's fresh one.
+
+§6's claim is checked on what the reader sees: the second run of the same day's summary says
+it created nothing on any platform and found every order of the first run.
 """
 
 from __future__ import annotations
@@ -76,9 +79,23 @@ def tutorial_script() -> str:
     return "\n".join(parts)
 
 
+#: the line of the flagship's summary.md naming what a run created (tutorial §5 and §6)
+FIRST_RUN = (
+    "- Orders created by this run: 6 HyperSKU, 5 SuperShip, 6 超8; "
+    "found already there (not created again): 0 HyperSKU, 0 SuperShip, 0 超8"
+)
+SECOND_RUN = (
+    "- Orders created by this run: 0 HyperSKU, 0 SuperShip, 0 超8; "
+    "found already there (not created again): 6 HyperSKU, 5 SuperShip, 6 超8"
+)
+
+
 def test_every_bash_block_is_run_or_substituted_explicitly() -> None:
     script = tutorial_script()
-    assert "airflow dags test order_to_doorstep" in script
+    assert script.count("airflow dags test order_to_doorstep 2026-11-21") == 2  # §4 and §6: twice
+    text = TUTORIAL.read_text(encoding="utf-8")
+    assert FIRST_RUN in text
+    assert SECOND_RUN in text
     assert "pip install airflow-provider-fulfillment" not in TUTORIAL.read_text(encoding="utf-8")
 
 
@@ -103,7 +120,10 @@ def test_the_tutorial_runs_to_the_report(tmp_path: Path) -> None:
     assert "airflow-provider-fulfillment" in done.stdout  # airflow providers list | grep fulfillment
     assert "6 customer order(s); 4 delivered to the doorstep" in done.stdout
     assert "**DTD-2004-CANCEL**" in done.stdout
+    # §6: the grep over both runs' summaries, first run then second; the second created nothing
+    created = [line for line in done.stdout.splitlines() if "created by this run" in line]
+    assert created[-2:] == [FIRST_RUN, SECOND_RUN], created
     reports = list(
         (tmp_path / "airflow-provider-fulfillment" / "reports" / "order_to_doorstep").glob("*/doorstep.csv")
     )
-    assert reports
+    assert len(reports) == 2  # one folder per run
