@@ -98,7 +98,7 @@ def fail_run_on_failed_task(*, task_id: str = WATCHER_TASK_ID) -> Any:
 
     leaf = watcher()
     operator = cast(Any, leaf).operator  # the @task's operator (a PlainXComArg's ``operator``)
-    if operator.dag is None:
+    if not operator.has_dag():
         raise RuntimeError("fail_run_on_failed_task() must be called while a DAG is being defined")
     for other in operator.dag.tasks:
         if other is not operator:
