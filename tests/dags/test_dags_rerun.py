@@ -19,6 +19,7 @@ several batches (map indexes) and the reports must read all of them.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dag_states import all_succeeded, edited_sample, task_states
+from dag_states import SAMPLES, all_succeeded, edited_sample, task_states
+from sqlalchemy import select
 
 from airflow_provider.common import read_report
 
@@ -68,6 +70,42 @@ def reports_of(dag_run: Any, task_id: str) -> list[dict[str, Any]]:
             )
         ).all()
         return [XComModel.deserialize_value(row) for row in sorted(rows, key=lambda row: row.map_index)]
+
+
+def personal_data(sample: str, rows_key: str | None, field: str, keys: tuple[str, ...]) -> set[str]:
+    """The customers' names, phones and street addresses of a sample input (what must stay in files)."""
+    data = json.loads((SAMPLES / sample).read_text(encoding="utf-8"))
+    return {
+        str(row[field][key])
+        for row in (data[rows_key] if rows_key else data)
+        for key in keys
+        if row[field].get(key)
+    }
+
+
+def assert_no_personal_data_in_xcom(dag_run: Any, personal: set[str]) -> None:
+    """No XCom value and no rendered template field of the run holds a customer's name, phone or
+    street address: the orders travelled as files, XCom carried their paths."""
+    from airflow.models.renderedtifields import RenderedTaskInstanceFields
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    assert personal
+    with create_session() as session:
+        xcoms = session.scalars(XComModel.get_many(run_id=dag_run.run_id, dag_ids=dag_run.dag_id)).all()
+        stored = [
+            json.dumps(XComModel.deserialize_value(row), ensure_ascii=False, default=str) for row in xcoms
+        ]
+        rendered = session.scalars(
+            select(RenderedTaskInstanceFields).where(
+                RenderedTaskInstanceFields.dag_id == dag_run.dag_id,
+                RenderedTaskInstanceFields.run_id == dag_run.run_id,
+            )
+        ).all()
+        stored += [json.dumps(row.rendered_fields, ensure_ascii=False, default=str) for row in rendered]
+    assert len(stored) > 5
+    leaks = {value for value in personal for text in stored if value in text}
+    assert not leaks, f"{dag_run.dag_id}: personal data in XCom or rendered fields: {sorted(leaks)}"
 
 
 def report_text(output_dir: Path, dag_run: Any, name: str) -> str:
@@ -140,6 +178,10 @@ def test_hypersku_dropship_twice(run_twice: Callable[..., tuple[Any, Any]], tmp_
         "hypersku_dropship_fulfilment", {"orders_file": orders_file, "output_dir": str(tmp_path)}
     )
     assert_nothing_created(first, second, ("create_orders",))
+    personal = personal_data(
+        "hypersku_store_orders.json", None, "customer", ("lastName", "phone", "address1", "email")
+    )
+    assert_no_personal_data_in_xcom(first, personal)
     assert "6 order(s) sent to HyperSKU: 6 created" in report_text(tmp_path, first, "tracking.md")
     assert "6 order(s) sent to HyperSKU: 6 existed" in report_text(tmp_path, second, "tracking.md")
 
@@ -152,6 +194,8 @@ def test_supership_cod_delivery_twice(run_twice: Callable[..., tuple[Any, Any]],
     first, second = run_twice("supership_cod_delivery", conf)
     assert "create_orders[2]" in task_states(first)  # 12 parcels in batches of 5: three map indexes
     assert_nothing_created(first, second, ("create_orders",))
+    personal = personal_data("supership_orders.json", "orders", "receiver", ("name", "phone", "address"))
+    assert_no_personal_data_in_xcom(first, personal)
 
     def rows(dag_run: Any) -> dict[str, dict[str, str]]:
         text = report_text(tmp_path, dag_run, "cod_reconciliation.csv")
@@ -194,6 +238,10 @@ def test_hishopping_temu_sourcing_twice(
     first, second = run_twice("hishopping_temu_sourcing", conf)
     assert "create_orders[1]" in task_states(first)  # 6 purchases in batches of 4
     assert_nothing_created(first, second, ("create_orders",))
+    personal = personal_data(
+        "hishopping_purchases.json", "purchases", "receiver", ("name", "phone", "address")
+    )
+    assert_no_personal_data_in_xcom(first, personal)
     # nothing charged twice, and the credit sensor asked for nothing the second time
     (need,) = reports_of(second, "price_batch")
     assert Decimal(str(need)) == 0
@@ -216,6 +264,8 @@ def test_order_to_doorstep_twice(run_twice: Callable[..., tuple[Any, Any]], tmp_
         "record_returns_in_chao8",
     )
     assert_nothing_created(first, second, creates)
+    personal = personal_data("order_to_doorstep_orders.json", None, "receiver", ("name", "phone", "address"))
+    assert_no_personal_data_in_xcom(first, personal)
 
     summaries = {dag_run.run_id: report_text(tmp_path, dag_run, "summary.md") for dag_run in (first, second)}
     assert "Orders created by this run: 6 HyperSKU, 5 SuperShip, 6 超8" in summaries[first.run_id]
