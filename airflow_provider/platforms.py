@@ -133,6 +133,17 @@ class Platform:
             if spec.get("schema", {}).get("format") == "password"
         )
 
+    @property
+    def secret_extras(self) -> tuple[str, ...]:
+        """Extras the hook registers with log masking: the secret fields and their old names."""
+        old = {self.renamed_extras[name] for name in self.secret_fields if name in self.renamed_extras}
+        return tuple(sorted(self.secret_fields | old))
+
+    @property
+    def hook_conn_id_param(self) -> str:
+        """The hook's first parameter (and ``conn_name_attr``): ``<name>_conn_id``."""
+        return f"{self.name}_conn_id"
+
     def connection_type_info(self) -> dict[str, Any]:
         """This platform's entry of provider info's ``connection-types``."""
         return {

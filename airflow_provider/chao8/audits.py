@@ -14,12 +14,12 @@ from typing import Any
 from airflow_provider.chao8.calls import as_model, list_of, page_of, with_times
 from airflow_provider.chao8.client import Chao8Client
 from airflow_provider.chao8.models import AuditCreate, AuditHistoryQuery, AuditRecord
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 
 class Audits(Chao8Client):
-    """The audit calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The audit calls of ``Chao8Hook``."""
 
     def _audit_create(self, audit: AuditCreate | Mapping[str, Any]) -> ApiCall[AuditRecord]:
         body = as_model(AuditCreate, audit)

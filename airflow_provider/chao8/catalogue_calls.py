@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from airflow_provider.chao8 import operations
 from airflow_provider.chao8.client import Chao8Client
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 
 
 def _plain(data: Any) -> Any:
@@ -33,7 +33,7 @@ def _jsonable(body: Any) -> Any:
 
 
 class CatalogueCalls(Chao8Client):
-    """The generic catalogue call of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The generic catalogue call of ``Chao8Hook``."""
 
     def _operation(
         self,

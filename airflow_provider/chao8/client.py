@@ -9,7 +9,7 @@ the token call (one call per minute per application: 21185002 makes it wait and 
 store instead).
 
 :class:`Chao8Client` is the base of the per-resource parts of
-:class:`~airflow_provider.chao8.hooks.Chao8Hook` (production orders, logistics orders, products,
+``Chao8Hook`` (production orders, logistics orders, products,
 organisation, reports, audits, any catalogue operation).
 """
 
@@ -28,9 +28,11 @@ from airflow_provider.chao8 import constants as c
 from airflow_provider.chao8.calls import awalk, page_of
 from airflow_provider.chao8.envelope import read_envelope
 from airflow_provider.chao8.models import AccessToken, AccessTokenRequest
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.auth import Token, jwt_expiry
 from airflow_provider.common.errors import ConfigurationError
-from airflow_provider.common.hooks import ApiCall, ApiHook, mask
+from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.masking import mask
 from airflow_provider.common.models import ApiModel, Page
 
 log = logging.getLogger(__name__)
@@ -69,7 +71,7 @@ class Chao8Client(ApiHook):
     """
     The 超8 token flow and envelope, and the call shapes the resource parts share.
 
-    Not used alone: :class:`~airflow_provider.chao8.hooks.Chao8Hook` (its connection and
+    Not used alone: ``Chao8Hook`` (its connection and
     parameters are documented there) is composed of its resource parts.
     """
 

@@ -44,16 +44,11 @@ class Chao8Hook(LogisticsOrders, ProductionOrders, Products, Organisation, Repor
     :param chao8_conn_id: the Airflow connection id.
     """
 
-    conn_name_attr = "chao8_conn_id"
-    default_conn_name = "chao8_default"
-    conn_type = "chao8"
-    hook_name = "超8 (Chao8)"
+    registry_key = "chao8"
 
     platform: ClassVar[str] = "chao8"
     default_base_url: ClassVar[str] = c.DEFAULT_BASE_URL
     default_token_ttl: ClassVar[float] = 28800.0
-    secret_extras: ClassVar[tuple[str, ...]] = ()
-    extra_aliases: ClassVar[Mapping[str, str]] = {"session_ttl": "token_ttl"}
     #: every path the hook calls, one per operation of :mod:`airflow_provider.chao8.operations`
     #: (deprecated pages left out). Only ``token`` is documented by the vendor; the business paths
     #: are inferred from the gateway's ``/cncop/<module>/v1/...`` pattern: a connection's extra
@@ -62,7 +57,7 @@ class Chao8Hook(LogisticsOrders, ProductionOrders, Products, Organisation, Repor
         op.key: op.path for op in operations.OPERATIONS if not op.deprecated
     }
 
-    def __init__(self, chao8_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, chao8_conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(chao8_conn_id, **kwargs)
 
     # ================================================================= statuses for sensors

@@ -36,7 +36,7 @@ from airflow_provider.chao8.models import (
     StockMovement,
     StockMovementQuery,
 )
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 #: a query time: a datetime, a date (midnight) or text, sent in Beijing time
@@ -51,7 +51,7 @@ def _state(data: Any, order_no: str, default_status: str) -> LogisticsOrderState
 
 
 class LogisticsOrders(Chao8Client):
-    """The logistics-order calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The logistics-order calls of ``Chao8Hook``."""
 
     # ----------------------------------------------------------------- create and read
     def _logistics_order_create(

@@ -3,7 +3,7 @@
 
 The catalogue is data (stdlib only, importing nothing from hooks or models) kept in the neutral
 module :mod:`airflow_provider.chao8.constants`, the one the sandbox may read: the hook builds its
-endpoint table and :meth:`~airflow_provider.chao8.hooks.Chao8Hook.call_operation` from it, and the
+endpoint table and ``Chao8Hook.call_operation`` from it, and the
 sandbox generates its routes from it, so the two cannot drift apart. This module is its lookup API.
 
 Each :class:`Operation` carries the seed's own (Chinese) page name, its module as the

@@ -46,7 +46,7 @@ class Chao8Operator(PlatformOperator):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
-    hook_class_path: ClassVar[str] = "airflow_provider.chao8.hooks.Chao8Hook"
+    registry_key = "chao8"
     ui_color = "#ffe8d6"
 
     def __init__(

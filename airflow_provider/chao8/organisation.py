@@ -23,12 +23,12 @@ from airflow_provider.chao8.models import (
     DealerSync,
     StoreSync,
 )
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 
 class Organisation(Chao8Client):
-    """The dealer and store calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The dealer and store calls of ``Chao8Hook``."""
 
     # ----------------------------------------------------------------- dealers: read
     def _dealers_batch_query(self, codes: Sequence[str]) -> ApiCall[list[Dealer]]:

@@ -21,12 +21,12 @@ from airflow_provider.chao8.models import (
     ProductionOrderQuery,
     ProductionOrderUpdate,
 )
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 
 class ProductionOrders(Chao8Client):
-    """The production-order calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The production-order calls of ``Chao8Hook``."""
 
     # ----------------------------------------------------------------- create and read
     def _production_order_create(

@@ -15,12 +15,12 @@ from typing import Any
 from airflow_provider.chao8.calls import as_model, list_of, page_of, walk
 from airflow_provider.chao8.client import Chao8Client
 from airflow_provider.chao8.models import BatchResult, Product, ProductCodes, ProductQuery, ProductUpsert
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 
 class Products(Chao8Client):
-    """The product calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The product calls of ``Chao8Hook``."""
 
     # ----------------------------------------------------------------- list and read
     def _products_page(self, page_num: int, page_size: int, keyword: str | None) -> ApiCall[Page[Product]]:

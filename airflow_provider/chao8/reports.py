@@ -15,14 +15,14 @@ from pydantic import BaseModel
 from airflow_provider.chao8.calls import page_of, with_times
 from airflow_provider.chao8.client import Chao8Client
 from airflow_provider.chao8.models import InboundReportRow, InboundScanRow, ProductionReportRow, ReportQuery
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 
 M = TypeVar("M", bound=BaseModel)
 
 
 class Reports(Chao8Client):
-    """The report calls of :class:`~airflow_provider.chao8.hooks.Chao8Hook`."""
+    """The report calls of ``Chao8Hook``."""
 
     #: report name -> the async hook method reading one page of it (the report export operator uses it)
     REPORTS: ClassVar[Mapping[str, str]] = {

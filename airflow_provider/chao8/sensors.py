@@ -36,7 +36,7 @@ class Chao8LogisticsOrderSensor(StatusSensor):
     #: 超8 orders are read by your ``orderNo``: from a create report, take each item's key
     report_id_field = "key"
 
-    hook_class_path: ClassVar[str] = "airflow_provider.chao8.hooks.Chao8Hook"
+    registry_key = "chao8"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset({LOGISTICS_COMPLETED})
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset({LOGISTICS_CANCELLED})
     template_fields: Sequence[str] = ("order_ids",)

@@ -19,14 +19,14 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 import httpx
 from airflow.sdk import BaseHook
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.asyncio_bridge import run_sync
 from airflow_provider.common.auth import Token, TokenManager, TokenStore, token_store_key
 from airflow_provider.common.connection_settings import (
@@ -46,6 +46,7 @@ from airflow_provider.common.errors import (
     TransientError,
     TransportError,
 )
+from airflow_provider.common.masking import amask, mask
 from airflow_provider.common.retry import AsyncSleep, Attempts, Clock, RetryPolicy, Sleep, parse_retry_after
 
 if TYPE_CHECKING:
@@ -59,30 +60,6 @@ logging.getLogger("httpcore").setLevel(logging.WARNING)
 T = TypeVar("T")
 R = TypeVar("R")
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class ApiCall(Generic[T]):
-    """
-    One API call, described once and sent sync (:meth:`ApiHook.call`) or async (``acall``).
-
-    :param method: HTTP method.
-    :param path: the path (from :meth:`ApiHook.endpoint`).
-    :param parse: turns the answer's data into the typed result (pydantic errors become a
-        :class:`~airflow_provider.common.errors.ResponseError`).
-    :param json: JSON body.
-    :param params: query parameters.
-    :param idempotent: see :meth:`ApiHook.request`.
-    :param auth: whether the call carries the token (``False`` for the token call itself).
-    """
-
-    method: str
-    path: str
-    parse: Callable[[Any], T]
-    json: Any = None
-    params: Mapping[str, Any] | None = None
-    idempotent: bool | None = None
-    auth: bool = True
 
 
 class ApiHook(BaseHook):
@@ -107,6 +84,10 @@ class ApiHook(BaseHook):
     conn_type = ""
     hook_name = ""
 
+    #: the platform's key in :mod:`airflow_provider.platforms`; the registry entry gives the hook
+    #: its connection type, default connection, form name, secret and renamed extras
+    registry_key: ClassVar[str] = ""
+
     #: platform name used in errors, token keys and logs
     platform: ClassVar[str] = ""
     #: production base URL used when the connection's host is empty
@@ -121,6 +102,19 @@ class ApiHook(BaseHook):
     uses_token: ClassVar[bool] = True
     #: seconds a token lives when the platform does not say
     default_token_ttl: ClassVar[float] = 3600.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("registry_key"):
+            from airflow_provider.platforms import get_platform
+
+            entry = get_platform(cls.registry_key)
+            cls.conn_type = entry.conn_type
+            cls.conn_name_attr = entry.hook_conn_id_param
+            cls.default_conn_name = entry.default_conn_id
+            cls.hook_name = entry.display_name
+            cls.secret_extras = entry.secret_extras
+            cls.extra_aliases = dict(entry.renamed_extras)
 
     def __init__(
         self,
@@ -273,6 +267,10 @@ class ApiHook(BaseHook):
             finally:
                 await self.aclose()
 
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # the usual case (a task's execute): no bridge thread needed
+            return asyncio.run(closing())
         return run_sync(closing())
 
     def close(self) -> None:
@@ -572,24 +570,3 @@ class ApiHook(BaseHook):
         finally:
             self.close()
         return True, f"Connected to {self.platform} at {self.settings.base_url}: {detail}"
-
-
-async def amask(value: str) -> None:
-    """Async :func:`mask` (``amask_secret`` where the Airflow version has it, since 3.3)."""
-    if not value:
-        return
-    try:
-        from airflow.sdk.log import amask_secret
-    except ImportError:
-        mask(value)
-        return
-    await amask_secret(value)
-
-
-def mask(value: str) -> None:
-    """Register ``value`` with Airflow's log masking (a no-op for empty values)."""
-    if not value:
-        return
-    from airflow.sdk.log import mask_secret
-
-    mask_secret(value)

@@ -14,6 +14,10 @@ from airflow_provider.common.results import ItemResult
 #: what a bulk operator does with invalid items
 OnInvalid = Literal["stop", "report", "allow"]
 ON_INVALID_CHOICES: tuple[str, ...] = ("stop", "report", "allow")
+#: what the default ``on_invalid="stop"`` says when it refuses a batch
+STOP_HINT = (
+    "\n(on_invalid='report' sends the valid items and reports these; 'allow' also lets the task succeed)"
+)
 
 
 def invalid_result(label: str, problems: Iterable[tuple[str, str]]) -> ItemResult:

@@ -66,8 +66,8 @@ class JsonlItems:
         twice in the file included) fails the task before anything is sent."""
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+        from airflow_provider.common.invalid_items import STOP_HINT
         from airflow_provider.common.models import InputError
-        from airflow_provider.common.operator_bases import STOP_HINT
 
         op = self.operator
         problems: list[Problem] = []

@@ -38,10 +38,6 @@ if TYPE_CHECKING:
     from airflow_provider.common.results import BulkReport, ItemResult
 
 ItemT = TypeVar("ItemT")
-#: what the default ``on_invalid="stop"`` says when it refuses a batch
-STOP_HINT = (
-    "\n(on_invalid='report' sends the valid items and reports these; 'allow' also lets the task succeed)"
-)
 OnResult = Callable[["ItemResult"], None]
 
 
@@ -54,8 +50,16 @@ class PlatformOperator(BaseOperator):
         ``max_concurrency`` extra and sizes the HTTP connection pool too.
     """
 
-    #: dotted path of the platform's hook class (imported when a task runs, not at parse time)
-    hook_class_path: ClassVar[str] = ""
+    #: the platform's key in :mod:`airflow_provider.platforms` (which names its hook class)
+    registry_key: ClassVar[str] = ""
+
+    @property
+    def hook_class_path(self) -> str:
+        """Dotted path of the platform's hook class, from the registry (imported when a task
+        runs, not at parse time)."""
+        from airflow_provider.platforms import get_platform
+
+        return get_platform(self.registry_key).hook_class
 
     def __init__(self, *, conn_id: str, max_concurrency: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -294,6 +298,8 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             items = self.validate_items(raw)
         except (InputError, ValueError) as err:
             if self.on_invalid == "stop" or not isinstance(err, InputError):
+                from airflow_provider.common.invalid_items import STOP_HINT
+
                 hint = STOP_HINT if isinstance(err, InputError) else ""
                 raise AirflowFailException(f"{self.task_id}: {self.items_param}: {err}{hint}") from err
             items, invalid = self.validate_one_by_one(raw, err)

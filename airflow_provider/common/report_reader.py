@@ -24,10 +24,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-#: outcomes of a result whose order exists on the platform after the run
-PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "ok"})
-#: outcomes that count as a failure of the item
-FAILURE_OUTCOMES = frozenset({"failed", "unknown", "invalid"})
+from airflow_provider.common.results import FAILURE_OUTCOMES, PRESENT_OUTCOMES, iter_results_file
+
+__all__ = [
+    "FAILURE_OUTCOMES",
+    "PRESENT_OUTCOMES",
+    "BulkReportReader",
+    "ReportError",
+    "is_report",
+    "read_report",
+]
 
 
 class ReportError(ValueError):
@@ -139,8 +145,6 @@ def _results_of(report: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     path = report.get("results_file")
     if not path:
         raise ReportError("the report has neither inline results nor a results_file")
-    from airflow_provider.common.results import iter_results_file
-
     try:
         yield from iter_results_file(str(path))
     except (OSError, ValueError) as err:

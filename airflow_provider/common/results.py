@@ -23,8 +23,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from airflow_provider.common.errors import ApiError
-from airflow_provider.common.report_reader import FAILURE_OUTCOMES
 
+#: outcomes of a result whose order exists on the platform after the run
+PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "ok"})
+#: outcomes that count as a failure of the item
+FAILURE_OUTCOMES = frozenset({"failed", "unknown", "invalid"})
 Outcome = Literal["created", "existed", "updated", "ok", "failed", "unknown", "skipped", "invalid"]
 
 #: failures listed in an XCom report that points to a results file

@@ -40,7 +40,8 @@ class StatusSensor(BaseSensorOperator):
     template_fields: Sequence[str] = ("order_ids",)
     ui_color = "#d7ecfa"
 
-    hook_class_path: ClassVar[str] = ""
+    #: the platform's key in :mod:`airflow_provider.platforms` (which names its hook class)
+    registry_key: ClassVar[str] = ""
     status_method: ClassVar[str] = "fetch_statuses"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset()
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset()
@@ -83,6 +84,13 @@ class StatusSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.method_kwargs = dict(method_kwargs or {})
         self._statuses: dict[str, str] = {}
+
+    @property
+    def hook_class_path(self) -> str:
+        """Dotted path of the platform's hook class, from the registry."""
+        from airflow_provider.platforms import get_platform
+
+        return get_platform(self.registry_key).hook_class
 
     @cached_property
     def hook(self) -> Any:

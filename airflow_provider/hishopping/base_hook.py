@@ -8,7 +8,7 @@ What HiShopping's two APIs share: the connection, its two sets of credentials, a
   and every answer is verified and opened on its way in (:meth:`check_response`; see
   :mod:`~airflow_provider.hishopping.answers`).
 
-:class:`~airflow_provider.hishopping.hooks.HiShoppingHook` is this base plus one class per
+``HiShoppingHook`` is this base plus one class per
 API resource group; each describes a call once as an :class:`~airflow_provider.common.hooks.ApiCall`
 that is sent sync (``call``) or async (``acall``).
 """
@@ -24,8 +24,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import ConfigurationError, ResponseError
-from airflow_provider.common.hooks import ApiCall, ApiHook
+from airflow_provider.common.hooks import ApiHook
 from airflow_provider.common.models import Page
 from airflow_provider.hishopping import answers, envelope, parsing
 from airflow_provider.hishopping.keystore import read_stored_keys
@@ -48,19 +49,14 @@ class HiShoppingBaseHook(ApiHook):
     :param clock: Unix seconds now: stamps outgoing envelopes and judges the answers' timestamps.
     """
 
-    conn_name_attr = "hishopping_conn_id"
-    default_conn_name = "hishopping_default"
-    conn_type = "hishopping"
-    hook_name = "HiShopping"
+    registry_key = "hishopping"
 
     platform: ClassVar[str] = "hishopping"
     default_base_url: ClassVar[str] = "https://hishopping.xyz"
-    secret_extras: ClassVar[tuple[str, ...]] = ("secret_key", "sign_secret", "sign_key")
-    extra_aliases: ClassVar[Mapping[str, str]] = {"sign_secret": "sign_key"}
 
     def __init__(
         self,
-        hishopping_conn_id: str = default_conn_name,
+        hishopping_conn_id: str | None = None,
         *,
         clock: Callable[[], float] = time.time,
         **kwargs: Any,

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import ClassVar
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import ConfigurationError, NotFoundError
-from airflow_provider.common.hooks import ApiCall
 from airflow_provider.hishopping.base_hook import Api
 from airflow_provider.hishopping.models import CreditInfo, Goods, GoodsId, Order
 from airflow_provider.hishopping.open_api import OPEN_ENDPOINTS, HiShoppingOpenApi

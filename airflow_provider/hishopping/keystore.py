@@ -70,7 +70,7 @@ def check_variable_name(name: str) -> str | None:
 
 
 def _mask(value: str) -> None:
-    from airflow_provider.common.hooks import mask
+    from airflow_provider.common.masking import mask
 
     mask(value)
 

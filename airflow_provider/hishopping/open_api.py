@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 from airflow_provider.hishopping.base_hook import HiShoppingBaseHook
 from airflow_provider.hishopping.models import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider.common.operator_bases import BulkCreateOperator, PlatformOperator
 
@@ -44,7 +44,7 @@ class HiShoppingOperator(PlatformOperator):
     :param max_concurrency: calls in flight at once (default: the connection's setting).
     """
 
-    hook_class_path: ClassVar[str] = "airflow_provider.hishopping.hooks.HiShoppingHook"
+    registry_key = "hishopping"
     ui_color = "#ffe4cc"
 
     def __init__(

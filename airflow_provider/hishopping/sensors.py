@@ -16,7 +16,6 @@ from airflow_provider.common.sensors import StatusSensor
 if TYPE_CHECKING:
     from airflow.sdk import Context, PokeReturnValue
 
-HOOK_CLASS_PATH = "airflow_provider.hishopping.hooks.HiShoppingHook"
 #: the credit sensor's single pseudo order id
 CREDIT_PSEUDO_ID = "credit"
 
@@ -43,7 +42,7 @@ class HiShoppingOrderStatusSensor(StatusSensor):
     :param timeout: seconds before the wait fails.
     """
 
-    hook_class_path: ClassVar[str] = HOOK_CLASS_PATH
+    registry_key = "hishopping"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset({"shipped", "completed"})
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset({"cancelled", "failed"})
 
@@ -103,7 +102,7 @@ class HiShoppingCreditSensor(StatusSensor):
     """
 
     template_fields: Sequence[str] = ("amount",)
-    hook_class_path: ClassVar[str] = HOOK_CLASS_PATH
+    registry_key = "hishopping"
     status_method: ClassVar[str] = "fetch_credit_status"
     default_success_statuses: ClassVar[frozenset[str]] = frozenset({"covered"})
     default_failure_statuses: ClassVar[frozenset[str]] = frozenset()

@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import ResponseError
-from airflow_provider.common.hooks import ApiCall, mask
+from airflow_provider.common.masking import mask
 from airflow_provider.hishopping.base_hook import HiShoppingBaseHook
 from airflow_provider.hishopping.models import (
     ApiKeyInfo,

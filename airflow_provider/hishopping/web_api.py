@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.auth import Token, jwt_expiry
 from airflow_provider.common.errors import ConfigurationError, ResponseError
-from airflow_provider.common.hooks import ApiCall
 from airflow_provider.common.models import Page
 from airflow_provider.hishopping.base_hook import HiShoppingBaseHook
 from airflow_provider.hishopping.models import (

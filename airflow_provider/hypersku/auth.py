@@ -29,7 +29,7 @@ from airflow_provider.common.errors import (
     NotFoundError,
     ResponseError,
 )
-from airflow_provider.common.hooks import mask
+from airflow_provider.common.masking import mask
 from airflow_provider.hypersku.auth_models import (
     LoginReqDto,
     LoginResDto,

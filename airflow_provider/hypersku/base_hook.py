@@ -2,7 +2,7 @@
 What every HyperSKU call shares: the AG-Admin envelope (:mod:`~airflow_provider.hypersku.envelope`)
 and the shapes of its calls (a POST with a JSON body, one page of a table, a walk over all pages).
 
-:class:`~airflow_provider.hypersku.hooks.HyperSkuHook` is this base plus one class per resource
+``HyperSkuHook`` is this base plus one class per resource
 (:mod:`~airflow_provider.hypersku.auth`, :mod:`~airflow_provider.hypersku.logistics_calls`,
 :mod:`~airflow_provider.hypersku.order_calls`, :mod:`~airflow_provider.hypersku.product_calls`);
 each describes a call once as an :class:`~airflow_provider.common.hooks.ApiCall`, sent sync
@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from airflow_provider.common.hooks import ApiCall, ApiHook
+from airflow_provider.common.api_call import ApiCall
+from airflow_provider.common.hooks import ApiHook
 from airflow_provider.common.models import ApiModel, Page
 from airflow_provider.hypersku.envelope import (
     PLATFORM,
@@ -39,7 +40,7 @@ R = TypeVar("R")
 class HyperSkuBaseHook(ApiHook):
     """
     The HyperSKU envelope and call shapes, under every resource class of
-    :class:`~airflow_provider.hypersku.hooks.HyperSkuHook` (use that hook, not this base).
+    ``HyperSkuHook`` (use that hook, not this base).
 
     Endpoint names (``getToken``, ``create``, ...) are those of ``HyperSkuHook.endpoints``.
     """

@@ -52,10 +52,7 @@ class HyperSkuHook(HyperSkuAuth, HyperSkuLogisticsCalls, HyperSkuOrderCalls, Hyp
     :param hypersku_conn_id: the Airflow connection id.
     """
 
-    conn_name_attr = "hypersku_conn_id"
-    default_conn_name = "hypersku_default"
-    conn_type = "hypersku"
-    hook_name = "HyperSKU"
+    registry_key = "hypersku"
 
     endpoints: ClassVar[Mapping[str, str]] = {
         **AUTH_ENDPOINTS,
@@ -78,13 +75,8 @@ class HyperSkuHook(HyperSkuAuth, HyperSkuLogisticsCalls, HyperSkuOrderCalls, Hyp
             "getPrivateProduct",
         }
     )
-    secret_extras: ClassVar[tuple[str, ...]] = ("api_key", "client_secret", "refresh_token")
-    extra_aliases: ClassVar[Mapping[str, str]] = {
-        "auth_scheme": "auth_header_prefix",
-        "session_ttl": "token_ttl",
-    }
 
-    def __init__(self, hypersku_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, hypersku_conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(hypersku_conn_id, **kwargs)
 
     def probe(self) -> str:

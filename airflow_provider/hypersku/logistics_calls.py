@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import ConfigurationError
-from airflow_provider.common.hooks import ApiCall
 from airflow_provider.hypersku.base_hook import HyperSkuBaseHook
 from airflow_provider.hypersku.logistics_models import (
     LOGISTICS_STRATEGIES,

@@ -49,7 +49,7 @@ class HyperSkuOperator(PlatformOperator):
         ``max_concurrency`` extra (16).
     """
 
-    hook_class_path: ClassVar[str] = "airflow_provider.hypersku.hooks.HyperSkuHook"
+    registry_key = "hypersku"
     ui_color = "#fde8d7"
     #: folder of :meth:`write_file` (operators that write files take it as a parameter)
     output_path: str | None = None

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import (
     BadRequestError,
     ConfigurationError,
@@ -18,7 +19,6 @@ from airflow_provider.common.errors import (
     ResponseError,
     TransportError,
 )
-from airflow_provider.common.hooks import ApiCall
 from airflow_provider.common.models import Page
 from airflow_provider.hypersku.base_hook import HyperSkuBaseHook
 from airflow_provider.hypersku.envelope import int_or_none

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.models import Page
 from airflow_provider.hypersku.base_hook import HyperSkuBaseHook
 from airflow_provider.hypersku.model_fields import iter_rows

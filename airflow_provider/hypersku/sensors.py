@@ -34,7 +34,7 @@ class HyperSkuOrderStatusSensor(StatusSensor):
     :param timeout: seconds before the wait fails.
     """
 
-    hook_class_path: ClassVar[str] = "airflow_provider.hypersku.hooks.HyperSkuHook"
+    registry_key = "hypersku"
     default_success_statuses: ClassVar[frozenset[str]] = DEFAULT_SUCCESS_STATUSES
     default_failure_statuses: ClassVar[frozenset[str]] = DEFAULT_FAILURE_STATUSES
 

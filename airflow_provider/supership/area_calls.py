@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.supership import areas as place_names
 from airflow_provider.supership.area_models import Commune, District, Province
 from airflow_provider.supership.base_hook import SuperShipBaseHook, list_of
@@ -50,7 +50,7 @@ class PlaceCheck:
 
 
 class SuperShipAreaCalls(SuperShipBaseHook):
-    """The area lists of :class:`~airflow_provider.supership.hooks.SuperShipHook` and its place check."""
+    """The area lists of ``SuperShipHook`` and its place check."""
 
     @cached_property
     def _area_cache(self) -> dict[tuple[str, str], list[Any]]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.auth import Token
 from airflow_provider.common.errors import AuthError, BadRequestError, ConfigurationError, NotFoundError
-from airflow_provider.common.hooks import ApiCall, mask
+from airflow_provider.common.masking import mask
 from airflow_provider.supership.auth_models import LoginRequest, LoginResult, RegisterRequest, RegisterResult
 from airflow_provider.supership.base_hook import SuperShipBaseHook, as_model
 

@@ -5,7 +5,7 @@ Envelope: ``{"status": "Success", "message", "results"}`` or ``{"status": "Error
 "errors"}``, the latter also with HTTP 200. No code table is published, so errors are classified
 by HTTP status: 401 auth, 400/422 bad input (never retried), 404 not found, 429/5xx retried.
 
-:class:`~airflow_provider.supership.hooks.SuperShipHook` is this base plus one class per
+``SuperShipHook`` is this base plus one class per
 resource (:mod:`~airflow_provider.supership.auth`, :mod:`~airflow_provider.supership.area_calls`,
 :mod:`~airflow_provider.supership.order_calls`, :mod:`~airflow_provider.supership.warehouse_calls`);
 each describes a call once as an :class:`~airflow_provider.common.hooks.ApiCall`, sent sync
@@ -46,7 +46,7 @@ _ABSENT = ("không tồn tại", "not exist", "does not exist", "doesn't exist",
 class SuperShipBaseHook(ApiHook):
     """
     The SuperShip connection and envelope, under every resource class of
-    :class:`~airflow_provider.supership.hooks.SuperShipHook` (use that hook, not this base).
+    ``SuperShipHook`` (use that hook, not this base).
 
     Endpoint names (``label``, ``register``, ...) are those of ``SuperShipHook.endpoints``.
     """

@@ -45,10 +45,7 @@ class SuperShipHook(SuperShipAuth, SuperShipAreaCalls, SuperShipOrderCalls, Supe
     :param supership_conn_id: the Airflow connection id.
     """
 
-    conn_name_attr = "supership_conn_id"
-    default_conn_name = "supership_default"
-    conn_type = "supership"
-    hook_name = "SuperShip"
+    registry_key = "supership"
 
     endpoints: ClassVar[Mapping[str, str]] = {
         **AUTH_ENDPOINTS,
@@ -56,10 +53,8 @@ class SuperShipHook(SuperShipAuth, SuperShipAreaCalls, SuperShipOrderCalls, Supe
         **ORDER_ENDPOINTS,
         **WAREHOUSE_ENDPOINTS,
     }
-    secret_extras: ClassVar[tuple[str, ...]] = ("client_secret", "partner_secret", "partner")
-    extra_aliases: ClassVar[Mapping[str, str]] = {"partner_secret": "partner"}
 
-    def __init__(self, supership_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, supership_conn_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(supership_conn_id, **kwargs)
 
     def probe(self) -> str:

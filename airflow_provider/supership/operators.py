@@ -9,7 +9,7 @@ when a task runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from airflow.sdk import BaseOperator, BaseOperatorLink
 
@@ -59,7 +59,7 @@ class SuperShipOperator(PlatformOperator):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
-    hook_class_path: ClassVar[str] = "airflow_provider.supership.hooks.SuperShipHook"
+    registry_key = "supership"
 
     def __init__(
         self, *, supership_conn_id: str = DEFAULT_CONN_ID, max_concurrency: int | None = None, **kwargs: Any

@@ -10,8 +10,8 @@ from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlencode
 
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import NotFoundError
-from airflow_provider.common.hooks import ApiCall
 from airflow_provider.supership.base_hook import SuperShipBaseHook, as_model, list_of
 from airflow_provider.supership.order_models import (
     LABEL_SIZES,

@@ -35,7 +35,7 @@ class SuperShipOrderStatusSensor(StatusSensor):
     """
 
     template_fields: Sequence[str] = ("order_ids",)
-    hook_class_path: ClassVar[str] = "airflow_provider.supership.hooks.SuperShipHook"
+    registry_key = "supership"
     default_success_statuses: ClassVar[frozenset[str]] = DELIVERED_STATUSES
     default_failure_statuses: ClassVar[frozenset[str]] = FAILURE_STATUSES
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from airflow_provider.common.hooks import ApiCall
+from airflow_provider.common.api_call import ApiCall
 from airflow_provider.supership.base_hook import SuperShipBaseHook, as_model, list_of
 from airflow_provider.supership.warehouse_models import (
     Warehouse,

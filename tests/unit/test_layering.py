@@ -126,3 +126,99 @@ def test_the_rule_catches_a_client_import() -> None:
     assert not allowed_for_sandbox("airflow_provider.chao8.models.BEIJING")
     assert not allowed_for_sandbox("airflow_provider.common.errors")
     assert allowed_for_sandbox("airflow_provider.chao8.constants.TOKEN_PATH")
+
+
+#: catalogue data (the 超8 operation tables), allowed to be long
+LONG_DATA_MODULES = frozenset({"airflow_provider.chao8.constants", "airflow_provider.chao8.operations"})
+MAX_MODULE_LINES = 600
+ALL_MODULES = {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The package's modules ``path`` imports when it runs (module level or inside functions),
+    leaving out ``if TYPE_CHECKING:`` blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    found = set(_imports_of(tree, path))
+    return {name for name in found if name in ALL_MODULES and name != module_name(path)}
+
+
+def _imports_of(tree: ast.AST, path: Path) -> Iterator[str]:
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield base
+            yield from (f"{base}.{alias.name}" for alias in node.names)
+
+
+def import_cycles() -> list[list[str]]:
+    """Every cycle of the package's runtime import graph (one per strongly connected group)."""
+    graph = {name: runtime_imports(path) for name, path in ALL_MODULES.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan's algorithm
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group: list[str] = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return groups
+
+
+def test_no_import_cycles_anywhere_in_the_package() -> None:
+    assert import_cycles() == []
+
+
+def test_the_cycle_check_sees_a_cycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = "airflow_provider.common.errors", "airflow_provider.common.retry"
+    real = runtime_imports
+
+    def with_a_cycle(path: Path) -> set[str]:
+        found = real(path)
+        if module_name(path) == first:
+            found.add(second)
+        if module_name(path) == second:
+            found.add(first)
+        return found
+
+    monkeypatch.setitem(globals(), "runtime_imports", with_a_cycle)
+    assert [first, second] in import_cycles()
+
+
+@pytest.mark.parametrize("name", sorted(ALL_MODULES))
+def test_no_module_is_over_600_lines(name: str) -> None:
+    if name in LONG_DATA_MODULES:
+        pytest.skip("catalogue data")
+    lines = len(ALL_MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_MODULE_LINES, f"{name}: {lines} lines"

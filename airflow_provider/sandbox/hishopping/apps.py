@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider.sandbox.hishopping import crypto
+import airflow_provider.sandbox.hishopping.crypto as crypto
 from airflow_provider.sandbox.hishopping.accounts import Accounts
 from airflow_provider.sandbox.hishopping.seed import TIMESTAMP_WINDOW
 from airflow_provider.sandbox.hishopping.wire import SandboxAnswer, changes, iso
