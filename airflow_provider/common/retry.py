@@ -8,7 +8,6 @@ that ends the call is worded as one paragraph (:meth:`ApiError.gave_up`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -64,55 +63,6 @@ NO_RETRY = RetryPolicy(max_attempts=1)
 Sleep = Callable[[float], None]
 AsyncSleep = Callable[[float], Awaitable[object]]
 Clock = Callable[[], float]
-
-
-def call_with_retry(
-    fn: Callable[[], T],
-    policy: RetryPolicy,
-    *,
-    idempotent: bool = True,
-    sleep: Sleep = time.sleep,
-    clock: Clock = time.monotonic,
-) -> T:
-    """
-    Run ``fn`` until it succeeds or ``policy`` says stop; the last error is raised.
-
-    :param sleep: waits the backoff delay (tests pass one that records the delays asked for).
-    :param clock: monotonic seconds, for the policy's total time budget.
-    """
-    started = clock()
-    attempt = 1
-    while True:
-        try:
-            return fn()
-        except ApiError as err:
-            delay = next_delay(policy, attempt, err, clock() - started, idempotent)
-            if delay is None:
-                raise
-            sleep(delay)
-            attempt += 1
-
-
-async def acall_with_retry(
-    fn: Callable[[], Awaitable[T]],
-    policy: RetryPolicy,
-    *,
-    idempotent: bool = True,
-    sleep: AsyncSleep = asyncio.sleep,
-    clock: Clock = time.monotonic,
-) -> T:
-    """Async twin of :func:`call_with_retry` (``sleep`` is awaited)."""
-    started = clock()
-    attempt = 1
-    while True:
-        try:
-            return await fn()
-        except ApiError as err:
-            delay = next_delay(policy, attempt, err, clock() - started, idempotent)
-            if delay is None:
-                raise
-            await sleep(delay)
-            attempt += 1
 
 
 def next_delay(

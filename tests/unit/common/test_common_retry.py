@@ -3,17 +3,38 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from typing import Any
 
 import pytest
 
 from airflow_provider.common.errors import (
+    ApiError,
     BadRequestError,
     RateLimitError,
     TokenRateLimitError,
     TransientError,
     TransportError,
 )
-from airflow_provider.common.retry import RetryPolicy, acall_with_retry, call_with_retry, parse_retry_after
+from airflow_provider.common.retry import Attempts, RetryPolicy, parse_retry_after
+
+
+def call_with_retry(fn: Any, policy: RetryPolicy, *, sleep: Any, clock: Any, idempotent: bool = True) -> Any:
+    """The hooks' loop, as ``ApiHook.request`` runs it: send, and after a failure ask Attempts."""
+    attempts = Attempts(policy, "Demo", "GET /x", "demo.test", idempotent, clock=clock)
+    while True:
+        try:
+            return fn()
+        except ApiError as err:
+            sleep(attempts.wait_after(err))
+
+
+async def acall_with_retry(fn: Any, policy: RetryPolicy, *, sleep: Any, clock: Any) -> Any:
+    attempts = Attempts(policy, "Demo", "GET /x", "demo.test", True, clock=clock)
+    while True:
+        try:
+            return await fn()
+        except ApiError as err:
+            await sleep(attempts.wait_after(err))
 
 
 class FakeClock:
