@@ -11,6 +11,6 @@ from airflow_provider.common.sensors import StatusSensor
 class AcmeParcelShippedSensor(StatusSensor):
     """Wait until every parcel is shipped; fail at once on a lost one (see :class:`StatusSensor`)."""
 
-    hook_class_path: ClassVar[str] = "acme.hooks.AcmeHook"
+    registry_key = "acme"  # the registry entry names the hook class
     default_success_statuses: ClassVar[frozenset[str]] = SUCCESS_STATUSES
     default_failure_statuses: ClassVar[frozenset[str]] = FAILURE_STATUSES
