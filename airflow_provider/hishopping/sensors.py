@@ -33,7 +33,6 @@ class HiShoppingOrderStatusSensor(StatusSensor):
         ``lookup_by="merchant_order"`` (open API; from a report the ``key`` of each order is taken).
     :param hishopping_conn_id: the connection.
     :param lookup_by: ``order_no`` or ``merchant_order``.
-    :param by: deprecated name of ``lookup_by``.
     :param api: ``auto``, ``open`` or ``web``.
     :param success_statuses: default ``{"shipped", "completed"}``.
     :param failure_statuses: default ``{"cancelled", "failed"}``.
@@ -52,21 +51,9 @@ class HiShoppingOrderStatusSensor(StatusSensor):
         order_ids: Any,
         hishopping_conn_id: str = "hishopping_default",
         lookup_by: str = "order_no",
-        by: str | None = None,
         api: str = "auto",
         **kwargs: Any,
     ) -> None:
-        if by is not None:
-            import warnings
-
-            from airflow.exceptions import AirflowProviderDeprecationWarning
-
-            warnings.warn(
-                "HiShoppingOrderStatusSensor(by=...) is deprecated: use lookup_by=",
-                AirflowProviderDeprecationWarning,
-                stacklevel=2,
-            )
-            lookup_by = by
         if lookup_by not in ("order_no", "merchant_order"):
             raise ValueError(f"lookup_by must be 'order_no' or 'merchant_order', not {lookup_by!r}")
         if api not in ("auto", "open", "web"):

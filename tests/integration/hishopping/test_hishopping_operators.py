@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, TaskDeferred
 
+from airflow_provider.hishopping.credit_operators import TRANSACTION_COLUMNS
 from airflow_provider.hishopping.hooks import HiShoppingHook
 from airflow_provider.hishopping.operators import (
-    TRANSACTION_COLUMNS,
     HiShoppingCreateOrdersOperator,
     HiShoppingCreditTransactionsOperator,
     HiShoppingGoodsOperator,
@@ -323,7 +323,7 @@ def test_list_orders_of_the_data_interval_to_xcom_and_file(
     )
     result = op.execute(make_context())
     assert "orders" not in result
-    assert result["file"] == result["path"]  # "path": the deprecated key
+    assert "path" not in result  # the file's path only under "file"
     rows = json.loads(Path(result["file"]).read_text())
     assert sorted(r["merchant_order"] for r in rows) == ["M-NEW-1", "M-NEW-2"]
     assert rows[0]["total_charge"] == "13.38"

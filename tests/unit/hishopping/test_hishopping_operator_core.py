@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 import pytest
-from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException, TaskDeferred
 from test_hishopping_hook import APP_ID, ORDER, SECRET, SIGN, sealed
 
@@ -215,7 +214,7 @@ def test_a_bad_goods_id_fails_before_any_request(task_context: Any) -> None:
         )
 
 
-def test_status_sensor_lookup_by_and_the_deprecated_by() -> None:
+def test_status_sensor_lookup_by() -> None:
     report = {
         "counts": {"created": 1, "failed": 1},
         "results": [
@@ -227,8 +226,7 @@ def test_status_sensor_lookup_by_and_the_deprecated_by() -> None:
     assert by_key.ids() == ["M-1"]
     assert by_key.method_kwargs == {"by": "merchant_order", "api": "auto"}
     assert HiShoppingOrderStatusSensor(task_id="wait", order_ids=report).ids() == ["HS1"]
-    with pytest.warns(AirflowProviderDeprecationWarning, match="use lookup_by="):
-        old = HiShoppingOrderStatusSensor(task_id="wait", order_ids="M-1", by="merchant_order")
-    assert old.lookup_by == "merchant_order"
+    with pytest.raises(TypeError, match="by"):  # the pre-release name is gone: lookup_by only
+        HiShoppingOrderStatusSensor(task_id="wait", order_ids="M-1", by="merchant_order")
     with pytest.raises(ValueError, match="lookup_by must be"):
         HiShoppingOrderStatusSensor(task_id="wait", order_ids="M-1", lookup_by="sku")
