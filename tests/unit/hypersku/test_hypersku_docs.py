@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from types import ModuleType
 
 from airflow.sdk import BaseOperator
 
@@ -12,18 +13,25 @@ from airflow_provider.hypersku import operators, sensors
 PAGE = Path(__file__).resolve().parents[3] / "docs" / "hypersku.md"
 
 
+def exported(module: ModuleType) -> dict[str, object]:
+    """A module's public names: its ``__all__`` (the operators module re-exports the classes of
+    its per-resource modules), else the names it defines itself."""
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n, v in vars(module).items() if getattr(v, "__module__", None) == module.__name__]
+    return {name: getattr(module, name) for name in names}
+
+
 def public_tasks() -> set[str]:
     found = set()
     for module in (operators, sensors):
-        for name, value in vars(module).items():
+        for name, value in exported(module).items():
             if (
                 inspect.isclass(value)
                 and issubclass(value, BaseOperator)
-                and value.__module__ == module.__name__
-                and value.__name__ == name  # deprecated aliases and base names are left out
+                and value.__name__ == name
                 and (name.endswith("Operator") or name.endswith("Sensor"))
-                and not (value.__doc__ or "").startswith("Deprecated alias")
-                and "Base of" not in (value.__doc__ or "")
+                and "Base of" not in (value.__doc__ or "")  # the bases are left out
             ):
                 found.add(name)
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from pathlib import Path
+from types import ModuleType
 
 from airflow.sdk import BaseOperator
 
@@ -15,16 +16,24 @@ PAGE = ROOT / "docs" / "supership.md"
 CATALOGUE = ROOT / "tests" / "seed_operations" / "supership.json"
 
 
+def exported(module: ModuleType) -> dict[str, object]:
+    """A module's public names: its ``__all__`` (the operators module re-exports the classes of
+    its per-resource modules), else the names it defines itself."""
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n, v in vars(module).items() if getattr(v, "__module__", None) == module.__name__]
+    return {name: getattr(module, name) for name in names}
+
+
 def public_tasks() -> set[str]:
     found = set()
     for module in (operators, sensors):
-        for name, value in vars(module).items():
+        for name, value in exported(module).items():
             if (
                 inspect.isclass(value)
                 and issubclass(value, BaseOperator)
-                and value.__module__ == module.__name__
                 and value.__name__ == name
-                and not (inspect.getdoc(value) or "").startswith(("Deprecated alias", "Base of"))
+                and not (inspect.getdoc(value) or "").startswith("Base of")
             ):
                 found.add(name)
     return found

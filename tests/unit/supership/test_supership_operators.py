@@ -19,6 +19,7 @@ from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.retry import RetryPolicy
 from airflow_provider.supership import operators as ops
 from airflow_provider.supership.hooks import SuperShipHook
+from airflow_provider.supership.webhook_operators import _redacted_url
 
 PAT = "pat-unit-token"
 
@@ -432,7 +433,7 @@ def test_tracking_is_compact_in_xcom_and_full_in_the_file(api: FakeApi, context:
         "note": "Duyệt Đơn hàng",
     }
     assert result["file"].endswith("supership-tracking-task-manual__2024-01-01.json")
-    assert result["path"] == result["file"]  # deprecated key, same value
+    assert "path" not in result  # the file's path is under "file" only
     document = json.loads(
         (tmp_path / "tracking" / "supership-tracking-task-manual__2024-01-01.json").read_text()
     )
@@ -579,7 +580,7 @@ def test_update_warehouses_validates_every_update_first(api: FakeApi, context: A
     ],
 )
 def test_webhook_urls_lose_their_credentials_in_logs_and_xcom(url: str, shown: str) -> None:
-    assert ops._redacted_url(url) == shown
+    assert _redacted_url(url) == shown
 
 
 def test_register_webhook_fails_on_a_bad_url_before_any_request(api: FakeApi, context: Any) -> None:
