@@ -84,6 +84,7 @@ docs-images: install browser-deps
 bench: install
 	$(BIN)/python benchmarks/bulk_create.py
 	$(BIN)/python benchmarks/bulk_scale.py
+	$(BIN)/python benchmarks/lookup_first_cost.py
 	$(BIN)/python benchmarks/import_time.py
 
 clean:
