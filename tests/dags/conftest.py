@@ -63,19 +63,32 @@ def dag_bag(sandbox_cluster: Any) -> Any:
     return bag
 
 
+@pytest.fixture(scope="session")
+def param_defaults(dag_bag: Any) -> dict[str, dict[str, Any]]:
+    """Every example DAG's params as parsed, before any run (see ``run_dag``)."""
+    import json
+
+    return {dag_id: json.loads(json.dumps(dag.params.dump())) for dag_id, dag in dag_bag.dags.items()}
+
+
 @pytest.fixture
-def run_dag(dag_bag: Any) -> Callable[..., Any]:
+def run_dag(dag_bag: Any, param_defaults: dict[str, dict[str, Any]]) -> Callable[..., Any]:
     """``run_dag(dag_id, logical_date=..., conf=...)`` -> the finished DagRun.
 
     ``dag.test()`` replaces an earlier run of the same logical date (its task instances and
     XComs go); a second run of the same data interval that keeps the first is one with another
     logical date inside that interval (the run of 06:00 covers the same day as the one of 00:00).
+
+    Every run passes every param, the parsed defaults under ``conf``: ``dag.test()`` runs the
+    tasks in this process, where Airflow resolves a run's conf into the DAG's own ``Param``
+    objects (``ParamsDict.update`` keeps the object and resolves the new value into it), so a
+    later run leaving a key out would inherit the value an earlier run gave it.
     """
 
     def run(dag_id: str, logical_date: datetime | None = None, conf: dict[str, Any] | None = None) -> Any:
         dag = dag_bag.get_dag(dag_id)
         assert dag is not None, f"no DAG {dag_id} in {DAGS}"
-        return dag.test(logical_date=logical_date, run_conf=conf)
+        return dag.test(logical_date=logical_date, run_conf={**param_defaults[dag_id], **(conf or {})})
 
     return run
 

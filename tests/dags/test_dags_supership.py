@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from dag_states import (
     EMPTY_DAY,
+    WATCHER,
     all_succeeded,
     assert_empty_day_skipped,
     assert_failed_with_report,
@@ -180,3 +181,36 @@ def test_cod_delivery_run_fails_when_supership_refuses_the_orders_and_still_repo
     assert len(rows) == len(SHIPPED) + 1
     assert {r["delivery"] for r in rows.values()} == {"not sent"}
     assert "0 created, 0 already existed" in markdown
+
+
+def test_cod_delivery_with_no_valid_address_skips_the_mapped_steps(
+    run_dag: Any, sandbox_cluster: Any, tmp_path: Path
+) -> None:
+    """Every address set aside: the batch list is empty, so Airflow skips the mapped steps over it
+    (no wrapper needed); nothing fails, the reconciliation names every order, the run succeeds."""
+
+    def nowhere(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            row["receiver"]["district"] = "Quận 99"
+
+    orders_file = edited_sample(
+        tmp_path,
+        "supership_orders.json",
+        rows_key="orders",
+        rename=("order_id", "DH-", "NOADDR-"),
+        edit=nowhere,
+    )
+    dag_run = run_dag(
+        DAG_ID, logical_date=DAY, conf={"orders_file": orders_file, "output_dir": str(tmp_path)}
+    )
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "success", states
+    assert states["check_addresses"] == states["plan_quotes"] == states["cod_report"] == "success", states
+    for mapped in ("quote_fees", "create_orders", "print_labels", "wait_settled", "track_orders"):
+        assert states[mapped] == "skipped", states
+    assert states[WATCHER] == "skipped", states
+    assert not [o for o in sandbox_cluster.backends["supership"].orders() if "NOADDR-" in str(o["soc"])]
+    rows, markdown = _report(tmp_path, dag_run)
+    assert len(rows) == len(SHIPPED) + 1
+    assert {r["create_outcome"] for r in rows.values()} == {"rejected"}
+    assert "0 created, 0 already existed, 13 rejected before sending" in markdown
