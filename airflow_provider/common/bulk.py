@@ -242,13 +242,9 @@ class CreateOnce:
 
     def _result(self, key: str, outcome: Outcome, item: Any, value: Any) -> ItemResult:
         platform_id, status, data = self.maker.describe(value)
-        return ItemResult(
-            key=key,
-            outcome=outcome,
-            id=platform_id,
-            status=status,
-            data={**data, **self.maker.result_data(item)},
-        )
+        if outcome == "created":  # what this run decided describes only what this run made
+            data = {**data, **self.maker.result_data(item)}
+        return ItemResult(key=key, outcome=outcome, id=platform_id, status=status, data=data)
 
 
 _UNKNOWN: Any = object()
