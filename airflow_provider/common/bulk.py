@@ -132,15 +132,8 @@ class CreateOnce:
         key = self.maker.item_key(item)
         if self.look_up_first:
             found = await self._find(item)
-            if found is _UNKNOWN:
-                return ItemResult(
-                    key=key,
-                    outcome="unknown",
-                    error={
-                        "kind": "lookup_failed",
-                        "message": "look-up before create kept failing; not sent",
-                    },
-                )
+            if isinstance(found, LookupFailed):
+                return found.result(key, "look-up before create failed, not sent")
             if found is not None:
                 return self.existing(key, item, found)
         attempt = 0
@@ -155,11 +148,8 @@ class CreateOnce:
                     return ItemResult(key=key, outcome="failed", error=error_dict(err))
                 log.warning("%s: create answer lost (%s); looking it up before any retry", key, err)
                 found = await self._find(item)
-                if found is _UNKNOWN:
-                    message = f"create answer lost and lookup failed: {err.message}"
-                    return ItemResult(
-                        key=key, outcome="unknown", error={**error_dict(err), "message": message}
-                    )
+                if isinstance(found, LookupFailed):
+                    return found.result(key, f"create answer lost ({err.message}) and the look-up failed")
                 if found is not None:
                     return self._result(key, "created", item, found)
                 if attempt >= self.policy.max_attempts:
@@ -221,24 +211,24 @@ class CreateOnce:
 
     async def _duplicate(self, key: str, item: Any, dup: DuplicateError) -> ItemResult:
         found = await self._find(item)
-        if found is None or found is _UNKNOWN:
+        if isinstance(found, LookupFailed):
+            return found.result(key, f"duplicate answer ({dup.message}) and the look-up failed")
+        if found is None:
             message = f"duplicate answer but the order cannot be read back: {dup.message}"
-            outcome: Outcome = "unknown" if found is _UNKNOWN else "failed"
-            return ItemResult(key=key, outcome=outcome, error={**dup.to_dict(), "message": message})
+            return ItemResult(key=key, outcome="failed", error={**dup.to_dict(), "message": message})
         return self.existing(key, item, found, code=dup.code)
 
     async def _find(self, item: Any) -> Any:
-        """The order under the item's caller id, ``None`` (absent) or ``_UNKNOWN``."""
-        for attempt in range(1, self.policy.max_attempts + 1):
-            try:
-                return await self.maker.lookup(self.hook, item)
-            except NotFoundError:
-                return None
-            except ApiError as err:
-                if not err.retryable:
-                    return _UNKNOWN
-                await asyncio.sleep(self.policy.delay(attempt, err.retry_after))
-        return _UNKNOWN
+        """The order under the item's caller id, ``None`` (absent) or :class:`LookupFailed`.
+
+        One look-up: the hook already retried its transient faults (each retry logged).
+        """
+        try:
+            return await self.maker.lookup(self.hook, item)
+        except NotFoundError:
+            return None
+        except ApiError as err:
+            return LookupFailed(err)
 
     def _result(self, key: str, outcome: Outcome, item: Any, value: Any) -> ItemResult:
         platform_id, status, data = self.maker.describe(value)
@@ -247,7 +237,26 @@ class CreateOnce:
         return ItemResult(key=key, outcome=outcome, id=platform_id, status=status, data=data)
 
 
-_UNKNOWN: Any = object()
+@dataclass(frozen=True)
+class LookupFailed:
+    """A look-up that could not tell whether the order exists (the hook's retries included)."""
+
+    error: ApiError
+
+    def result(self, key: str, what: str) -> ItemResult:
+        """The order as ``unknown``: never sent blind, the cause in its error."""
+        message = f"{what}: {self.error}"
+        return ItemResult(key=key, outcome="unknown", error={**error_dict(self.error), "message": message})
+
+
+#: error kinds that mean the platform did not answer after the hook's retries: the rest of the
+#: batch is not sent and the task fails, so Airflow's retries apply
+UNREACHABLE_KINDS = frozenset({"transport", "transient", "rate_limit"})
+
+
+def platform_unreachable(result: ItemResult) -> bool:
+    """Whether a result failed because the platform did not answer (not a business answer)."""
+    return result.failed and (result.error or {}).get("kind") in UNREACHABLE_KINDS
 
 
 def push_report(
@@ -276,6 +285,9 @@ def push_report(
         f"{item.key} ({item.outcome}: {(item.error or {}).get('message', '')})" for item in failures[:20]
     )
     more = f" and {failed - min(len(failures), 20)} more" if failed > 20 else ""
+    not_sent = report.counts.get("skipped", 0)
+    if not_sent:
+        more += f"; {not_sent} not started (skipped, not sent)"
     from airflow.sdk.exceptions import AirflowException
 
     raise AirflowException(f"{action}: {failed} of {report.total} failed: {named}{more}")

@@ -230,6 +230,25 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         """Whether this result stops the batch (items not started yet are ``skipped``)."""
         return False
 
+    def stops_batch(self, result: ItemResult) -> bool:
+        """:meth:`stop_when`, or the platform did not answer after the hook's retries: then
+        nothing more is sent and the task fails, so Airflow's retries take over."""
+        from airflow_provider.common.bulk import platform_unreachable
+
+        if self.stop_when(result):
+            return True
+        if not platform_unreachable(result):
+            return False
+        if not getattr(self, "_unreachable_logged", False):
+            self._unreachable_logged = True
+            self.log.warning(
+                "%s: the platform did not answer (%s): the items not started are not sent (skipped); "
+                "the task fails so that Airflow retries it",
+                self.action,
+                (result.error or {}).get("message", ""),
+            )
+        return True
+
     def report_extra(self, report: BulkReport) -> dict[str, Any]:
         """Named top-level keys added to the XCom report (ids downstream tasks need).
 
@@ -281,7 +300,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
                 if chunk:
                     for result in hook.run_async(self.run_chunk(hook, chunk, context, progress)).results:
                         sink.add(result)
-                        stopped = stopped or self.stop_when(result)
+                        stopped = stopped or self.stops_batch(result)
                 sink.flush()
         progress.finish()
         return self.finish(context, sink.report())
@@ -437,7 +456,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             partial(self.run_item, hook),
             key=self.item_key,
             concurrency=self.concurrency(),
-            stop_when=self.stop_when,
+            stop_when=self.stops_batch,
             on_result=on_result,
         )
 
@@ -563,7 +582,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
             creator,
             key=self.item_key,
             concurrency=self.concurrency(),
-            stop_when=self.stop_when,
+            stop_when=self.stops_batch,
             on_result=on_result,
         )
         settled.update((result.key, result) for result in created.results)

@@ -11,7 +11,7 @@ index of a mapped task, and gives the results, ids and failures of all of them::
 
 
     @task
-    def parcels(report):  # report = create.output, or ti.xcom_pull(task_ids=..., map_indexes=None)
+    def parcels(report):  # create.output: one report, or a mapped create's every map index
         made = read_report(report)
         for result in made.results(outcomes=("created", "existed")):
             ...
@@ -107,8 +107,8 @@ class BulkReportReader:
 
 def read_report(value: Any) -> BulkReportReader:
     """
-    A reader of a bulk report: one report dict, a list of them, or what
-    ``ti.xcom_pull(task_ids=..., map_indexes=None)`` returns for a mapped task (every map
+    A reader of a bulk report: one report dict, a list of them, or a mapped task's output
+    (``create.output`` passed to a task, or ``ti.xcom_pull(task_ids=["create"])``: every map
     index; skipped map indexes, ``None``, are left out).
 
     :raises ReportError: when ``value`` holds no bulk report (naming what it got).
@@ -124,7 +124,9 @@ def read_report(value: Any) -> BulkReportReader:
     if value is None or isinstance(value, str | bytes):
         raise ReportError(f"not a bulk report: {type(value).__name__}")
     try:
-        entries = list(value)
+        # by index, not by iteration: Airflow's lazy sequence of a mapped task's XComs asks
+        # for one index past the end when iterated (an "XCom not found" error in the log)
+        entries = [value[index] for index in range(len(value))]
     except TypeError as err:
         raise ReportError(f"not a bulk report: {type(value).__name__}") from err
     reports: list[Mapping[str, Any]] = []

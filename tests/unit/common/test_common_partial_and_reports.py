@@ -159,3 +159,33 @@ def test_asking_a_report_for_results_it_does_not_hold_says_where_they_are(tmp_pa
         list(read_report(report).results())
     with pytest.raises(ReportError, match=r"not a bulk report .*whole XCom value"):
         read_report({"results": None})
+
+
+# ------------------------------------------------------------------ the platform goes away
+def test_a_platform_that_stops_answering_stops_the_batch_and_fails_the_task(
+    server: Server, task_context: Any, make_conn: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    make_conn(
+        "tiny_default", "http", host="https://tiny.invalid", extra={"retry_base_delay": 0, "max_attempts": 2}
+    )
+    answer = server.handle
+
+    def down(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            return answer(request)
+        return httpx.Response(503, json={"code": 503, "message": "down"})
+
+    monkeypatch.setattr(server, "handle", down)
+    context = task_context()
+    operator = TinyCreateOrdersOperator(task_id="create", orders=orders(40), max_concurrency=2)
+    with pytest.raises(AirflowException, match=r"not started \(skipped, not sent\)"):
+        operator.execute(context)
+    pushed = context["ti"].xcom["return_value"]
+    assert pushed["counts"]["skipped"] >= 36  # nothing more is sent once the platform is away
+    assert set(pushed["counts"]) == {"unknown", "skipped"}
+    unknown = next(read_report(pushed).results(outcomes=["unknown"]))
+    assert "look-up before create failed, not sent" in unknown["error"]["message"]
+    assert "after 2 attempts" in unknown["error"]["message"]
+    assert server.rows == []
