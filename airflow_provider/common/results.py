@@ -1,12 +1,13 @@
 """
-Where a bulk run's per-item results go.
+A bulk run's per-item results (:class:`ItemResult`), its report (:class:`BulkReport`) and
+where the results go.
 
-- Small batches: inline in the XCom report (``{"counts", "results", ...}``).
-- With ``results_path`` (or at scale, see :class:`~airflow_provider.common.base_operators.
+- Small batches: inline in the XCom report (``"results": [...]``).
+- With ``results_path`` (or at scale, see :class:`~airflow_provider.common.operator_bases.
   BulkOperator`): a JSON-lines file (local or any ``ObjectStoragePath``) written **as the run
   goes** by a :class:`ResultSink`, which keeps only the counts, the first
-  :data:`MAX_FAILURES_IN_XCOM` failures and the total in memory. The XCom report then carries
-  ``{"counts", "total", "failures", "results_file", ...}`` and stays bounded whatever the size.
+  :data:`MAX_FAILURES_IN_XCOM` failures and the total in memory. The XCom report keeps the
+  same keys (``"results": None``, ``"results_file": path``) and stays bounded whatever the size.
 
 :func:`~airflow_provider.common.report_reader.read_report` (and
 :func:`~airflow_provider.common.inputs.ids_from`) read either form, so downstream tasks,
