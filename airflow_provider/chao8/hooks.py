@@ -25,7 +25,7 @@ from airflow_provider.chao8.models import LogisticsOrder
 from airflow_provider.chao8.organisation import Organisation
 from airflow_provider.chao8.production_orders import ProductionOrders
 from airflow_provider.chao8.products import Products
-from airflow_provider.chao8.reports import Reports
+from airflow_provider.chao8.report_calls import Reports
 from airflow_provider.common.errors import NotFoundError
 
 log = logging.getLogger(__name__)

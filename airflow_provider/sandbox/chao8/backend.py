@@ -22,7 +22,7 @@ from airflow_provider.chao8.constants import OPERATIONS
 from airflow_provider.sandbox.chao8.audits import Audits
 from airflow_provider.sandbox.chao8.organisation import Organisation
 from airflow_provider.sandbox.chao8.products import Products
-from airflow_provider.sandbox.chao8.reports import Reports
+from airflow_provider.sandbox.chao8.report_queries import Reports
 from airflow_provider.sandbox.chao8.seed import (
     SANDBOX_DEALERS,
     SANDBOX_PRODUCTS,
