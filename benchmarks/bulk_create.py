@@ -82,7 +82,10 @@ class _TI:
 def bulk_operator(orders: list[dict[str, Any]]) -> None:
     from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator
 
-    operator = HyperSkuCreateOrdersOperator(task_id="create", orders=orders, max_concurrency=CONCURRENCY)
+    # creates alone (fresh ids): the default look-up before create is measured in lookup_first_cost.py
+    operator = HyperSkuCreateOrdersOperator(
+        task_id="create", orders=orders, max_concurrency=CONCURRENCY, lookup_first=False
+    )
     report = operator.execute({"ti": _TI()})  # type: ignore[arg-type]
     assert report["counts"] == {"created": len(orders)}, report["counts"]
 

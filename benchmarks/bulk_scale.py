@@ -133,7 +133,10 @@ def _operator(url: str, n: int, mode: str, folder: str, prefix: str) -> dict[str
     mode = mode.removeprefix("inproc-").replace("core", "file")
 
     warm = HyperSkuCreateOrdersOperator(
-        task_id="warm", orders=[_order(f"{prefix}-w", i) for i in range(20)], max_concurrency=CONCURRENCY
+        task_id="warm",
+        orders=[_order(f"{prefix}-w", i) for i in range(20)],
+        max_concurrency=CONCURRENCY,
+        lookup_first=False,
     )
     warm.execute({"ti": _TI()})  # type: ignore[arg-type]
     start_rss = _rss_mb()
@@ -147,6 +150,7 @@ def _operator(url: str, n: int, mode: str, folder: str, prefix: str) -> dict[str
         task_id="create",
         orders=orders,
         max_concurrency=CONCURRENCY,
+        lookup_first=False,  # creates alone; the look-up's cost: lookup_first_cost.py
         results_path=None if mode == "file" else os.path.join(folder, f"{prefix}.list-results.jsonl"),
     )
     started = time.perf_counter()
