@@ -735,3 +735,22 @@ def test_a_found_order_whose_goods_show_no_readable_sku_is_existed_unverified() 
         {"orderId": "1", "goodsList": [{"skuId": line.sku_id, "num": line.num} for line in mine.sku_items]}
     )
     assert operator.matches(mine, same) is True
+
+
+def test_report_mode_makes_48_of_50_and_names_the_2_bad_orders(
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], task_context: Any
+) -> None:
+    orders = [order(f"P-{i}") for i in range(50)]
+    orders[9] = order("P-9", skuItems=[{"skuId": "SKU1001-BLK", "num": 0}])
+    address = {k: v for k, v in SANDBOX_EXAMPLE_ORDER["shippingAddress"].items() if k != "city"}
+    orders[40] = order("P-40", shippingAddress=address)
+    operator = HyperSkuCreateOrdersOperator(task_id="c", orders=orders, on_invalid="report")
+    operator.__dict__["hook"] = hook_factory()
+    context = task_context()
+    with pytest.raises(AirflowException, match=r"2 of 50 failed: P-9 \(invalid: skuItems.*P-40 \(invalid: "):
+        operator.execute(context)
+    pushed = context["ti"].xcom["return_value"]
+    assert pushed["counts"] == {"created": 48, "invalid": 2}
+    assert len(backend.store.table("orders")) == 48
+    named = {f["key"]: f["error"]["fields"] for f in pushed["failures"]}
+    assert named == {"P-9": ["skuItems.0.num"], "P-40": ["shippingAddress.city"]}
