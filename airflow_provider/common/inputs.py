@@ -135,7 +135,7 @@ def _ids_of_report(report: Any, field: str) -> list[Any]:
 
 #: a JSON-lines file given where items are expected: ``file:///data/orders.jsonl``,
 #: ``s3://bucket/orders.ndjson``, or a local absolute path ending in ``.jsonl`` / ``.ndjson``
-_JSONL_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|/)\S*\.(?:jsonl|ndjson)$")
+_JSONL_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|/)[^\n,]*\.(?:jsonl|ndjson)$")
 
 
 def jsonl_source(value: Any) -> str | None:

@@ -49,6 +49,8 @@ def orders(n: int, sku: str = "S") -> list[dict[str, Any]]:
         ("file:///data/orders.jsonl", "file:///data/orders.jsonl"),
         ("s3://bucket/2024-01-01/orders.ndjson", "s3://bucket/2024-01-01/orders.ndjson"),
         ("/data/orders.jsonl", "/data/orders.jsonl"),
+        ("/data/shop exports/orders 2026-12-01.jsonl", "/data/shop exports/orders 2026-12-01.jsonl"),
+        ("/data/a.jsonl, /data/b.jsonl", None),  # two names are not one file
         (Path("/data/orders.jsonl"), "/data/orders.jsonl"),
         ("orders.jsonl", None),  # a relative name could be an id: never guessed
         ('[{"ref": "R1"}]', None),
