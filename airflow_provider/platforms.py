@@ -174,7 +174,9 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
                 "schema": {"type": ["string", "null"], "enum": ["password", "oauth2"], "default": "password"},
             },
             "store_code": text_field(
-                "Store code", "Your HyperSKU store code (needed to look orders up by thirdOrderId)."
+                "Store code",
+                "Your HyperSKU store code: every create looks its order up by thirdOrderId with it first "
+                "(a create fails without it unless lookup_first=False).",
             ),
             "api_key": secret_field("API key", "Optional API key sent on the token call."),
             "client_id": text_field("OAuth2 client id", "clientId of your registered app (oauth2 mode)."),
