@@ -189,3 +189,15 @@ def test_a_platform_that_stops_answering_stops_the_batch_and_fails_the_task(
     assert "look-up before create failed, not sent" in unknown["error"]["message"]
     assert "after 2 attempts" in unknown["error"]["message"]
     assert server.rows == []
+
+
+def test_a_sensor_or_cancel_takes_a_mapped_creates_reports_as_ids() -> None:
+    from airflow_provider.common.inputs import ids_from
+
+    def report(*pairs: tuple[str, str, str]) -> dict[str, Any]:
+        results = [{"key": key, "outcome": outcome, "id": pid} for key, outcome, pid in pairs]
+        return {"counts": {}, "total": len(results), "results": results, "results_file": None, "failures": []}
+
+    mapped = [report(("A", "created", "1"), ("B", "failed", "")), None, report(("C", "existed", "3"))]
+    assert ids_from(mapped, param="order_ids") == ["1", "3"]
+    assert ids_from(mapped, param="order_ids", report_field="key") == ["A", "C"]
