@@ -61,6 +61,28 @@ class JsonlItems:
                 continue
             yield lines, values, items, []
 
+    def valid_items_of_chunks(self) -> Iterator[tuple[list[int], list[tuple[int, Any]], list[Problem]]]:
+        """``(line numbers, [(line, valid item)], problems)`` a chunk at a time: a chunk with
+        problems still gives its valid items when the operator reports invalid items, so caller
+        ids are checked for reuse across the whole file."""
+        from airflow_provider.common.inputs import BadLine
+
+        op = self.operator
+        for lines, values, items, bad in self.validated_chunks():
+            if not bad:
+                yield lines, list(zip(lines, items, strict=True)), bad
+                continue
+            valid: list[tuple[int, Any]] = []
+            if op.on_invalid != "stop":
+                for line, value in zip(lines, values, strict=True):
+                    if isinstance(value, BadLine):
+                        continue
+                    try:
+                        valid.extend((line, item) for item in op.validate_items([value]))
+                    except ValueError:  # InputError too: that line is reported invalid
+                        continue
+            yield lines, valid, bad
+
     def validate(self) -> int:
         """First pass: the item count. With ``on_invalid="stop"`` any problem (a caller id used
         twice in the file included) fails the task before anything is sent."""
@@ -74,11 +96,11 @@ class JsonlItems:
         hashes = array("Q")  # 8 bytes per caller id, not a dict of 100,000 strings
         total = 0
         try:
-            for lines, _values, items, bad in self.validated_chunks():
+            for lines, valid, bad in self.valid_items_of_chunks():
                 problems.extend(bad)
                 total += len(lines)
                 if op.unique_keys:
-                    hashes.extend(_key_hash(op.item_key(item)) for item in items)
+                    hashes.extend(_key_hash(op.item_key(item)) for _line, item in valid)
             reused = self._reused_keys(hashes) if op.unique_keys else {}
         except OSError as err:
             raise AirflowFailException(
@@ -143,8 +165,8 @@ class JsonlItems:
         if not twice:
             return {}
         where: dict[str, list[int]] = {}
-        for lines, _values, items, _bad in self.validated_chunks():
-            for line, item in zip(lines, items, strict=False):
+        for _lines, valid, _bad in self.valid_items_of_chunks():
+            for line, item in valid:
                 key = self.operator.item_key(item)
                 if _key_hash(key) in twice:
                     where.setdefault(key, []).append(line)

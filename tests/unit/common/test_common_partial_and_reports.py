@@ -201,3 +201,13 @@ def test_a_sensor_or_cancel_takes_a_mapped_creates_reports_as_ids() -> None:
     mapped = [report(("A", "created", "1"), ("B", "failed", "")), None, report(("C", "existed", "3"))]
     assert ids_from(mapped, param="order_ids") == ["1", "3"]
     assert ids_from(mapped, param="order_ids", report_field="key") == ["A", "C"]
+
+
+def test_an_id_used_twice_next_to_a_bad_line_is_still_caught_in_report_mode(
+    server: Server, task_context: Any, tmp_path: Path
+) -> None:
+    rows = [*orders(3), {"ref": "R1", "sku": "S", "qty": 2}, {"ref": "R9", "sku": "S", "qty": 0}]
+    source = write_jsonl(tmp_path / "orders.jsonl", rows)  # R1 twice, in the chunk of a bad line
+    report = SmallChunks(task_id="create", orders=source, on_invalid="allow").execute(task_context())
+    assert report["counts"] == {"created": 2, "invalid": 3}
+    assert server.refs() == {"R0": 1, "R2": 1}
