@@ -76,7 +76,8 @@ class BulkReportReader:
         )
 
     def results(self, outcomes: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item's result (``{key, outcome, id, status, error, data}``), in input order,
+        """Every item's result (``{key, outcome, id, status, error, data}``), in input order (the
+        items of a batch, or of a file's chunk, that were not sent come first: invalid, refused),
         inline or read from each report's results file; only ``outcomes`` when given.
 
         :raises ReportError: a results file that cannot be read here, naming it.

@@ -119,7 +119,8 @@ class ItemResult(BaseModel):
 
 class BulkReport(BaseModel):
     """
-    Every item's result, in input order, and the counts per outcome.
+    Every item's result, in input order (items not sent, such as invalid ones, first in their
+    chunk), and the counts per outcome.
 
     :param results: one result per item: a list (inline runs) or, in streaming mode, a
         :class:`~airflow_provider.common.results.ResultsView` reading them back from
