@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from airflow_provider.common.event_triggers import OrderStatusEventTrigger
-from airflow_provider.supership.statuses import FAILURE_STATUSES
-
-#: reconciled (16) or finally failed: nothing follows, the parcel is polled no more
-FINAL_STATUSES = frozenset({"16", *FAILURE_STATUSES})
+#: the statuses SuperShip calls terminal, less those its reconciliation still follows (12 and 13
+#: become 16, 25 becomes 27): cancelled, delivery reconciled, return reconciled, returned,
+#: compensated. Nothing follows them: the parcel is polled no more.
+FINAL_STATUSES = frozenset({"0", "16", "17", "21", "27"})
 
 
 class SuperShipOrderEventTrigger(OrderStatusEventTrigger):
@@ -18,8 +18,8 @@ class SuperShipOrderEventTrigger(OrderStatusEventTrigger):
 
     SuperShip documents no "changed since" query (only webhooks to a public URL): each poll
     reads order info per watched parcel not yet final, ``max_concurrency`` at a time. Parcels
-    reconciled (``16``) or finally failed (``0``, ``6``, ``15``, ``17``, ``21``, ``24``-``27``)
-    are polled no more. For delivered parcels, watch ``statuses={"12", "13", "16"}``: a parcel
+    cancelled (``0``), reconciled (``16``, ``17``), returned (``21``) or compensated (``27``) are
+    polled no more. For delivered parcels, watch ``statuses={"12", "13", "16"}``: a parcel
     fires once, when it is first seen delivered (``12`` then ``16`` is one event, not two).
 
     :param supership_conn_id: the SuperShip connection id.

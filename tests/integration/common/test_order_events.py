@@ -1,0 +1,195 @@
+"""
+The order status event triggers (``AssetWatcher``) against the sandboxes, on a frozen sandbox clock.
+
+A watcher fires one event per batch of status changes and none while statuses stay the same;
+its cursor lives in the asset state store, so a new trigger instance on the same store (a
+triggerer restart) reports what changed while it was down, and nothing it reported already.
+The pause between polls is injected: each test runs one poll at a time and waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider.common.event_triggers import OrderStatusEventTrigger
+from airflow_provider.common.results import write_results
+from airflow_provider.sandbox.kit import SandboxClock, start_server
+from airflow_provider.sandbox.registry import load_simulator
+
+pytestmark = pytest.mark.integration
+
+
+class StateStore:
+    """An asset state store: ``aget``/``aset`` of JSON values (stored as JSON text, as in the DB)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return json.loads(self.rows[key]) if key in self.rows else default
+
+    async def aset(self, key: str, value: Any) -> None:
+        if value is None:
+            raise ValueError("Cannot set value as None")
+        self.rows[key] = json.dumps(value)
+
+
+class Watch:
+    """Runs a trigger one poll at a time: ``await watch.poll()`` -> the events of that poll."""
+
+    def __init__(self, trigger: OrderStatusEventTrigger) -> None:
+        self.trigger = trigger
+        self.events: list[dict[str, Any]] = []
+        self._polled: asyncio.Queue[float] = asyncio.Queue()
+        self._go: asyncio.Queue[None] = asyncio.Queue()
+        trigger.sleep = self._sleep
+        self._task: asyncio.Task[None] | None = None
+        self._started = False
+
+    async def _sleep(self, seconds: float) -> None:
+        await self._polled.put(seconds)
+        await self._go.get()
+
+    async def _consume(self) -> None:
+        async for event in self.trigger.run():
+            self.events.append(event.payload)
+
+    async def poll(self) -> list[dict[str, Any]]:
+        """Run the next poll to its pause; the events it fired."""
+        before = len(self.events)
+        if not self._started:
+            self._started = True
+            self._task = asyncio.ensure_future(self._consume())
+        else:
+            await self._go.put(None)
+        waiting = asyncio.ensure_future(self._polled.get())
+        assert self._task is not None
+        done, _ = await asyncio.wait({waiting, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            waiting.cancel()
+            self._task.result()  # raises what the trigger raised
+        return self.events[before:]
+
+    async def stop(self) -> None:
+        """The triggerer goes away: the trigger task is cancelled, then cleaned up."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        await self.trigger.cleanup()
+
+
+@pytest.fixture
+def sandbox(make_conn: Callable[..., str]) -> Iterator[Callable[[str], tuple[Any, str]]]:
+    """``backend, conn_id = sandbox(platform)``: a simulator on a frozen clock, on loopback."""
+    servers = []
+
+    def start(platform: str) -> tuple[Any, str]:
+        simulator = load_simulator(platform)
+        backend = simulator.new_backend(clock=SandboxClock(speed=0))
+        server = start_server(simulator.create_app(backend))
+        servers.append(server)
+        conn = simulator.connection(server.url)
+        conn_id = make_conn(
+            f"{platform}_events",
+            conn["conn_type"],
+            host=conn.get("host"),
+            login=conn.get("login"),
+            password=conn.get("password"),
+            extra=conn.get("extra") or {},
+        )
+        return backend, conn_id
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _supership_parcels(conn_id: str, socs: list[str]) -> list[dict[str, Any]]:
+    """Parcels made through the hook; results lines as a bulk create writes them."""
+    from airflow_provider.sandbox.supership import sample_order
+    from airflow_provider.supership.hooks import SuperShipHook
+
+    hook = SuperShipHook(conn_id)
+    try:
+        made = [hook.create_order(sample_order(soc)) for soc in socs]
+    finally:
+        hook.close()
+    return [{"key": m.soc, "outcome": "created", "id": m.code, "status": m.status} for m in made]
+
+
+def _changes(events: list[dict[str, Any]]) -> list[tuple[str | None, str | None, str]]:
+    return sorted(
+        (c.get("key"), c["old_status"], c["new_status"]) for event in events for c in event["changes"]
+    )
+
+
+def test_delivered_parcels_fire_once_per_batch_and_survive_a_restart(
+    sandbox: Callable[[str], tuple[Any, str]], tmp_path: Path
+) -> None:
+    from airflow_provider.sandbox.supership import SECONDS_TO_DELIVERED, STEP_SECONDS
+    from airflow_provider.supership.event_triggers import SuperShipOrderEventTrigger
+
+    backend, conn_id = sandbox("supership")
+    results = tmp_path / "results"
+    first = _supership_parcels(conn_id, ["EV-DELIVER-1", "EV-DELIVER-2", "EV-RETURN-3"])
+    write_results(str(results / "run-1" / "parcels-0.results.jsonl"), first)
+    store = StateStore()
+
+    def watcher() -> Watch:
+        trigger = SuperShipOrderEventTrigger(
+            supership_conn_id=conn_id, results_path=str(results), statuses=["12", "13", "16"]
+        )
+        # what the 3.3 triggerer injects (the watched asset's accessors); serialized kwargs
+        # make the new instance, as after a restart
+        classpath, kwargs = trigger.serialize()
+        assert classpath == "airflow_provider.supership.event_triggers.SuperShipOrderEventTrigger"
+        restored = SuperShipOrderEventTrigger(**json.loads(json.dumps(kwargs)))
+        restored.asset_state_store = store  # type: ignore[assignment]
+        return Watch(restored)
+
+    async def scenario() -> None:
+        watch = watcher()
+        assert await watch.poll() == []  # all awaiting pickup: nothing entered "delivered"
+        backend.clock.advance(SECONDS_TO_DELIVERED + 1)
+        fired = await watch.poll()
+        assert len(fired) == 1  # one event for the batch of two deliveries
+        assert _changes(fired) == [("EV-DELIVER-1", "2", "12"), ("EV-DELIVER-2", "2", "12")]
+        assert fired[0]["batch"] == 1 and fired[0]["count"] == 2
+        assert fired[0]["platform"] == "supership" and fired[0]["conn_id"] == conn_id
+        assert await watch.poll() == []  # unchanged: the condition stays true, fires nothing
+        backend.clock.advance(STEP_SECONDS["12"] + 1)  # 12 -> 16: still delivered, no new event
+        assert await watch.poll() == []
+        # new parcels from another run's results join the watch (seen awaiting pickup)
+        second = _supership_parcels(conn_id, ["EV-DELIVER-4", "EV-DELIVER-5"])
+        write_results(str(results / "run-2" / "parcels-0.results.jsonl"), second)
+        assert await watch.poll() == []
+        await watch.stop()  # the triggerer restarts; meanwhile the new parcels are delivered
+        backend.clock.advance(SECONDS_TO_DELIVERED + 1)
+
+        again = watcher()
+        fired = await again.poll()
+        assert _changes(fired) == [("EV-DELIVER-4", "2", "12"), ("EV-DELIVER-5", "2", "12")]
+        assert [event["batch"] for event in fired] == [2]  # the batch count goes on
+        assert await again.poll() == []
+        await again.stop()
+
+    _run(scenario())
+    # every delivered parcel was reported exactly once, the returned one never
+    cursor = next(iter(store.rows.values()))
+    statuses = json.loads(cursor)["statuses"]
+    assert statuses[first[2]["id"]] in {"15", "20", "21"}
+    assert sum(1 for status in statuses.values() if status in {"12", "16"}) == 4
+
+
+def _run(coro: Any) -> Any:
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
