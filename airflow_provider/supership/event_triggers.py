@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from airflow_provider.common.event_triggers import OrderStatusEventTrigger
+
 #: the statuses SuperShip calls terminal, less those its reconciliation still follows (12 and 13
 #: become 16, 25 becomes 27): cancelled, delivery reconciled, return reconciled, returned,
 #: compensated. Nothing follows them: the parcel is polled no more.

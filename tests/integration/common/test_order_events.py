@@ -9,7 +9,6 @@ The pause between polls is injected: each test runs one poll at a time and waits
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,71 +16,16 @@ from typing import Any
 
 import pytest
 
+# beside the unit tests of the core (on sys.path: tests/integration/common/conftest.py)
+from order_events_kit import StateStore, Watch
+from order_events_kit import run as _run
+
 from airflow_provider.common.event_triggers import OrderStatusEventTrigger
 from airflow_provider.common.results import write_results
 from airflow_provider.sandbox.kit import SandboxClock, start_server
 from airflow_provider.sandbox.registry import load_simulator
 
 pytestmark = pytest.mark.integration
-
-
-class StateStore:
-    """An asset state store: ``aget``/``aset`` of JSON values (stored as JSON text, as in the DB)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-
-    async def aget(self, key: str, default: Any = None) -> Any:
-        return json.loads(self.rows[key]) if key in self.rows else default
-
-    async def aset(self, key: str, value: Any) -> None:
-        if value is None:
-            raise ValueError("Cannot set value as None")
-        self.rows[key] = json.dumps(value)
-
-
-class Watch:
-    """Runs a trigger one poll at a time: ``await watch.poll()`` -> the events of that poll."""
-
-    def __init__(self, trigger: OrderStatusEventTrigger) -> None:
-        self.trigger = trigger
-        self.events: list[dict[str, Any]] = []
-        self._polled: asyncio.Queue[float] = asyncio.Queue()
-        self._go: asyncio.Queue[None] = asyncio.Queue()
-        trigger.sleep = self._sleep
-        self._task: asyncio.Task[None] | None = None
-        self._started = False
-
-    async def _sleep(self, seconds: float) -> None:
-        await self._polled.put(seconds)
-        await self._go.get()
-
-    async def _consume(self) -> None:
-        async for event in self.trigger.run():
-            self.events.append(event.payload)
-
-    async def poll(self) -> list[dict[str, Any]]:
-        """Run the next poll to its pause; the events it fired."""
-        before = len(self.events)
-        if not self._started:
-            self._started = True
-            self._task = asyncio.ensure_future(self._consume())
-        else:
-            await self._go.put(None)
-        waiting = asyncio.ensure_future(self._polled.get())
-        assert self._task is not None
-        done, _ = await asyncio.wait({waiting, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task in done:
-            waiting.cancel()
-            self._task.result()  # raises what the trigger raised
-        return self.events[before:]
-
-    async def stop(self) -> None:
-        """The triggerer goes away: the trigger task is cancelled, then cleaned up."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self.trigger.cleanup()
 
 
 @pytest.fixture
@@ -160,8 +104,10 @@ def test_delivered_parcels_fire_once_per_batch_and_survive_a_restart(
         fired = await watch.poll()
         assert len(fired) == 1  # one event for the batch of two deliveries
         assert _changes(fired) == [("EV-DELIVER-1", "2", "12"), ("EV-DELIVER-2", "2", "12")]
-        assert fired[0]["batch"] == 1 and fired[0]["count"] == 2
-        assert fired[0]["platform"] == "supership" and fired[0]["conn_id"] == conn_id
+        assert fired[0]["batch"] == 1
+        assert fired[0]["count"] == 2
+        assert fired[0]["platform"] == "supership"
+        assert fired[0]["conn_id"] == conn_id
         assert await watch.poll() == []  # unchanged: the condition stays true, fires nothing
         backend.clock.advance(STEP_SECONDS["12"] + 1)  # 12 -> 16: still delivered, no new event
         assert await watch.poll() == []
@@ -187,9 +133,94 @@ def test_delivered_parcels_fire_once_per_batch_and_survive_a_restart(
     assert sum(1 for status in statuses.values() if status in {"12", "16"}) == 4
 
 
-def _run(coro: Any) -> Any:
-    loop = asyncio.new_event_loop()
+def _one_order(platform: str, conn_id: str) -> str:
+    """One order made through the platform's hook: the id its event trigger watches."""
+    from airflow.sdk.module_loading import import_string
+
+    from airflow_provider.platforms import get_platform
+
+    hook = import_string(get_platform(platform).hook_class)(conn_id)
     try:
-        return loop.run_until_complete(coro)
+        if platform == "hypersku":
+            from airflow_provider.sandbox.hypersku.seed import SANDBOX_EXAMPLE_ORDER
+
+            made = hook.create_order(
+                {**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": "EV-1", "thirdOrderName": "EV-1"}
+            )
+            return str(made.order_base_info.order_id)
+        if platform == "chao8":
+            from airflow_provider.sandbox.chao8 import (
+                SANDBOX_DEALER_CODES,
+                SANDBOX_PRODUCT_CODES,
+                SANDBOX_WAREHOUSE_CODE,
+            )
+
+            hook.create_logistics_order(
+                {
+                    "orderNo": "EV-1",
+                    "orderType": 1,
+                    "sourceOrgCode": SANDBOX_WAREHOUSE_CODE,
+                    "targetOrgCode": SANDBOX_DEALER_CODES[0],
+                    "products": [{"productCode": SANDBOX_PRODUCT_CODES[0], "quantity": 1}],
+                }
+            )
+            return "EV-1"
+        from airflow_provider.sandbox import hishopping as sb
+
+        made = hook.create_order(
+            {
+                "merchant_order": "EV-1",
+                "goods_id": sb.GOODS_EARBUDS,
+                "sku_id": sb.SKU_EARBUDS_WHITE,
+                "quantity": 1,
+                "receiver": dict(sb.SANDBOX_RECEIVER),
+            }
+        )
+        return str(made.order_no)
     finally:
-        loop.close()
+        hook.close()
+
+
+def _event_trigger(platform: str, conn_id: str, order_id: str) -> OrderStatusEventTrigger:
+    if platform == "hypersku":
+        from airflow_provider.hypersku.event_triggers import HyperSkuOrderEventTrigger
+
+        return HyperSkuOrderEventTrigger(hypersku_conn_id=conn_id, order_ids=[order_id])
+    if platform == "chao8":
+        from airflow_provider.chao8.event_triggers import Chao8OrderEventTrigger
+
+        return Chao8OrderEventTrigger(chao8_conn_id=conn_id, order_nos=[order_id])
+    from airflow_provider.hishopping.event_triggers import HiShoppingOrderEventTrigger
+
+    return HiShoppingOrderEventTrigger(hishopping_conn_id=conn_id, order_ids=[order_id])
+
+
+@pytest.mark.parametrize("platform", ["hypersku", "chao8", "hishopping"])
+def test_every_platform_fires_on_a_change_and_stops_polling_a_final_order(
+    platform: str, sandbox: Callable[[str], tuple[Any, str]]
+) -> None:
+    backend, conn_id = sandbox(platform)
+    order_id = _one_order(platform, conn_id)
+    trigger = _event_trigger(platform, conn_id, order_id)
+    trigger.asset_state_store = StateStore()  # type: ignore[assignment]
+    watch = Watch(trigger)
+
+    async def scenario() -> tuple[list[dict[str, Any]], ...]:
+        seen = await watch.poll()  # no status watched: the first sighting is a change too
+        unchanged = await watch.poll()
+        backend.clock.advance(7 * 24 * 3600)  # a week on: every lifecycle has ended
+        ended = await watch.poll()
+        calls = sum(backend.requests.values())
+        after = await watch.poll()
+        assert sum(backend.requests.values()) == calls, "a final order was polled again"
+        await watch.stop()
+        return seen, unchanged, ended, after
+
+    seen, unchanged, ended, after = _run(scenario())
+    assert [c["old_status"] for e in seen for c in e["changes"]] == [None]
+    first = seen[0]["changes"][0]["new_status"]
+    assert unchanged == []
+    assert after == []
+    assert [(c["id"], c["old_status"]) for e in ended for c in e["changes"]] == [(order_id, first)]
+    assert ended[0]["changes"][0]["new_status"] in type(trigger).final_statuses
+    assert [e["batch"] for e in seen + ended] == [1, 2]
