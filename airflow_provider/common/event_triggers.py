@@ -7,9 +7,11 @@ results files, re-read every poll so new orders join), compares them with its cu
 status it saw of each order) and fires one event per batch of changes. A status that stays the
 same fires nothing; an order already final is polled no more.
 
-The cursor lives in the watched asset's ``asset_state_store`` (Airflow 3.3), written after each
-event is handed to the triggerer: a restarted triggerer resumes from it, so a change made while
-it was down is reported once it is back, and a change already reported is not reported again.
+The cursor lives in the watched asset's ``asset_state_store`` (Airflow 3.3), written a few
+seconds after a poll's events are handed to the triggerer (once it has stored them): a
+restarted triggerer resumes from it, so a change made while it was down is reported once it is
+back, and a change already reported is not reported again. Only a stop within those seconds
+repeats that poll's events, with the same batch numbers (delivery is at least once).
 On Airflow 3.2 there is no such store: the trigger refuses to run unless ``without_cursor=True``,
 which keeps the cursor in memory (a restart re-reads a baseline and fires nothing for it, so the
 changes made while it was down are missed).
@@ -40,6 +42,9 @@ RESULTS_PATTERN = "**/*.results.jsonl"
 _PRESENT = frozenset({"created", "existed", "updated", "ok"})
 #: the cursor's format; a stored cursor of another version is ignored (read as empty)
 CURSOR_VERSION = 1
+#: seconds between handing events over and moving the cursor past them (the triggerer stores
+#: the events it was handed at least once a second)
+SETTLE_SECONDS = 5.0
 
 NO_CURSOR_MESSAGE = (
     "{name} keeps its cursor in the watched asset's asset_state_store, which this triggerer did "
@@ -119,8 +124,10 @@ class OrderStatusEventTrigger(BaseEventTrigger):
         self.method_kwargs = dict(method_kwargs or {})
         self.without_cursor = bool(without_cursor)
         self._hook: Any = None
-        # injectable for tests: the pause between polls and the clock of ``observed_at``
+        # injectable for tests: the pause between polls, the pause before the cursor moves past
+        # events handed over, and the clock of ``observed_at``
         self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+        self.settle: Callable[[float], Awaitable[Any]] = asyncio.sleep
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # ------------------------------------------------------------------ serialization
@@ -184,26 +191,25 @@ class OrderStatusEventTrigger(BaseEventTrigger):
                 for i, status in fetched.items()
                 if seen.get(i) != status
             ]
+            fire = [] if baseline else [c for c in changes if _fires(c, watched)]
+            for start in range(0, len(fire), self.max_changes):
+                batch += 1
+                yield TriggerEvent(self._payload(batch, fire[start : start + self.max_changes]))
+            seen.update({c["id"]: c["new_status"] for c in changes})
             if changes:
-                fire = [] if baseline else [c for c in changes if _fires(c, watched)]
-                # what fires nothing moves the cursor now; each batch after its event is handed over
-                firing = {c["id"] for c in fire}
-                seen.update({c["id"]: c["new_status"] for c in changes if c["id"] not in firing})
-                for start in range(0, len(fire), self.max_changes):
-                    chunk = fire[start : start + self.max_changes]
-                    batch += 1
-                    yield TriggerEvent(self._payload(batch, chunk))
-                    # resumed: the triggerer took the event; a restart from here repeats nothing
-                    seen.update({c["id"]: c["new_status"] for c in chunk})
-                    if store is not None:
-                        await store.save(seen, batch)
-                if store is not None and not fire:
-                    await store.save(seen, batch)
                 log.info(
                     "%d status change(s) among %d order(s); %d fired", len(changes), len(pending), len(fire)
                 )
+            waited = 0.0
+            if changes and store is not None:
+                # The triggerer stores the events it was handed once a second, and drops the ones
+                # not stored yet when it stops: the cursor moves only once they are surely stored.
+                # A stop before then repeats this poll's events (same batch numbers), never loses them.
+                waited = SETTLE_SECONDS if fire else 0.0
+                await self.settle(waited)
+                await store.save(seen, batch)
             baseline = False
-            await self.sleep(self.poll_interval)
+            await self.sleep(max(self.poll_interval - waited, 0.0))
 
     def _payload(self, batch: int, changes: list[dict[str, Any]]) -> dict[str, Any]:
         return {

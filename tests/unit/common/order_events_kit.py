@@ -33,12 +33,19 @@ class Watch:
         self._polled: asyncio.Queue[float] = asyncio.Queue()
         self._go: asyncio.Queue[None] = asyncio.Queue()
         trigger.sleep = self._sleep
+        trigger.settle = self._settle
+        #: the seconds of each pause before the cursor moved
+        self.settled: list[float] = []
         self._task: asyncio.Task[None] | None = None
         self._started = False
 
     async def _sleep(self, seconds: float) -> None:
         await self._polled.put(seconds)
         await self._go.get()
+
+    async def _settle(self, seconds: float) -> None:
+        self.settled.append(seconds)
+        await asyncio.sleep(0)
 
     async def _consume(self) -> None:
         async for event in self.trigger.run():
