@@ -195,7 +195,7 @@ class OrderStatusEventTrigger(BaseEventTrigger):
             for start in range(0, len(fire), self.max_changes):
                 batch += 1
                 yield TriggerEvent(self._payload(batch, fire[start : start + self.max_changes]))
-            seen.update({c["id"]: c["new_status"] for c in changes})
+            seen.update(fetched)
             if changes:
                 log.info(
                     "%d status change(s) among %d order(s); %d fired", len(changes), len(pending), len(fire)
