@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 # beside the unit tests of the core (on sys.path: tests/integration/common/conftest.py)
-from order_events_kit import StateStore, Watch
+from order_events_kit import StateStore, Watch, make_order
 from order_events_kit import run as _run
 
 from airflow_provider.common.event_triggers import OrderStatusEventTrigger
@@ -133,54 +133,6 @@ def test_delivered_parcels_fire_once_per_batch_and_survive_a_restart(
     assert sum(1 for status in statuses.values() if status in {"12", "16"}) == 4
 
 
-def _one_order(platform: str, conn_id: str) -> str:
-    """One order made through the platform's hook: the id its event trigger watches."""
-    from airflow.sdk.module_loading import import_string
-
-    from airflow_provider.platforms import get_platform
-
-    hook = import_string(get_platform(platform).hook_class)(conn_id)
-    try:
-        if platform == "hypersku":
-            from airflow_provider.sandbox.hypersku.seed import SANDBOX_EXAMPLE_ORDER
-
-            made = hook.create_order(
-                {**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": "EV-1", "thirdOrderName": "EV-1"}
-            )
-            return str(made.order_base_info.order_id)
-        if platform == "chao8":
-            from airflow_provider.sandbox.chao8 import (
-                SANDBOX_DEALER_CODES,
-                SANDBOX_PRODUCT_CODES,
-                SANDBOX_WAREHOUSE_CODE,
-            )
-
-            hook.create_logistics_order(
-                {
-                    "orderNo": "EV-1",
-                    "orderType": 1,
-                    "sourceOrgCode": SANDBOX_WAREHOUSE_CODE,
-                    "targetOrgCode": SANDBOX_DEALER_CODES[0],
-                    "products": [{"productCode": SANDBOX_PRODUCT_CODES[0], "quantity": 1}],
-                }
-            )
-            return "EV-1"
-        from airflow_provider.sandbox import hishopping as sb
-
-        made = hook.create_order(
-            {
-                "merchant_order": "EV-1",
-                "goods_id": sb.GOODS_EARBUDS,
-                "sku_id": sb.SKU_EARBUDS_WHITE,
-                "quantity": 1,
-                "receiver": dict(sb.SANDBOX_RECEIVER),
-            }
-        )
-        return str(made.order_no)
-    finally:
-        hook.close()
-
-
 def _event_trigger(platform: str, conn_id: str, order_id: str) -> OrderStatusEventTrigger:
     if platform == "hypersku":
         from airflow_provider.hypersku.event_triggers import HyperSkuOrderEventTrigger
@@ -200,7 +152,7 @@ def test_every_platform_fires_on_a_change_and_stops_polling_a_final_order(
     platform: str, sandbox: Callable[[str], tuple[Any, str]]
 ) -> None:
     backend, conn_id = sandbox(platform)
-    order_id = _one_order(platform, conn_id)
+    order_id = make_order(platform, conn_id, "EV-1")
     trigger = _event_trigger(platform, conn_id, order_id)
     trigger.asset_state_store = StateStore()  # type: ignore[assignment]
     watch = Watch(trigger)

@@ -81,3 +81,53 @@ def run(coro: Any) -> Any:
         return loop.run_until_complete(coro)
     finally:
         loop.close()
+
+
+def make_order(platform: str, conn_id: str, key: str) -> str:
+    """One order (your id ``key``) made through the platform's hook: the id its event trigger watches."""
+    from airflow.sdk.module_loading import import_string
+
+    from airflow_provider.platforms import get_platform
+
+    hook = import_string(get_platform(platform).hook_class)(conn_id)
+    try:
+        if platform == "hypersku":
+            from airflow_provider.sandbox.hypersku.seed import SANDBOX_EXAMPLE_ORDER
+
+            made = hook.create_order({**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": key, "thirdOrderName": key})
+            return str(made.order_base_info.order_id)
+        if platform == "supership":
+            from airflow_provider.sandbox.supership import sample_order
+
+            return str(hook.create_order(sample_order(key)).code)
+        if platform == "chao8":
+            from airflow_provider.sandbox.chao8 import (
+                SANDBOX_DEALER_CODES,
+                SANDBOX_PRODUCT_CODES,
+                SANDBOX_WAREHOUSE_CODE,
+            )
+
+            hook.create_logistics_order(
+                {
+                    "orderNo": key,
+                    "orderType": 1,
+                    "sourceOrgCode": SANDBOX_WAREHOUSE_CODE,
+                    "targetOrgCode": SANDBOX_DEALER_CODES[0],
+                    "products": [{"productCode": SANDBOX_PRODUCT_CODES[0], "quantity": 1}],
+                }
+            )
+            return key
+        from airflow_provider.sandbox import hishopping as sb
+
+        made = hook.create_order(
+            {
+                "merchant_order": key,
+                "goods_id": sb.GOODS_EARBUDS,
+                "sku_id": sb.SKU_EARBUDS_WHITE,
+                "quantity": 1,
+                "receiver": dict(sb.SANDBOX_RECEIVER),
+            }
+        )
+        return str(made.order_no)
+    finally:
+        hook.close()
