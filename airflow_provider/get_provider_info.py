@@ -13,6 +13,8 @@ from airflow_provider import __version__
 from airflow_provider.platforms import platforms
 
 TRIGGER_MODULE = "airflow_provider.common.triggers"
+#: the order status event triggers' shared core (for ``AssetWatcher``)
+EVENT_TRIGGER_MODULE = "airflow_provider.common.event_triggers"
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -42,7 +44,8 @@ def get_provider_info() -> dict[str, Any]:
             if "sensors" in p.modules
         ],
         "triggers": [
-            {"integration-name": p.display_name, "python-modules": [TRIGGER_MODULE]} for p in registered
+            {"integration-name": p.display_name, "python-modules": [TRIGGER_MODULE, EVENT_TRIGGER_MODULE]}
+            for p in registered
         ],
         "extra-links": [link for p in registered for link in p.extra_links],
         "connection-types": [p.connection_type_info() for p in registered],

@@ -169,7 +169,8 @@ class OrderStatusEventTrigger(BaseEventTrigger):
         seen: dict[str, str] = dict(cursor["statuses"]) if cursor else {}
         batch = int(cursor["batch"]) if cursor else 0
         baseline = store is None  # no cursor to resume from: the first poll fires nothing
-        hook_class = await asyncio.to_thread(import_hook, self.hook_class_path)
+        # the registry, the hook's module and what it imports load off the loop: a first import stalls it
+        hook_class = await asyncio.to_thread(lambda: import_hook(self.hook_class_path))
         hook = self._hook = hook_class(self.conn_id)
         await hook.aload_connection()
         fetch = getattr(hook, self.status_method)

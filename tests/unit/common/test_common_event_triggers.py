@@ -318,3 +318,24 @@ def test_the_cursor_round_trips_through_airflow_33_asset_state_store(
     events = run(after())
     assert [(c["old_status"], c["new_status"]) for e in events for c in e["changes"]] == [("new", "done")]
     assert [key for name, key in rows if name == "supership://shop/parcels"] == [first.trigger.cursor_key]
+
+
+def test_event_trigger_modules_are_light_to_import_in_a_dag_file() -> None:
+    """A DAG file building a watcher imports them: no hook, client or sandbox at module level."""
+    import subprocess
+    import sys
+
+    modules = [
+        f"airflow_provider.{p}.event_triggers" for p in ("hypersku", "supership", "chao8", "hishopping")
+    ]
+    code = (
+        "import sys, airflow.sdk\n"
+        "before = set(sys.modules)\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "new = set(sys.modules) - before\n"
+        "heavy = sorted(m for m in new if m.split('.')[0] in ('fastapi', 'uvicorn', 'httpx', 'cryptography')"
+        " or m.endswith('.hooks') or m.startswith('airflow_provider.sandbox'))\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
