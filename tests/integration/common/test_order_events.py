@@ -176,3 +176,48 @@ def test_every_platform_fires_on_a_change_and_stops_polling_a_final_order(
     assert [(c["id"], c["old_status"]) for e in ended for c in e["changes"]] == [(order_id, first)]
     assert ended[0]["changes"][0]["new_status"] in type(trigger).final_statuses
     assert [e["batch"] for e in seen + ended] == [1, 2]
+
+
+def test_the_event_trigger_never_blocks_the_event_loop(
+    sandbox: Callable[[str], tuple[Any, str]], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Results files, status calls and cursor writes: nothing blocks the triggerer's loop."""
+    import asyncio
+    import logging
+    import threading
+
+    from test_common_trigger_loop import SLOW, LoopWatch
+
+    from airflow_provider.supership.event_triggers import SuperShipOrderEventTrigger
+
+    backend, conn_id = sandbox("supership")
+    rows = _supership_parcels(conn_id, ["EV-LOOP-DELIVER-1", "EV-LOOP-RETURN-2"])
+    write_results(str(tmp_path / "run-1" / "parcels-0.results.jsonl"), rows)
+    trigger = SuperShipOrderEventTrigger(supership_conn_id=conn_id, results_path=str(tmp_path))
+    trigger.asset_state_store = StateStore()  # type: ignore[assignment]
+    watch = Watch(trigger)
+
+    async def scenario() -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        for _ in range(6):
+            events += await watch.poll()
+            backend.clock.advance(600)
+        await watch.stop()
+        return events
+
+    installed = LoopWatch.installed()
+    loop_watch = next(installed)
+    loop = asyncio.new_event_loop()
+    loop.set_debug(True)
+    loop.slow_callback_duration = SLOW
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    loop_watch.thread = threading.get_ident()
+    try:
+        events = loop.run_until_complete(scenario())
+    finally:
+        loop_watch.thread = None
+        loop.close()
+        installed.close()
+    assert len(events) >= 3  # first sightings, then status changes as the clock moves
+    assert loop_watch.blocking == [], f"blocking calls on the event loop's thread: {loop_watch.blocking}"
+    assert loop_watch.slow == [], f"callbacks that held the loop's CPU over {SLOW} s: {loop_watch.slow}"
