@@ -173,7 +173,6 @@ class OrderStatusEventTrigger(BaseEventTrigger):
         hook_class = await asyncio.to_thread(lambda: import_hook(self.hook_class_path))
         hook = self._hook = hook_class(self.conn_id)
         await hook.aload_connection()
-        fetch = getattr(hook, self.status_method)
         final, watched = set(self.final_statuses), set(self.statuses)
         from airflow_provider.common.errors import ApiError
 
@@ -181,7 +180,7 @@ class OrderStatusEventTrigger(BaseEventTrigger):
             ids, found_keys = await self._watched_ids()
             pending = [i for i in ids if seen.get(i) not in final]
             try:
-                fetched = {str(k): str(v) for k, v in (await fetch(pending, **self.method_kwargs)).items()}
+                fetched = {str(k): str(v) for k, v in (await self.read_statuses(hook, pending)).items()}
             except ApiError as err:
                 if not err.retryable:
                     raise
@@ -211,6 +210,11 @@ class OrderStatusEventTrigger(BaseEventTrigger):
                 await store.save(seen, batch)
             baseline = False
             await self.sleep(max(self.poll_interval - waited, 0.0))
+
+    async def read_statuses(self, hook: Any, ids: list[str]) -> Mapping[str, Any]:
+        """``{id: status}`` of ``ids`` (the hook's status method); an id the platform does not
+        know is left out."""
+        return await getattr(hook, self.status_method)(ids, **self.method_kwargs)
 
     def _payload(self, batch: int, changes: list[dict[str, Any]]) -> dict[str, Any]:
         return {
@@ -254,10 +258,12 @@ def _fires(change: Mapping[str, Any], watched: set[str]) -> bool:
 
 def read_results_ids(path: str, id_field: str = "id") -> dict[str, str]:
     """``{id: caller's key}`` of every order present on the platform in the results at ``path``
-    (a JSON-lines file, or every ``*.results.jsonl`` below a folder), files in name order."""
-    from airflow.sdk import ObjectStoragePath
+    (a JSON-lines file, or every ``*.results.jsonl`` below a folder), files in name order.
 
-    from airflow_provider.common.results import iter_results_file
+    A line that does not parse is skipped: a run may be writing the file right now, and its last
+    line is whole at the next poll. A file gone meanwhile is skipped too.
+    """
+    from airflow.sdk import ObjectStoragePath
 
     root = ObjectStoragePath(path)
     if root.is_dir():
@@ -268,9 +274,19 @@ def read_results_ids(path: str, id_field: str = "id") -> dict[str, str]:
         return {}
     ids: dict[str, str] = {}
     for file in files:
-        for row in iter_results_file(str(file)):
-            order_id = row.get(id_field)
-            if row.get("outcome") in _PRESENT and order_id:
+        try:
+            with file.open("r", encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except (FileNotFoundError, UnicodeDecodeError) as err:
+            log.warning("Results file %s skipped: %s", file, err)
+            continue
+        for line in lines:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            order_id = row.get(id_field) if isinstance(row, dict) else None
+            if order_id and row.get("outcome") in _PRESENT:
                 ids[str(order_id)] = str(row.get("key") or "")
     return ids
 

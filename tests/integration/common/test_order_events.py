@@ -147,6 +147,28 @@ def _event_trigger(platform: str, conn_id: str, order_id: str) -> OrderStatusEve
     return HiShoppingOrderEventTrigger(hishopping_conn_id=conn_id, order_ids=[order_id])
 
 
+def test_a_supership_code_the_platform_does_not_know_does_not_stop_the_watch(
+    sandbox: Callable[[str], tuple[Any, str]], tmp_path: Path
+) -> None:
+    from airflow_provider.supership.event_triggers import SuperShipOrderEventTrigger
+
+    _backend, conn_id = sandbox("supership")
+    rows = _supership_parcels(conn_id, ["EV-KNOWN-DELIVER-1"])
+    rows.append({"key": "EV-OTHER-ACCOUNT", "outcome": "created", "id": "SGNX000000.0"})
+    write_results(str(tmp_path / "parcels-0.results.jsonl"), rows)
+    trigger = SuperShipOrderEventTrigger(supership_conn_id=conn_id, results_path=str(tmp_path))
+    trigger.asset_state_store = StateStore()  # type: ignore[assignment]
+    watch = Watch(trigger)
+
+    async def scenario() -> list[dict[str, Any]]:
+        events = await watch.poll()
+        await watch.stop()
+        return events
+
+    events = _run(scenario())
+    assert [(c["id"], c["new_status"]) for e in events for c in e["changes"]] == [(rows[0]["id"], "2")]
+
+
 @pytest.mark.parametrize("platform", ["hypersku", "chao8", "hishopping"])
 def test_every_platform_fires_on_a_change_and_stops_polling_a_final_order(
     platform: str, sandbox: Callable[[str], tuple[Any, str]]

@@ -217,6 +217,18 @@ def test_results_files_give_the_ids_of_orders_that_exist(tmp_path: Path) -> None
     assert read_results_ids(str(tmp_path / "missing")) == {}
 
 
+def test_a_results_file_being_written_gives_its_whole_lines(tmp_path: Path) -> None:
+    path = tmp_path / "run.results.jsonl"
+    path.write_text(
+        '{"key": "K1", "outcome": "created", "id": "A"}\n["not", "a", "result"]\n{"key": "K2", "outco',
+        encoding="utf-8",
+    )
+    assert read_results_ids(str(tmp_path)) == {"A": "K1"}
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('me": "existed", "id": "B"}\n')
+    assert read_results_ids(str(tmp_path)) == {"A": "K1", "B": "K2"}
+
+
 def test_events_name_the_callers_key_from_results_files(fake_hook: type[FakeHook], tmp_path: Path) -> None:
     write_results(str(tmp_path / "a.results.jsonl"), [{"key": "SOC-1", "outcome": "created", "id": "A"}])
     fake_hook.statuses = {"A": "new"}
