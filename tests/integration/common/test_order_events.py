@@ -133,18 +133,18 @@ def test_delivered_parcels_fire_once_per_batch_and_survive_a_restart(
     assert sum(1 for status in statuses.values() if status in {"12", "16"}) == 4
 
 
-def _event_trigger(platform: str, conn_id: str, order_id: str) -> OrderStatusEventTrigger:
+def _event_trigger(platform: str, conn_id: str, *order_ids: str) -> OrderStatusEventTrigger:
     if platform == "hypersku":
         from airflow_provider.hypersku.event_triggers import HyperSkuOrderEventTrigger
 
-        return HyperSkuOrderEventTrigger(hypersku_conn_id=conn_id, order_ids=[order_id])
+        return HyperSkuOrderEventTrigger(hypersku_conn_id=conn_id, order_ids=order_ids)
     if platform == "chao8":
         from airflow_provider.chao8.event_triggers import Chao8OrderEventTrigger
 
-        return Chao8OrderEventTrigger(chao8_conn_id=conn_id, order_nos=[order_id])
+        return Chao8OrderEventTrigger(chao8_conn_id=conn_id, order_nos=order_ids)
     from airflow_provider.hishopping.event_triggers import HiShoppingOrderEventTrigger
 
-    return HiShoppingOrderEventTrigger(hishopping_conn_id=conn_id, order_ids=[order_id])
+    return HiShoppingOrderEventTrigger(hishopping_conn_id=conn_id, order_ids=order_ids)
 
 
 def test_a_supership_code_the_platform_does_not_know_does_not_stop_the_watch(
@@ -243,3 +243,22 @@ def test_the_event_trigger_never_blocks_the_event_loop(
     assert len(events) >= 3  # first sightings, then status changes as the clock moves
     assert loop_watch.blocking == [], f"blocking calls on the event loop's thread: {loop_watch.blocking}"
     assert loop_watch.slow == [], f"callbacks that held the loop's CPU over {SLOW} s: {loop_watch.slow}"
+
+
+@pytest.mark.parametrize("platform", ["hypersku", "chao8", "hishopping"])
+def test_an_order_the_platform_does_not_know_is_left_out(
+    platform: str, sandbox: Callable[[str], tuple[Any, str]]
+) -> None:
+    _backend, conn_id = sandbox(platform)
+    known = make_order(platform, conn_id, "EV-KNOWN-1")
+    unknown = "999999999" if platform == "hypersku" else "EV-NEVER-MADE"
+    watch = Watch(_event_trigger(platform, conn_id, unknown, known))
+    watch.trigger.asset_state_store = StateStore()  # type: ignore[assignment]
+
+    async def scenario() -> list[dict[str, Any]]:
+        events = await watch.poll()
+        await watch.stop()
+        return events
+
+    events = _run(scenario())
+    assert [c["id"] for e in events for c in e["changes"]] == [known]

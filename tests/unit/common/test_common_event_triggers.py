@@ -259,7 +259,10 @@ def test_kwargs_are_plain_json_and_go_through_airflow_serde() -> None:
     assert not {"password", "token", "secret"} & {k.lower() for k in kwargs}
     decoded = BaseSerialization.deserialize(BaseSerialization.serialize(kwargs))
     assert SuperShipOrderEventTrigger(**decoded).serialize() == (classpath, kwargs)
-    assert isinstance(SuperShipOrderEventTrigger.hash(classpath, kwargs), int)
+    if hasattr(SuperShipOrderEventTrigger, "hash"):  # how the scheduler tells watchers apart
+        assert SuperShipOrderEventTrigger.hash(classpath, kwargs) == SuperShipOrderEventTrigger.hash(
+            *SuperShipOrderEventTrigger(**decoded).serialize()
+        )
     asset = Asset("supership://shop/parcels", watchers=[AssetWatcher(name="delivered", trigger=trigger)])
     assert asset.watchers[0].trigger is trigger
 
