@@ -88,6 +88,26 @@ def test_without_cursor_the_first_poll_is_a_baseline(fake_hook: type[FakeHook]) 
     ]
 
 
+def test_a_first_start_with_a_cursor_reports_orders_already_in_a_watched_status(
+    fake_hook: type[FakeHook],
+) -> None:
+    fake_hook.statuses = {"A": "done", "B": "new"}
+    store = StateStore()
+    watch = Watch(_trigger(store, statuses=["done"], without_cursor=True))  # a store wins over the flag
+
+    async def scenario() -> list[list[dict[str, Any]]]:
+        polls = [await watch.poll(), await watch.poll()]
+        await watch.stop()
+        return polls
+
+    first, second = run(scenario())
+    assert [(c["id"], c["old_status"], c["new_status"]) for e in first for c in e["changes"]] == [
+        ("A", None, "done")
+    ]
+    assert second == []
+    assert json.loads(next(iter(store.rows.values())))["statuses"] == {"A": "done", "B": "new"}
+
+
 def test_a_large_batch_is_split_and_a_stop_before_the_cursor_moves_repeats_it(
     fake_hook: type[FakeHook],
 ) -> None:
@@ -354,3 +374,40 @@ def test_event_trigger_modules_are_light_to_import_in_a_dag_file() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_trigger_watching_two_assets_keeps_its_cursor_in_both(
+    fake_hook: type[FakeHook], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = pytest.importorskip("airflow.sdk.execution_time.context")
+    if not hasattr(context, "AssetStateStoreAccessors"):
+        pytest.skip("asset_state_store is new in Airflow 3.3")
+    from airflow.sdk import Asset
+    from airflow.sdk.execution_time import comms, task_runner
+
+    rows: dict[tuple[str, str], Any] = {}
+
+    class Supervisor:
+        async def asend(self, msg: Any) -> Any:
+            if isinstance(msg, comms.SetAssetStateStoreByName):
+                rows[(msg.name, msg.key)] = msg.value
+                return None
+            if (msg.name, msg.key) not in rows:
+                return comms.ErrorResponse(error="ASSET_STORE_NOT_FOUND")
+            return comms.AssetStateStoreResult(value=rows[(msg.name, msg.key)])
+
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Supervisor(), raising=False)
+    # the same trigger kwargs in two assets' watchers are one trigger, given both assets' accessors
+    both = [Asset("supership://shop/parcels"), Asset("supership://shop/cod")]
+    fake_hook.statuses = {"A": "new"}
+    trigger = _trigger(order_ids=["A"])
+    trigger.asset_state_store = context.AssetStateStoreAccessors(inlets=both)
+    watch = Watch(trigger)
+
+    async def scenario() -> list[dict[str, Any]]:
+        events = await watch.poll()
+        await watch.stop()
+        return events
+
+    assert len(run(scenario())) == 1
+    assert sorted(name for name, _key in rows) == ["supership://shop/cod", "supership://shop/parcels"]
