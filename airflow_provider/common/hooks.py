@@ -312,7 +312,7 @@ class ApiHook(BaseHook):
 
     async def aget_token(self) -> str:
         token = self.token_manager.cached()
-        if token is not None:
+        if token is not None and not self.token_manager.store_write_due():
             return token.value
         from asgiref.sync import sync_to_async
 
