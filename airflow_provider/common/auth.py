@@ -100,7 +100,7 @@ class Token:
 
 def refresh_point(fetched_at: float, ttl: float) -> float:
     """Epoch seconds at which a token fetched at ``fetched_at`` with lifetime ``ttl`` is renewed."""
-    return fetched_at + ttl * REFRESH_FRACTION + random.uniform(0, ttl * REFRESH_JITTER)
+    return fetched_at + ttl * REFRESH_FRACTION + random.uniform(0, ttl * REFRESH_JITTER)  # noqa: S311 - jitter spreading refreshes, not a secret
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -295,7 +295,7 @@ class TokenManager:
         self.lease_seconds = lease_seconds
         self._mask = mask or (lambda _value: None)
         self._sleep = sleep
-        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))
+        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))  # noqa: S311 - jitter between lease claims, not a secret
         self._clock = clock
         self.store_patience = store_patience
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -486,7 +486,7 @@ class TokenManager:
         while True:
             lease = self._read_lease()
             if lease is not None and lease["owner"] != self._owner and lease["until"] > time.time():
-                self._sleep(random.uniform(0.05, 0.2))
+                self._sleep(random.uniform(0.05, 0.2))  # noqa: S311 - jitter while polling the store, not a secret
                 token = self._from_store(stale)
                 if token is not None:
                     return token
