@@ -15,8 +15,10 @@ Usable from any test (``tests/`` is on ``sys.path``): ``from planted_values impo
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,3 +142,54 @@ def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+#: the loggers whose records :func:`logs_kept` keeps (besides the root's): the provider's, the
+#: sandbox's server and the HTTP clients'
+WATCHED_LOGGERS = (
+    "airflow_provider",
+    "airflow.task",
+    "uvicorn",
+    "uvicorn.error",
+    "fastapi",
+    "httpx",
+    "httpcore",
+)
+
+
+class RecordsKept(logging.Handler):
+    """Every record it sees, formatted with its arguments (once per record): ``lines``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+        self._seen: set[int] = set()
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if id(record) not in self._seen:
+            self._seen.add(id(record))
+            self.lines.append(self.format(record))
+
+
+@contextmanager
+def logs_kept(records: RecordsKept | None = None, level: int = logging.DEBUG) -> Iterator[RecordsKept]:
+    """
+    Keep every log record at ``level`` and above during the block, whatever was configured.
+
+    The handler sits on the provider's and the servers' loggers, not only the root's: Airflow
+    replaces the root logger's handlers (pytest's ``caplog`` included) when it configures its
+    logging during a task, so ``caplog`` alone can miss a whole run.
+    """
+    kept = records or RecordsKept()
+    loggers = [logging.getLogger(name) for name in (None, *WATCHED_LOGGERS)]
+    saved = [(logger, logger.level) for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(kept)
+        logger.setLevel(level)
+    try:
+        yield kept
+    finally:
+        for logger, old_level in saved:
+            logger.removeHandler(kept)
+            logger.setLevel(old_level)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import SAMPLES
 from dag_states import task_states
-from planted_values import Person, Planted
+from planted_values import Person, Planted, logs_kept
 
 pytestmark = pytest.mark.dags
 DAY = datetime(2026, 11, 21, tzinfo=UTC)  # the run covering 2026-11-20
@@ -87,9 +87,12 @@ def test_no_planted_value_in_the_metadata_db_logs_or_reports(
     reports, work = tmp_path / "reports", tmp_path / "work"
     caplog.set_level(logging.INFO)
 
-    dag_run = run_dag(
-        dag_id, logical_date=DAY, conf={param: str(source), "output_dir": str(reports), "work_dir": str(work)}
-    )
+    with logs_kept() as records:
+        dag_run = run_dag(
+            dag_id,
+            logical_date=DAY,
+            conf={param: str(source), "output_dir": str(reports), "work_dir": str(work)},
+        )
 
     states = task_states(dag_run)
     assert str(dag_run.state) == "success", states
@@ -98,7 +101,7 @@ def test_no_planted_value_in_the_metadata_db_logs_or_reports(
     out, err = capfd.readouterr()
     findings = planted.scan_metadata_db()
     findings += planted.findings("printed", out + err)
-    findings += planted.findings("logged", [caplog.text, [r.getMessage() for r in caplog.records]])
+    findings += planted.findings("logged", [caplog.text, records.lines])
     findings += planted.scan_files(reports)
     assert not findings, f"{len(findings)} planted value(s) leaked ({states}):\n  " + "\n  ".join(
         findings[:20]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from planted_values import Person, Planted
+from planted_values import Person, Planted, logs_kept
 
 from airflow_provider.platforms import get_platform
 from airflow_provider.sandbox.kit import Faults, start_server
@@ -186,16 +186,17 @@ def test_no_planted_value_leaves_a_bulk_create(
         **extra,
     )
     context = task_context()
-    caplog.set_level(logging.DEBUG)  # every level: no body is logged, not even at DEBUG
     failure: BaseException | None = None
-    try:
-        operator.execute(context)
-    except Exception as err:  # invalid orders (and any the sandbox failed) fail the task
-        failure = err
+    with logs_kept() as records:  # every level: no body is logged at all
+        try:
+            operator.execute(context)
+        except Exception as err:  # invalid orders (and any the sandbox failed) fail the task
+            failure = err
     assert failure is not None, "the invalid orders should fail the task"
     out, err = capfd.readouterr()
 
-    findings = planted.findings("log records", [caplog.text, [r.getMessage() for r in caplog.records]])
+    assert records.lines, "no log record captured"
+    findings = planted.findings("log records", [caplog.text, records.lines])
     findings += planted.findings("stdout/stderr", out + err)
     findings += planted.findings("XCom", context["ti"].xcom)
     findings += planted.findings("error", [str(failure), repr(failure), str(failure.__cause__ or "")])
@@ -229,7 +230,7 @@ def test_the_logistics_quote_hands_orders_on_as_a_file(
     orders = _hypersku(planted.people(ORDERS))
     valid = [o for n, o in enumerate(orders) if n % INVALID_EVERY != 7]
     caplog.set_level(logging.INFO)
-    with pytest.raises(AirflowFailException) as refused:
+    with logs_kept() as records, pytest.raises(AirflowFailException) as refused:
         HyperSkuLogisticsQuoteOperator(task_id="quote", orders=orders, output_path=str(tmp_path)).execute(
             task_context()
         )
@@ -237,18 +238,20 @@ def test_the_logistics_quote_hands_orders_on_as_a_file(
     planted.assert_clean("quote error", str(refused.value))
 
     quote_context = task_context()
-    HyperSkuLogisticsQuoteOperator(task_id="quote", orders=valid, output_path=str(tmp_path)).execute(
-        quote_context
-    )
+    with logs_kept(records):
+        HyperSkuLogisticsQuoteOperator(task_id="quote", orders=valid, output_path=str(tmp_path)).execute(
+            quote_context
+        )
     xcom = quote_context["ti"].xcom
     planted.assert_clean("quote XCom", xcom)
     handed_on = Path(xcom["orders"]).read_text(encoding="utf-8")
     assert planted.leaks(handed_on), "the file handed on holds the orders themselves"
 
     create_context = task_context()
-    report = HyperSkuCreateOrdersOperator(task_id="create", orders=xcom["orders"], max_concurrency=8).execute(
-        create_context
-    )
+    with logs_kept(records):
+        report = HyperSkuCreateOrdersOperator(
+            task_id="create", orders=xcom["orders"], max_concurrency=8
+        ).execute(create_context)
     assert report["counts"] == {"created": len(valid)}
     planted.assert_clean("create XCom", [report, create_context["ti"].xcom])
-    planted.assert_clean("logs", caplog.text)
+    planted.assert_clean("logs", [caplog.text, records.lines])
