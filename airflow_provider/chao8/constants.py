@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 #: the documented token path (获取 AccessToken)
-TOKEN_PATH = "/cncop/ca/v1/applications/get-token"
+TOKEN_PATH = "/cncop/ca/v1/applications/get-token"  # noqa: S105 - an API path, not a password
 #: the production gateway
 DEFAULT_BASE_URL = "https://sapi.supercarrier8.com"
 #: envelope ``code`` of a successful answer

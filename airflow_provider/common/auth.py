@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from airflow_provider.common.errors import RateLimitError
+from airflow_provider.common.store_outage import StoreOutages, read_task_variable
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class Token:
 
 def refresh_point(fetched_at: float, ttl: float) -> float:
     """Epoch seconds at which a token fetched at ``fetched_at`` with lifetime ``ttl`` is renewed."""
-    return fetched_at + ttl * REFRESH_FRACTION + random.uniform(0, ttl * REFRESH_JITTER)
+    return fetched_at + ttl * REFRESH_FRACTION + random.uniform(0, ttl * REFRESH_JITTER)  # noqa: S311 - jitter spreading refreshes, not a secret
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -191,10 +192,8 @@ class VariableTokenStore:
     def get(self, key: str) -> str | None:
         backend = self._backend()
         if backend == "sdk":
-            from airflow.sdk import Variable
-
-            value = Variable.get(key, default=None)
-            return None if value is None else str(value)
+            # not Variable.get: it answers None when the api-server is away, as if no token were stored
+            return read_task_variable(key)
         if backend == "db":
             from airflow.models import Variable as DbVariable
 
@@ -233,13 +232,6 @@ class VariableTokenStore:
 _PROCESS_MEMORY = MemoryTokenStore()
 
 
-def _error_kind(err: BaseException) -> str:
-    """An error's class (and its driver error's class), never its text: that may quote SQL parameters."""
-    kind = type(err).__name__
-    orig = getattr(err, "orig", None)  # SQLAlchemy wraps the DB driver's error
-    return f"{kind} ({type(orig).__name__})" if isinstance(orig, BaseException) else kind
-
-
 def _in_task_context() -> bool:
     try:
         from airflow.sdk.execution_time import task_runner
@@ -274,6 +266,9 @@ class TokenManager:
     :param settle: the wait between writing a lease claim and re-reading it, which must outlast
         a rival's read-then-write of its own claim (default: a jittered 0.05-0.25 s sleep).
         Tests inject an event here so a race is decided by who wrote last, not by timing.
+    :param clock: epoch seconds now (tests inject a fake one with ``sleep``).
+    :param store_patience: how long a process with no usable token of its own retries a store
+        that does not answer (an api-server restart) before it fetches a token anyway.
     """
 
     _local: dict[str, Token] = {}
@@ -290,6 +285,8 @@ class TokenManager:
         mask: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         settle: Callable[[], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        store_patience: float = 60.0,
     ) -> None:
         self.key = key
         self.lease_key = f"{key}_lease"
@@ -298,7 +295,9 @@ class TokenManager:
         self.lease_seconds = lease_seconds
         self._mask = mask or (lambda _value: None)
         self._sleep = sleep
-        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))
+        self._settle = settle or (lambda: sleep(random.uniform(0.05, 0.25)))  # noqa: S311 - jitter between lease claims, not a secret
+        self._clock = clock
+        self.store_patience = store_patience
         self._owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         with TokenManager._locks_guard:
             self._lock = TokenManager._locks.setdefault(key, threading.Lock())
@@ -306,9 +305,14 @@ class TokenManager:
     def cached(self, *, stale: str | None = None) -> Token | None:
         """The in-process token when it is still usable and not ``stale``; no I/O."""
         token = TokenManager._local.get(self.key)
-        if token is not None and token.usable() and token.value != stale:
+        if token is not None and token.usable(self._clock()) and token.value != stale:
             return token
         return None
+
+    def store_write_due(self) -> bool:
+        """Whether a token fetched while the store was away is due for another write attempt."""
+        outage = StoreOutages.get(self.key)
+        return outage is not None and outage.due(self._clock())
 
     def get(self, *, stale: str | None = None) -> Token:
         """
@@ -318,11 +322,18 @@ class TokenManager:
         """
         token = self.cached(stale=stale)
         if token is not None:
+            if self.store_write_due():
+                self._retry_pending_write()
+                return self.cached(stale=stale) or token
             return token
         with self._lock:
             token = self.cached(stale=stale) or self._from_store(stale)
             if token is not None:
                 return token
+            if StoreOutages.get(self.key) is not None:
+                token = self._ride_out_outage(stale)
+                if token is not None:
+                    return token
             return self._refresh(stale)
 
     def peek(self) -> Token | None:
@@ -338,7 +349,7 @@ class TokenManager:
         try:
             stored = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning("Cannot read the shared token store (key %s: %s)", self.key, _error_kind(err))
+            StoreOutages.failed(self.key, "read", err, self._clock())
         else:
             if stored is not None:
                 self._mask_token(stored)
@@ -355,16 +366,71 @@ class TokenManager:
         try:
             token = Token.from_json(self.store.get(self.key))
         except Exception as err:
-            log.warning(
-                "Cannot read the shared token store (key %s: %s); using process memory",
-                self.key,
-                _error_kind(err),
-            )
+            StoreOutages.failed(self.key, "read", err, self._clock())
             return None
-        if token is None or not token.usable() or token.value == stale:
+        outage = StoreOutages.get(self.key)
+        if outage is not None and outage.pending is not None:
+            token = self._write_pending(token)
+        else:
+            StoreOutages.recovered(self.key)
+        if token is None or not token.usable(self._clock()) or token.value == stale:
             return None
         self.remember(token)
         return token
+
+    def _ride_out_outage(self, stale: str | None) -> Token | None:
+        """The store does not answer: keep this process's token, else retry the store with backoff.
+
+        A token past its refresh point but not yet expired beats a second token call (超8 allows one
+        a minute). ``None``: the store answered with no usable token, or stayed away too long.
+        """
+        local = TokenManager._local.get(self.key)
+        still_accepted = local is not None and (local.expires_at is None or self._clock() < local.expires_at)
+        if local is not None and still_accepted and local.value and local.value != stale:
+            return local
+        deadline = self._clock() + self.store_patience
+        while (outage := StoreOutages.get(self.key)) is not None:
+            if self._clock() + outage.delay > deadline:
+                log.warning("Token store away for %.0f s; fetching a token here", self.store_patience)
+                return None
+            self._sleep(outage.delay)
+            token = self._from_store(stale)
+            if token is not None:
+                return token
+        return None
+
+    def _retry_pending_write(self) -> None:
+        if not self._lock.acquire(blocking=False):
+            return  # another thread is at it
+        try:
+            try:
+                stored = Token.from_json(self.store.get(self.key))
+            except Exception as err:
+                StoreOutages.failed(self.key, "read", err, self._clock())
+                return
+            newer = self._write_pending(stored)
+            if newer is not None and newer.usable(self._clock()):
+                self.remember(newer)
+        finally:
+            self._lock.release()
+
+    def _write_pending(self, stored: Token | None) -> Token | None:
+        """Write the token fetched during the outage, unless ``stored`` is newer; the token now stored."""
+        outage = StoreOutages.get(self.key)
+        if outage is None or outage.pending is None:
+            return stored
+        if stored is not None and stored.fetched_at >= outage.pending_fetched_at:
+            outage.pending = None  # another process refreshed after us: its token wins
+        else:
+            try:
+                self.store.set(self.key, outage.pending)
+            except Exception as err:
+                outage.failed(self.key, "write", err, self._clock())
+                return stored
+            stored = Token.from_json(outage.pending)
+            outage.pending = None
+        StoreOutages.recovered(self.key)
+        return stored
 
     def _mask_token(self, token: Token) -> None:
         self._mask(token.value)
@@ -377,7 +443,8 @@ class TokenManager:
         TokenManager._local[self.key] = token
 
     def _refresh(self, stale: str | None) -> Token:
-        if getattr(self.store, "shared", True):
+        store_away = StoreOutages.get(self.key) is not None  # no lease can be agreed on
+        if getattr(self.store, "shared", True) and not store_away:
             waited_for = self._wait_for_other_refresher(stale)
             if waited_for is not None:
                 return waited_for
@@ -385,9 +452,13 @@ class TokenManager:
             token = self._fetch_respecting_rate_limit(stale)
             self.remember(token)  # masked before anything (a failed store write included) can print it
             # stored before the lease goes: a waiter that finds no lease then finds the token
-            self._store_call(self.store.set, self.key, token.to_json())
+            if not self._store_call(self.store.set, self.key, token.to_json()):
+                outage = StoreOutages.get(self.key)
+                if outage is not None:  # written later, when the store answers again
+                    outage.pending, outage.pending_fetched_at = token.to_json(), token.fetched_at
         finally:
-            self._store_call(self.store.delete, self.lease_key)
+            if not store_away:
+                self._store_call(self.store.delete, self.lease_key)
         return token
 
     def _fetch_respecting_rate_limit(self, stale: str | None) -> Token:
@@ -415,7 +486,7 @@ class TokenManager:
         while True:
             lease = self._read_lease()
             if lease is not None and lease["owner"] != self._owner and lease["until"] > time.time():
-                self._sleep(random.uniform(0.05, 0.2))
+                self._sleep(random.uniform(0.05, 0.2))  # noqa: S311 - jitter while polling the store, not a secret
                 token = self._from_store(stale)
                 if token is not None:
                     return token
@@ -446,19 +517,16 @@ class TokenManager:
         except Exception:
             return None
 
-    @staticmethod
-    def _store_call(fn: Callable[..., Any], key: str, *args: Any) -> None:
+    def _store_call(self, fn: Callable[..., Any], key: str, *args: Any) -> bool:
         try:
             fn(key, *args)
         except Exception as err:
-            # Never the error's text: a database error carries the statement's parameters (the token).
-            log.warning(
-                "Cannot write the shared token store (key %s: %s); token kept in process memory",
-                key,
-                _error_kind(err),
-            )
+            StoreOutages.failed(self.key, "write", err, self._clock())
+            return False
+        return True
 
     @classmethod
     def clear_process_cache(cls) -> None:
         """Forget every in-process token (tests; a process that must start cold)."""
         cls._local.clear()
+        StoreOutages.clear()

@@ -47,6 +47,7 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.masking import amask, mask
+from airflow_provider.common.personal import redact_error
 from airflow_provider.common.retry import AsyncSleep, Attempts, Clock, RetryPolicy, Sleep, parse_retry_after
 
 if TYPE_CHECKING:
@@ -312,7 +313,7 @@ class ApiHook(BaseHook):
 
     async def aget_token(self) -> str:
         token = self.token_manager.cached()
-        if token is not None:
+        if token is not None and not self.token_manager.store_write_due():
             return token.value
         from asgiref.sync import sync_to_async
 
@@ -457,7 +458,7 @@ class ApiHook(BaseHook):
                 try:
                     return self._interpret(response, method, path, started)
                 except ApiError as err:
-                    failure = err
+                    failure = redact_error(err, json)  # a vendor may quote the customer back
             if token is not None and self._may_refresh(failure, attempts):
                 token = self._refreshed_token(token)
                 continue
@@ -490,7 +491,7 @@ class ApiHook(BaseHook):
                 try:
                     return self._interpret(response, method, path, started)
                 except ApiError as err:
-                    failure = err
+                    failure = redact_error(err, json)  # a vendor may quote the customer back
             if token is not None and self._may_refresh(failure, attempts):
                 from asgiref.sync import sync_to_async
 

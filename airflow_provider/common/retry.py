@@ -43,7 +43,7 @@ class RetryPolicy:
         if retry_after is not None and retry_after >= 0:
             return retry_after
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return random.uniform(0, ceiling)
+        return random.uniform(0, ceiling)  # noqa: S311 - backoff jitter, not a secret
 
     def should_retry(self, err: BaseException, attempt: int, elapsed: float, *, idempotent: bool) -> bool:
         """Whether to try again after ``err`` ended attempt ``attempt``."""

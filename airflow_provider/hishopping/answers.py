@@ -134,7 +134,13 @@ def open_data(
             http_status=response.status_code,
             trace_id=trace_id(response, body),
         )
-    log.debug("%s answer payload: %s", platform, payload)
+    # never the values: an order's answer holds the receiver's name, address and phone
+    log.debug(
+        "%s answer payload: code %s, fields %s",
+        platform,
+        payload.get("code") if isinstance(payload, Mapping) else None,
+        sorted(payload) if isinstance(payload, Mapping) else type(payload).__name__,
+    )
     if isinstance(payload, Mapping) and "code" in payload and "message" in payload:
         raise_for_code(platform, response, payload)
         return payload.get("data")

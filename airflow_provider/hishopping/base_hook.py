@@ -158,7 +158,13 @@ class HiShoppingBaseHook(ApiHook):
         kwargs = super().prepare(method, path, json, params, headers)
         if self._is_open(path):
             app_id, secret_key, sign_key = self.open_credentials()
-            log.debug("%s %s payload: %s", self.platform, path, json)
+            # the fields only: an order's payload holds the receiver's name, address and phone
+            log.debug(
+                "%s %s payload fields: %s",
+                self.platform,
+                path,
+                sorted(json) if isinstance(json, Mapping) else type(json).__name__,
+            )
             kwargs["json"] = envelope.seal(
                 json if json is not None else {},
                 app_id=app_id,

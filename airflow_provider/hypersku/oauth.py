@@ -37,7 +37,7 @@ from airflow_provider.hypersku.models import OAuth2TokenVo
 
 DEFAULT_AUTH_URL = "https://app.hypersku.com/application/auth"
 DEFAULT_SCOPE = "oms"
-SECRET_ENV = "HYPERSKU_CLIENT_SECRET"
+SECRET_ENV = "HYPERSKU_CLIENT_SECRET"  # noqa: S105 - the name of an environment variable, not its value
 
 
 def authorize_url(

@@ -221,32 +221,54 @@ class HyperSkuLogisticsQuoteOperator(HyperSkuOperator):
     SKUs to their country; HyperSKU is asked once per destination and SKU set. Orders are
     validated first, as for creation; an empty input skips the task.
 
-    Pushes to XCom ``{"orders": [the orders with logisticsId set], "quotes": [{countryCode,
-    logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``, and each of the two
-    under its own key: ``quote.output["orders"]`` feeds :class:`HyperSkuCreateOrdersOperator`.
+    The orders (customers' names, addresses, phones) never go to XCom: the orders with
+    ``logisticsId`` set are written to a JSON-lines file in ``output_path``
+    (``hypersku_quoted_orders_<dag>_<task>_<run>[_<map>].jsonl``) and XCom gets its path.
+    Pushes ``{"orders": path of that file, "count": orders in it, "quotes": [{countryCode,
+    logisticsId, logisticsName, freight, currency, deliveryDays, orders}]}``, and ``orders`` and
+    ``quotes`` each under their own key: ``quote.output["orders"]`` feeds
+    :class:`HyperSkuCreateOrdersOperator` (a bulk operator reads such a path as its orders).
 
-    :param orders: one order or a list (``OrdersInfoDto`` fields; templated, XCom works).
+    :param orders: one order or a list, or a JSON-lines file of them (``OrdersInfoDto`` fields;
+        templated, XCom works).
     :param strategy: ``"cheapest"`` (then fastest) or ``"fastest"`` (then cheapest); templated.
+    :param output_path: folder of the quoted orders' file (local path or any
+        ``ObjectStoragePath`` URL; templated). Default ``$AIRFLOW_HOME/fulfillment/handover``,
+        which only tasks on the same machine can read: give shared storage on a fleet.
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: quote calls in flight at once.
     """
 
-    template_fields: Sequence[str] = ("orders", "strategy")
+    template_fields: Sequence[str] = ("orders", "strategy", "output_path")
 
-    def __init__(self, *, orders: Any, strategy: str = "cheapest", **kwargs: Any) -> None:
+    def __init__(
+        self, *, orders: Any, strategy: str = "cheapest", output_path: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if "{{" not in strategy and strategy not in ("cheapest", "fastest"):
             raise ValueError(f"strategy must be 'cheapest' or 'fastest', not {strategy!r}")
         self.orders = orders
         self.strategy = strategy
+        self.output_path = output_path
+
+    def _input_orders(self) -> list[OrdersInfoDto]:
+        from airflow_provider.common.inputs import jsonl_chunks, jsonl_source
+
+        source = jsonl_source(self.orders)
+        if source is None:
+            return _orders_of(self.orders, need_logistics=False)
+        rows = [row for _lines, values in jsonl_chunks(source, 1000) for row in values]
+        return _orders_of(rows, need_logistics=False)
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+        from airflow_provider.common.handover import write_handover
+
         if self.strategy not in ("cheapest", "fastest"):
             raise AirflowFailException(f"strategy must be 'cheapest' or 'fastest', not {self.strategy!r}")
         try:
-            orders = _orders_of(self.orders, need_logistics=False)
+            orders = self._input_orders()
         except ValueError as err:
             raise AirflowFailException(f"{self.task_id}: orders: {err}") from err
         if not orders:
@@ -283,7 +305,9 @@ class HyperSkuLogisticsQuoteOperator(HyperSkuOperator):
                 quote["deliveryDays"],
                 quote["orders"],
             )
+        path = write_handover(self.output_path, context, "hypersku_quoted_orders", quoted)
+        self.log.info("%d quoted order(s) written to %s", len(quoted), path)
         # also as separate XCom keys, so ``quote.output["orders"]`` feeds the create operator
-        context["ti"].xcom_push(key="orders", value=quoted)
+        context["ti"].xcom_push(key="orders", value=path)
         context["ti"].xcom_push(key="quotes", value=list(quotes.values()))
-        return {"orders": quoted, "quotes": list(quotes.values())}
+        return {"orders": path, "count": len(quoted), "quotes": list(quotes.values())}

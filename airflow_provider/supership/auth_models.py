@@ -23,7 +23,7 @@ class LoginRequest(RequestModel):
 class LoginResult(SuperShipAnswer):
     """``results`` of the login: ``expires_in`` in seconds; ``refresh_token`` is kept, not used."""
 
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the token scheme's name, not a token
     expires_in: int | None = None
     access_token: NonEmpty
     refresh_token: str | None = None
@@ -84,7 +84,7 @@ class RegisterResult(SuperShipAnswer):
     phone: str | None = None
     email: str | None = None
     referral: str | None = None
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the token scheme's name, not a token
     expires_in: int | None = None
     access_token: SecretStr
     refresh_token: SecretStr | None = None

@@ -12,7 +12,7 @@ _DATA = __package__ or "airflow_provider.sandbox.chao8"
 #: the application key (login of a ``chao8`` connection pointed at the sandbox)
 SANDBOX_ACCESS_KEY = "c8sbx5a1d0c7e9b2f4e03a8c61d2b7f9"
 #: the application secret (password of that connection); the hook sends only its MD5
-SANDBOX_SECRET = "chao8-sandbox-secret"
+SANDBOX_SECRET = "chao8-sandbox-secret"  # noqa: S105 - the offline sandbox's published test secret
 #: an application that exists but is disabled (21184032)
 SANDBOX_DISABLED_ACCESS_KEY = "c8sbxdisabled0000000000000000000"
 SANDBOX_APP_ID = "1575418076977623040"
@@ -22,7 +22,7 @@ SANDBOX_APP_ID = "1575418076977623040"
 TOKEN_TTL_SECONDS = 28800.0
 #: one successful token call per application per this many sandbox seconds
 TOKEN_RATE_WINDOW_SECONDS = 60.0
-TOKEN_ISSUER = "yesno.com.cn"
+TOKEN_ISSUER = "yesno.com.cn"  # noqa: S105 - the JWT issuer name, not a secret
 
 # ---------------------------------------------------------------- lifecycle timings (sandbox seconds)
 #: a logistics order waits this long (status 0) before the warehouse starts scanning

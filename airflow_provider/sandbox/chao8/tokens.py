@@ -46,7 +46,7 @@ def iso_duration(seconds: float) -> str:
 
 def md5_hex(value: str) -> str:
     """The lowercase 32-character MD5 hex of ``value`` (what ``secretKeySign`` must be)."""
-    return hashlib.md5(value.encode("utf-8")).hexdigest()
+    return hashlib.md5(value.encode("utf-8")).hexdigest()  # noqa: S324 - the simulator checks 超8's documented MD5 signature
 
 
 @dataclass

@@ -12,7 +12,7 @@ _DATA = __package__ or "airflow_provider.sandbox.hishopping"
 # ----------------------------------------------------------------------------- accounts and constants
 #: the merchant account of the web API
 SANDBOX_EMAIL = "merchant@sandbox.hishopping.test"
-SANDBOX_PASSWORD = "sandbox-password"
+SANDBOX_PASSWORD = "sandbox-password"  # noqa: S105 - the offline sandbox's published test password
 #: a user whose account is disabled (login answers 3003)
 SANDBOX_DISABLED_EMAIL = "disabled@sandbox.hishopping.test"
 #: a user without a merchant profile yet (POST /web/merchant creates it) and without an app
@@ -34,11 +34,11 @@ SANDBOX_MERCHANT: dict[str, Any] = {
 SANDBOX_APP_NAME = "Sandbox store"
 #: the open API app: its Secret Key is exactly 32 bytes (used as the AES key as is)
 SANDBOX_APP_ID = "hs_app_sandbox_0001"
-SANDBOX_SECRET_KEY = "sandbox-secret-key-0123456789abc"
+SANDBOX_SECRET_KEY = "sandbox-secret-key-0123456789abc"  # noqa: S105 - the offline sandbox's published test key
 SANDBOX_SIGN_KEY = "sandbox-sign-key-hmac-sha256"
 #: a second app whose Secret Key is 64 hex characters (not 32 bytes: AES key = SHA-256 of it)
 SANDBOX_APP_ID_2 = "hs_app_sandbox_0002"
-SANDBOX_SECRET_KEY_2 = "9f2c4b7e1d0a8c6f5e3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918f7e6d5c"
+SANDBOX_SECRET_KEY_2 = "9f2c4b7e1d0a8c6f5e3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918f7e6d5c"  # noqa: S105 - the offline sandbox's published test key
 SANDBOX_SIGN_KEY_2 = "sandbox-sign-key-2"
 #: credit of a fresh sandbox, and its currency
 STARTING_CREDIT = Decimal("500.00")

@@ -10,15 +10,15 @@ _DATA = __package__ or "airflow_provider.sandbox.hypersku"
 
 # ----------------------------------------------------------------------------- credentials
 SANDBOX_USERNAME = "sandbox@hypersku.test"
-SANDBOX_PASSWORD = "sandbox-password"
+SANDBOX_PASSWORD = "sandbox-password"  # noqa: S105 - the offline sandbox's published test password
 SANDBOX_STORE_CODE = "SANDBOX-STORE"
 #: accepted on the token call (any key, or none, unless the backend has ``require_api_key``)
 SANDBOX_API_KEY = "sandbox-api-key"
 SANDBOX_CLIENT_ID = "sandbox-app"
-SANDBOX_CLIENT_SECRET = "sandbox-app-secret"
+SANDBOX_CLIENT_SECRET = "sandbox-app-secret"  # noqa: S105 - the offline sandbox's published test secret
 SANDBOX_REDIRECT_URI = "http://localhost:8793/hypersku/callback"
 #: a refresh token of SANDBOX_CLIENT_ID valid from start-up (rotated on first use)
-SANDBOX_REFRESH_TOKEN = "sandbox-refresh-token"
+SANDBOX_REFRESH_TOKEN = "sandbox-refresh-token"  # noqa: S105 - the offline sandbox's published test token
 
 # ----------------------------------------------------------------------------- lifetimes (sandbox seconds)
 SANDBOX_TOKEN_TTL = 2 * 3600

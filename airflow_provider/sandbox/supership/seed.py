@@ -14,13 +14,13 @@ _DATA = __package__ or "airflow_provider.sandbox.supership"
 # ----------------------------------------------------------------------------- credentials
 #: password grant (the values of SuperShip's own documentation example)
 SANDBOX_CLIENT_ID = "AZN6QUo40w"
-SANDBOX_CLIENT_SECRET = "C4fFVeFPkISEDQ8acNo9oSHUd8yIGuvoLWJdX9zY"
+SANDBOX_CLIENT_SECRET = "C4fFVeFPkISEDQ8acNo9oSHUd8yIGuvoLWJdX9zY"  # noqa: S105 - the offline sandbox's published test secret
 SANDBOX_EMAIL = "hmn.store@gmail.com"
 SANDBOX_USERNAME = SANDBOX_EMAIL
-SANDBOX_PASSWORD = "323423"
+SANDBOX_PASSWORD = "323423"  # noqa: S105 - the offline sandbox's published test password
 SANDBOX_PARTNER = "lPxLuxfiTotCyZ1ZnQjMepUL24HLd05ybNBhVGFN"
 #: a personal access token the sandbox always accepts (unless ``revoke_personal_token()``)
-SANDBOX_PERSONAL_TOKEN = "ZT2PS0pmHPHDKjRu6EMIcoM8rFM8XYHZ1Ye3zRiQ"
+SANDBOX_PERSONAL_TOKEN = "ZT2PS0pmHPHDKjRu6EMIcoM8rFM8XYHZ1Ye3zRiQ"  # noqa: S105 - the offline sandbox's published test token
 #: seconds a password-grant token lives (SuperShip's example: one year)
 TOKEN_TTL = 31536000
 #: the shop id inside sandbox order codes

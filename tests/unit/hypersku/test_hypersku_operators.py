@@ -366,7 +366,7 @@ def test_templated_fields_and_light_imports() -> None:
 
 # ----------------------------------------------------------------------------- logistics quote
 def test_logistics_quote_asks_once_per_destination_and_feeds_create(
-    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any
+    backend: HyperSkuBackend, hook_factory: Callable[[], HyperSkuHook], run: Any, tmp_path: Path
 ) -> None:
     from airflow_provider.hypersku.operators import HyperSkuLogisticsQuoteOperator
 
@@ -380,11 +380,23 @@ def test_logistics_quote_asks_once_per_destination_and_feeds_create(
         {**{k: v for k, v in order("Q-DE").items() if k != "logisticsId"}, "shippingAddress": de_address}
     ]
     orders.append(order("Q-KEEP"))  # already has logisticsId 1002: kept
-    result, _ = run(
-        HyperSkuLogisticsQuoteOperator(task_id="quote", orders=orders, strategy="fastest"), hook_factory()
+    result, xcom = run(
+        HyperSkuLogisticsQuoteOperator(
+            task_id="quote", orders=orders, strategy="fastest", output_path=str(tmp_path / "handover")
+        ),
+        hook_factory(),
     )
     assert backend.requests["/api/customer/admin/logistics/getLogisticsInfo-Sku"] == 2
-    assert [o["logisticsId"] for o in result["orders"]] == ["1003", "1003", "1003", "1003", "1002"]
+    # the orders (customers' addresses and phones) go to a file; XCom carries its path only
+    assert xcom["orders"] == result["orders"]
+    assert Path(result["orders"]).parent == tmp_path / "handover"
+    assert Path(result["orders"]).name.startswith("hypersku_quoted_orders_dag_task_manual_")
+    assert result["count"] == 5
+    quoted = [json.loads(line) for line in Path(result["orders"]).read_text().splitlines()]
+    assert [o["logisticsId"] for o in quoted] == ["1003", "1003", "1003", "1003", "1002"]
+    phone = SANDBOX_EXAMPLE_ORDER["shippingAddress"]["phone"]
+    assert phone not in json.dumps([result, xcom])
+    assert phone in json.dumps(quoted)
     assert {(q["countryCode"], q["logisticsId"], q["orders"]) for q in result["quotes"]} == {
         ("US", "1003", 3),
         ("DE", "1003", 1),
