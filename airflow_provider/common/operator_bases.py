@@ -115,9 +115,12 @@ class PlatformOperator(BaseOperator):
     @contextmanager
     def session(self) -> Iterator[ApiHook]:
         """The hook for one ``execute``; both its clients are closed however the block ends."""
+        from airflow_provider.common.metrics import operator_span
+
         hook = self.hook
         try:
-            yield hook
+            with operator_span(self):
+                yield hook
         finally:
             hook.close()
             self.__dict__.pop("hook", None)
@@ -463,7 +466,9 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
         """The XCom report, pushed before the task fails on any failed item."""
         from airflow_provider.common.bulk import push_report
+        from airflow_provider.common.metrics import record_bulk_report
 
+        record_bulk_report(self, context, report)
         extra = self.report_extra(report)
         if report.results_file:
             from airflow_provider.common.results import bound_extra
