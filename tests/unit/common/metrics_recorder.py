@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,27 @@ class Sent:
     stat: str
     value: float
     tags: dict[str, Any] = field(default_factory=dict)
+
+
+class Stopwatch:
+    """What Airflow's own code expects of a backend's ``timer()``: a context manager with ``duration``."""
+
+    def __init__(self) -> None:
+        self.duration: float | None = None
+        self._started = 0.0
+
+    def start(self) -> Stopwatch:
+        self._started = time.perf_counter()
+        return self
+
+    def stop(self, send: bool = True) -> None:
+        self.duration = (time.perf_counter() - self._started) * 1000
+
+    def __enter__(self) -> Stopwatch:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class StatsRecorder:
@@ -59,8 +81,8 @@ class StatsRecorder:
         millis = dt.total_seconds() * 1000 if hasattr(dt, "total_seconds") else float(dt)
         self._add("timing", stat, millis, tags)
 
-    def timer(self, *args: Any, **kwargs: Any) -> Any:
-        return nullcontext()
+    def timer(self, *args: Any, **kwargs: Any) -> Stopwatch:
+        return Stopwatch()
 
     # ---- reading
     def of(self, kind: str, prefix: str = "") -> list[Sent]:

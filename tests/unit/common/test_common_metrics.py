@@ -220,3 +220,47 @@ def test_outcomes_are_counted_once_per_run_from_the_report(recorder: StatsRecord
 def test_names_keep_to_the_characters_every_backend_accepts() -> None:
     assert metrics.name("chao8", "calls", "logistics.create/v1") == "fulfillment.chao8.calls.logistics_create_v1"
     assert metrics.platform_of_token_key("not-a-token-key") == "unknown"
+
+
+@pytest.fixture
+def spans() -> Any:
+    """Finished spans of Airflow's tracer (``airflow.sdk.observability.trace``), in memory."""
+    from airflow.sdk.observability import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):  # the first test to trace installs one
+        trace.set_tracer_provider(TracerProvider())
+        provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    processor = SimpleSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    try:
+        yield exporter
+    finally:
+        processor.shutdown()
+
+
+def test_an_operator_run_is_a_span_with_its_platform_around_its_calls(
+    spans: Any, platform: tuple[DemoHook, Scripted]
+) -> None:
+    hook, _server = platform
+
+    class Operator:
+        registry_key = "demo"
+        task_id = "create_orders"
+        action = "Demo create orders"
+
+    with metrics.operator_span(Operator()):
+        hook.request("GET", "/orders/ORDER-42")
+    (span,) = [s for s in spans.get_finished_spans() if s.name.startswith("fulfillment.")]
+    assert span.name == "fulfillment.demo.run"
+    assert dict(span.attributes or {}) == {
+        "fulfillment.platform": "demo",
+        "fulfillment.operator": "Operator",
+        "airflow.task_id": "create_orders",
+        "fulfillment.action": "Demo create orders",
+    }
