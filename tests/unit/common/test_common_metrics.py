@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -264,3 +266,89 @@ def test_an_operator_run_is_a_span_with_its_platform_around_its_calls(
         "airflow.task_id": "create_orders",
         "fulfillment.action": "Demo create orders",
     }
+
+
+def test_the_span_is_a_child_of_the_current_span(spans: Any) -> None:
+    from airflow.sdk.observability import trace
+
+    class Operator:
+        registry_key = "demo"
+        task_id = "t"
+
+    with trace.get_tracer("test").start_as_current_span("worker.t") as parent:
+        with metrics.operator_span(Operator()):
+            pass
+    (span,) = [s for s in spans.get_finished_spans() if s.name == "fulfillment.demo.run"]
+    assert span.parent is not None
+    assert span.parent.span_id == parent.get_span_context().span_id
+
+
+def test_the_connection_test_button_is_not_a_counted_token_call(
+    recorder: StatsRecorder, platform: tuple[DemoHook, Scripted]
+) -> None:
+    hook, server = platform
+    assert hook.test_connection()[0]
+    assert server.tokens == 1
+    assert recorder.counters("fulfillment.demo.token") == {}
+
+
+# --------------------------------------------------------------------------- docs/metrics.md
+PAGE = Path(__file__).resolve().parents[3] / "docs" / "metrics.md"
+
+
+def _table() -> dict[str, str]:
+    """``{name pattern: the row}`` of the page's table of metrics."""
+    rows = {}
+    for line in PAGE.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^\| `(fulfillment\.[^`]+)` \|", line)
+        if found:
+            rows[found.group(1)] = line
+    return rows
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"<[a-z]+>", "[A-Za-z0-9_-]+", re.escape(name)) + "$")
+
+
+def test_the_metrics_page_names_every_metric_the_provider_sends_and_no_other(
+    recorder: StatsRecorder, platform: tuple[DemoHook, Scripted], task_context: Any
+) -> None:
+    hook, server = platform
+    hook.get_token()
+    server.valid.clear()
+    server.queued["/orders"] = [httpx.Response(429, headers={"Retry-After": "0"})]
+    hook.run_async(hook.acreate({"id": "ORDER-42"}))
+    metrics.lost_answer_resolved("demo")
+
+    class Operator:
+        registry_key = "demo"
+
+    report = BulkReport(results=[ItemResult(key="K", outcome="created")])
+    metrics.record_bulk_report(Operator(), task_context(), report)
+
+    table = {name: _pattern(name) for name in _table()}
+    sent = {s.stat for s in recorder.sent}
+    unlisted = {stat for stat in sent if not any(p.match(stat) for p in table.values())}
+    assert unlisted == set()
+    # and every row was sent at least once by the run above
+    unseen = {name for name, p in table.items() if not any(p.match(stat) for stat in sent)}
+    assert unseen == set()
+    assert len(table) == 9
+
+
+def test_the_metrics_page_lists_every_outcome_and_every_error_kind() -> None:
+    from typing import get_args
+
+    from airflow_provider.common import errors
+    from airflow_provider.common.results import Outcome
+
+    rows = _table()
+    outcomes = set(re.findall(r"`([a-z_]+)`", rows["fulfillment.<platform>.items.<outcome>"].split("|")[4]))
+    assert outcomes == set(get_args(Outcome))
+    kinds = {
+        cls.kind
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.ApiError) and cls is not errors.ApiError
+    }
+    listed = set(re.findall(r"`([a-z_]+)`", rows["fulfillment.<platform>.errors.<kind>"].split("|")[4]))
+    assert listed == kinds
