@@ -394,7 +394,7 @@ class TokenManager:
         attempts = 0
         while True:
             try:
-                token = self._fetch()
+                fetched = self._fetch()
             except RateLimitError as err:
                 attempts += 1
                 if attempts > 2:
@@ -412,7 +412,7 @@ class TokenManager:
                 from airflow_provider.common.metrics import token_call
 
                 token_call(self.key, refresh=stale is not None or self.key in TokenManager._local)
-                return token
+                return fetched
 
     def _wait_for_other_refresher(self, stale: str | None) -> Token | None:
         """Claim the lease, or wait while another process holds it; its token is returned."""

@@ -166,7 +166,9 @@ class CallMeter:
         stat = self._timing_stats.get(operation)
         if stat is None:
             stat = self._timing_stats[operation] = name(self.platform, "calls", operation)
-        stats().timing(stat, (now - started) * 1000.0, tags={"platform": self.platform, "operation": operation})
+        stats().timing(
+            stat, (now - started) * 1000.0, tags={"platform": self.platform, "operation": operation}
+        )
 
     def failed(self, operation: str, err: ApiError) -> None:
         """An attempt ended in ``err`` (a vendor answer, a transport fault...): counted by kind."""

@@ -10,8 +10,8 @@ comes back afterwards.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any

@@ -198,7 +198,9 @@ def test_a_rate_limited_token_call_counts_only_the_token_obtained(recorder: Stat
     assert recorder.counters("fulfillment.demo.token") == {"fulfillment.demo.token.fetches": 1}
 
 
-def test_outcomes_are_counted_once_per_run_from_the_report(recorder: StatsRecorder, task_context: Any) -> None:
+def test_outcomes_are_counted_once_per_run_from_the_report(
+    recorder: StatsRecorder, task_context: Any
+) -> None:
     outcomes = ["created"] * 7 + ["existed"] * 2 + ["failed", "unknown", "skipped", "invalid"]
     report = BulkReport(results=[ItemResult(key=f"K{n}", outcome=o) for n, o in enumerate(outcomes)])  # type: ignore[arg-type]
 
@@ -220,7 +222,9 @@ def test_outcomes_are_counted_once_per_run_from_the_report(recorder: StatsRecord
 
 
 def test_names_keep_to_the_characters_every_backend_accepts() -> None:
-    assert metrics.name("chao8", "calls", "logistics.create/v1") == "fulfillment.chao8.calls.logistics_create_v1"
+    assert (
+        metrics.name("chao8", "calls", "logistics.create/v1") == "fulfillment.chao8.calls.logistics_create_v1"
+    )
     assert metrics.platform_of_token_key("not-a-token-key") == "unknown"
 
 
@@ -275,9 +279,11 @@ def test_the_span_is_a_child_of_the_current_span(spans: Any) -> None:
         registry_key = "demo"
         task_id = "t"
 
-    with trace.get_tracer("test").start_as_current_span("worker.t") as parent:
-        with metrics.operator_span(Operator()):
-            pass
+    with (
+        trace.get_tracer("test").start_as_current_span("worker.t") as parent,
+        metrics.operator_span(Operator()),
+    ):
+        pass
     (span,) = [s for s in spans.get_finished_spans() if s.name == "fulfillment.demo.run"]
     assert span.parent is not None
     assert span.parent.span_id == parent.get_span_context().span_id
