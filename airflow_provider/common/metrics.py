@@ -241,17 +241,29 @@ def record_bulk_report(operator: Any, context: Mapping[str, Any] | None, report:
     count_outcomes(operator.registry_key or "unknown", report.counts, context=context)
 
 
+def _span(span_name: str, attributes: dict[str, Any]) -> Any:
+    try:
+        from airflow.sdk.observability import trace
+    except ImportError:  # pragma: no cover - the task SDK of Airflow 3.2+ has it
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return trace.get_tracer(TRACER_NAME).start_as_current_span(span_name, attributes=attributes)
+
+
+def chunk_span(operator: Any, size: int) -> Any:
+    """A span around one chunk of a bulk run (a list input is one chunk; a JSON-lines file is
+    sent ``stream_chunk_size`` items at a time), a child of :func:`operator_span`'s."""
+    platform = getattr(operator, "registry_key", "") or "unknown"
+    return _span(f"{PREFIX}.{platform}.chunk", {"fulfillment.platform": platform, "fulfillment.items": size})
+
+
 @contextmanager
 def operator_span(operator: Any) -> Iterator[Any]:
     """
     A span around an operator's work with its platform (a child of Airflow's task span when
     tracing is on; a no-op span otherwise). Attributes: platform, operator class, task id.
     """
-    try:
-        from airflow.sdk.observability import trace
-    except ImportError:  # pragma: no cover - the task SDK of Airflow 3.2+ has it
-        yield None
-        return
     platform = getattr(operator, "registry_key", "") or "unknown"
     attributes = {
         "fulfillment.platform": platform,
@@ -261,6 +273,5 @@ def operator_span(operator: Any) -> Iterator[Any]:
     action = getattr(operator, "action", "")
     if action:
         attributes["fulfillment.action"] = action
-    tracer = trace.get_tracer(TRACER_NAME)
-    with tracer.start_as_current_span(f"{PREFIX}.{platform}.run", attributes=attributes) as span:
+    with _span(f"{PREFIX}.{platform}.run", attributes) as span:
         yield span

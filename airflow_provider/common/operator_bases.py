@@ -440,9 +440,12 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         :attr:`progress_seconds` while it runs."""
         import asyncio
 
+        from airflow_provider.common.metrics import chunk_span
+
         heartbeat = asyncio.ensure_future(progress.heartbeat())
         try:
-            return await self.run_items(hook, items, context, progress.record_result)
+            with chunk_span(self, len(items)):
+                return await self.run_items(hook, items, context, progress.record_result)
         finally:
             heartbeat.cancel()
 

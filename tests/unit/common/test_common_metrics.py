@@ -358,3 +358,28 @@ def test_the_metrics_page_lists_every_outcome_and_every_error_kind() -> None:
     }
     listed = set(re.findall(r"`([a-z_]+)`", rows["fulfillment.<platform>.errors.<kind>"].split("|")[4]))
     assert listed == kinds
+
+
+def test_a_streamed_bulk_run_is_a_run_span_with_one_span_per_chunk(
+    spans: Any, recorder: StatsRecorder, make_conn: Any, task_context: Any, tmp_path: Path
+) -> None:
+    from test_common_operator_bases import SERVER, TinyCreateOrdersOperator
+
+    class SmallChunks(TinyCreateOrdersOperator):
+        stream_chunk_size = 100
+
+    make_conn("tiny_default", "http", host="https://tiny.invalid", extra={"retry_base_delay": 0})
+    SERVER.__init__()  # type: ignore[misc]
+    source = tmp_path / "orders.jsonl"
+    source.write_text("".join(f'{{"ref": "R{i}", "sku": "S", "qty": 1}}\n' for i in range(250)))
+    operator = SmallChunks(task_id="create", orders=f"file://{source}")
+    report = operator.execute(task_context())
+
+    platform = operator.registry_key or "unknown"
+    finished = [s for s in spans.get_finished_spans() if s.name.startswith(f"fulfillment.{platform}.")]
+    (run,) = [s for s in finished if s.name.endswith(".run")]
+    chunks = [s for s in finished if s.name.endswith(".chunk")]
+    assert [dict(s.attributes or {})["fulfillment.items"] for s in chunks] == [100, 100, 50]
+    assert all(s.parent is not None and s.parent.span_id == run.context.span_id for s in chunks)
+    assert report["counts"] == {"created": 250}
+    assert recorder.counter(f"fulfillment.{platform}.items.created") == 250
