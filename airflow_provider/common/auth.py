@@ -465,7 +465,7 @@ class TokenManager:
         attempts = 0
         while True:
             try:
-                return self._fetch()
+                fetched = self._fetch()
             except RateLimitError as err:
                 attempts += 1
                 if attempts > 2:
@@ -479,6 +479,11 @@ class TokenManager:
                     token = self._from_store(stale)
                     if token is not None:
                         return token
+            else:
+                from airflow_provider.common.metrics import token_call
+
+                token_call(self.key, refresh=stale is not None or self.key in TokenManager._local)
+                return fetched
 
     def _wait_for_other_refresher(self, stale: str | None) -> Token | None:
         """Claim the lease, or wait while another process holds it; its token is returned."""

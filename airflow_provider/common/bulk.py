@@ -151,6 +151,9 @@ class CreateOnce:
                 if isinstance(found, LookupFailed):
                     return found.result(key, f"create answer lost ({err.message}) and the look-up failed")
                 if found is not None:
+                    from airflow_provider.common.metrics import lost_answer_resolved
+
+                    lost_answer_resolved(self.hook.platform)
                     return self._result(key, "created", item, found)
                 if attempt >= self.policy.max_attempts:
                     return ItemResult(key=key, outcome="failed", error=error_dict(err))

@@ -47,6 +47,7 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.masking import amask, mask
+from airflow_provider.common.metrics import CallMeter
 from airflow_provider.common.personal import redact_error
 from airflow_provider.common.retry import AsyncSleep, Attempts, Clock, RetryPolicy, Sleep, parse_retry_after
 
@@ -420,6 +421,11 @@ class ApiHook(BaseHook):
         attempts.refreshed = True
         return True
 
+    @cached_property
+    def call_meter(self) -> CallMeter:
+        """Timing, in-flight gauge, errors and retries of this hook's calls (``common/metrics.py``)."""
+        return CallMeter(self.platform, self.settings.endpoints)
+
     def request(
         self,
         method: str,
@@ -447,9 +453,10 @@ class ApiHook(BaseHook):
         method = method.upper()
         attempts = self._attempts(method, path, idempotent, retry_policy)
         token = self.get_token() if auth and self.uses_token else None
+        meter, operation = self.call_meter, self.call_meter.operation(path)
         while True:
             request = self._build(self.client, method, path, json, params, token)
-            started = time.monotonic()
+            started = meter.start()
             try:
                 response = self.client.send(request)
             except httpx.HTTPError as err:
@@ -459,10 +466,15 @@ class ApiHook(BaseHook):
                     return self._interpret(response, method, path, started)
                 except ApiError as err:
                     failure = redact_error(err, json)  # a vendor may quote the customer back
+            finally:
+                meter.stop(operation, started)
+            meter.failed(operation, failure)
             if token is not None and self._may_refresh(failure, attempts):
                 token = self._refreshed_token(token)
                 continue
-            self._sleep(attempts.wait_after(failure))
+            delay = attempts.wait_after(failure)
+            meter.retried(operation, failure)
+            self._sleep(delay)
 
     async def arequest(
         self,
@@ -479,10 +491,11 @@ class ApiHook(BaseHook):
         method = method.upper()
         attempts = self._attempts(method, path, idempotent, retry_policy)
         token = await self.aget_token() if auth and self.uses_token else None
+        meter, operation = self.call_meter, self.call_meter.operation(path)
         while True:
             client = self.async_client()
             request = self._build(client, method, path, json, params, token)
-            started = time.monotonic()
+            started = meter.start()
             try:
                 response = await client.send(request)
             except httpx.HTTPError as err:
@@ -492,12 +505,17 @@ class ApiHook(BaseHook):
                     return self._interpret(response, method, path, started)
                 except ApiError as err:
                     failure = redact_error(err, json)  # a vendor may quote the customer back
+            finally:
+                meter.stop(operation, started)
+            meter.failed(operation, failure)
             if token is not None and self._may_refresh(failure, attempts):
                 from asgiref.sync import sync_to_async
 
                 token = await sync_to_async(self._refreshed_token, thread_sensitive=False)(token)
                 continue
-            await self._async_sleep(attempts.wait_after(failure))
+            delay = attempts.wait_after(failure)
+            meter.retried(operation, failure)
+            await self._async_sleep(delay)
 
     def call(self, api_call: ApiCall[T]) -> T:
         """Send ``api_call`` and return its parsed result."""

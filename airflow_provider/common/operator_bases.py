@@ -115,9 +115,12 @@ class PlatformOperator(BaseOperator):
     @contextmanager
     def session(self) -> Iterator[ApiHook]:
         """The hook for one ``execute``; both its clients are closed however the block ends."""
+        from airflow_provider.common.metrics import operator_span
+
         hook = self.hook
         try:
-            yield hook
+            with operator_span(self):
+                yield hook
         finally:
             hook.close()
             self.__dict__.pop("hook", None)
@@ -437,9 +440,12 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         :attr:`progress_seconds` while it runs."""
         import asyncio
 
+        from airflow_provider.common.metrics import chunk_span
+
         heartbeat = asyncio.ensure_future(progress.heartbeat())
         try:
-            return await self.run_items(hook, items, context, progress.record_result)
+            with chunk_span(self, len(items)):
+                return await self.run_items(hook, items, context, progress.record_result)
         finally:
             heartbeat.cancel()
 
@@ -463,7 +469,9 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
         """The XCom report, pushed before the task fails on any failed item."""
         from airflow_provider.common.bulk import push_report
+        from airflow_provider.common.metrics import record_bulk_report
 
+        record_bulk_report(self, context, report)
         extra = self.report_extra(report)
         if report.results_file:
             from airflow_provider.common.results import bound_extra

@@ -1,12 +1,14 @@
 """
 The provider on a distributed deployment: CeleryExecutor with three workers, two triggerers,
-Postgres and Redis (``cluster/fleet.py``), the sandbox with faults on and reused ids ACCEPTED.
+Postgres and Redis (``cluster/fleet.py``), the sandbox with faults on and reused ids ACCEPTED,
+every component sending Airflow's metrics (``[metrics] statsd_on``) to a UDP listener of the test.
 
 One run of the flagship DAG and one 20,000-order bulk create; a Celery worker is killed with
 SIGKILL in the middle of the create and a triggerer is stopped while sensors wait. Checked: the
 runs end as expected, no order is created twice, token calls stay at one per platform per token
 lifetime across every process, sensors wait deferred, the surviving triggerer takes over, and no
-triggerer logs a blocked event loop. The figures are printed (``-s``) and written to
+triggerer logs a blocked event loop, and the provider's metrics of the bulk create add up to the
+orders made. The figures are printed (``-s``) and written to
 ``$FLEET_REPORT`` (JSON) when set.
 """
 
@@ -26,6 +28,7 @@ import httpx
 import pytest
 
 from cluster.fleet import REPO, Fleet, wait_for
+from cluster.statsd_listener import StatsdListener
 
 pytestmark = pytest.mark.system
 
@@ -47,7 +50,17 @@ SANDBOX_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def fleet() -> Any:
+def statsd() -> Any:
+    """Where every Airflow component of the fleet sends its metrics (InfluxDB-style tags on)."""
+    listener = StatsdListener().start()
+    try:
+        yield listener
+    finally:
+        listener.stop()
+
+
+@pytest.fixture(scope="module")
+def fleet(statsd: StatsdListener) -> Any:
     root = Path(tempfile.mkdtemp(prefix="fulfillment-fleet-"))
     dags = root / "dags"
     dags.mkdir()
@@ -60,7 +73,7 @@ def fleet() -> Any:
         dags_folder=dags,
         sandbox_args=SANDBOX_ARGS,
         # sensors poll every 5 s and failed tasks retry after 5 s (the DAGs' defaults are minutes)
-        extra_env={"FULFILLMENT_POLL_SECONDS": "5", "FULFILLMENT_RETRY_SECONDS": "5"},
+        extra_env={"FULFILLMENT_POLL_SECONDS": "5", "FULFILLMENT_RETRY_SECONDS": "5", **statsd.env()},
     )
     try:
         deployment.start()
@@ -100,7 +113,7 @@ def figures(fleet: Fleet) -> Any:
 
 
 def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
-    fleet: Fleet, figures: dict[str, Any]
+    fleet: Fleet, statsd: StatsdListener, figures: dict[str, Any]
 ) -> None:
     fleet.wait_for_dags(["order_to_doorstep", "bulk_orders_load"])
     t0 = time.monotonic()
@@ -182,6 +195,9 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
     assert not duplicates, list(duplicates.items())[:10]
     assert len(per_id) == BULK_ORDERS
 
+    # ---- the provider's metrics, as Airflow's StatsD backend sent them from the workers
+    _check_bulk_metrics(fleet, statsd, figures)
+
     # ---- one token call per platform per token lifetime, across 3 workers and 2 triggerers
     figures["token_calls"] = {}
     for platform in fleet.sandbox_urls:
@@ -207,6 +223,54 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
     ]
     figures["deadlock_warnings"] = blocked
     assert not blocked
+
+
+def _check_bulk_metrics(fleet: Fleet, statsd: StatsdListener, figures: dict[str, Any]) -> None:
+    """
+    The bulk create's outcome counters add up to the orders made: each attempt that reached its
+    report counted every one of the orders once (the killed attempt counted nothing), so with
+    one reporting attempt created + existed = the orders, and existed holds what the killed one
+    made. Each create attempt is timed: those the sandbox received (bar the ones in flight on the
+    killed worker, never answered) and those that failed in transport before reaching it (each
+    counted as a transport error).
+    """
+    prefix = "airflow.fulfillment.hypersku."
+    # the counters are the last thing a task sends: the listener may still be reading them
+    wait_for(
+        "the bulk create's counters",
+        lambda: statsd.counters(prefix + "bulk_runs", dag_id="bulk_orders_load"),
+        timeout=30,
+    )
+    runs = statsd.counters(prefix + "bulk_runs", dag_id="bulk_orders_load")[prefix + "bulk_runs"]
+    items = {
+        name.removeprefix(prefix + "items."): n
+        for name, n in statsd.counters(prefix + "items.", dag_id="bulk_orders_load").items()
+    }
+    creates_timed = statsd.timings(prefix + "calls.create").get(prefix + "calls.create", 0)
+    token_calls = sum(statsd.counters(prefix + "token.").values())
+    figures["metrics"] = {
+        "bulk_runs": runs,
+        "items": items,
+        "creates_timed": creates_timed,
+        "creates_sent": creates_sent(fleet),
+        "hypersku_token_calls_counted": token_calls,
+        "lost_answers_resolved": sum(statsd.counters(prefix + "lost_answers.").values()),
+        "errors": statsd.counters(prefix + "errors."),
+    }
+    assert runs >= 1
+    assert sum(items.values()) == BULK_ORDERS * runs, items
+    if runs == 1:  # the usual case: only the retry of the killed attempt reached its report
+        assert items.get("created", 0) + items.get("existed", 0) + items.get("failed", 0) == BULK_ORDERS
+        assert items.get("failed", 0) == 0
+        assert items.get("existed", 0) > 0, "the orders of the killed attempt were not found"
+    # creates of the flagship are on both sides; a killed worker's calls in flight on neither
+    in_flight_at_kill = 4 * 16  # worker concurrency x the load DAG's max_concurrency
+    lost_in_transport = statsd.counters(prefix + "errors.transport", operation="create").get(
+        prefix + "errors.transport", 0
+    )
+    received = creates_sent(fleet)
+    assert received - in_flight_at_kill <= creates_timed <= received + lost_in_transport
+    assert 1 <= token_calls <= int(sandbox(fleet, "hypersku", "stats").get("token_calls", 0))
 
 
 def _triggerers_of(fleet: Fleet, task_id: str) -> set[str]:
