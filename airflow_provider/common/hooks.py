@@ -525,9 +525,16 @@ class ApiHook(BaseHook):
     def _parse_answer(self, api_call: ApiCall[T], data: Any) -> T:
         from pydantic import ValidationError
 
+        from airflow_provider.common import drift
+
+        op = drift.operation_for(api_call.path, self.settings.endpoints)
         try:
-            return api_call.parse(data)
+            with drift.operation(self.platform, op):
+                result = api_call.parse(data)
         except ValidationError as err:
+            missing = drift.missing_fields(err)
+            if missing:
+                raise ResponseError(self.platform, drift.note_missing(self.platform, op, missing)) from err
             first = err.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "(answer)"
             raise ResponseError(
@@ -538,6 +545,8 @@ class ApiHook(BaseHook):
             raise ResponseError(
                 self.platform, f"{api_call.method} {api_call.path}: unexpected answer: {err}"
             ) from err
+        drift.note_answer(self.platform, op, result)
+        return result
 
     # ----------------------------------------------------------------- UI test button
     def probe(self) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from airflow_provider.common.models import ApiModel, to_decimal
+from airflow_provider.common.models import ApiModel, to_decimal, valid_items
 from airflow_provider.hypersku.countries import check_country_code
 
 #: HyperSKU's time zone (China Standard Time)
@@ -84,5 +84,4 @@ def iter_rows(model: type[ApiModel], data: Any) -> Iterator[Any]:
         data = data["rows"]
     if isinstance(data, dict):
         data = [data]
-    for row in data:
-        yield model.model_validate(row)
+    yield from valid_items(model, data)

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider.common.api_call import ApiCall
+from airflow_provider.common.drift import unknown_status
 from airflow_provider.common.errors import (
     BadRequestError,
     ConfigurationError,
@@ -20,7 +21,9 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.models import Page
+from airflow_provider.common.status import note_undocumented
 from airflow_provider.hypersku.base_hook import HyperSkuBaseHook
+from airflow_provider.hypersku.constants import ORDER_STATUS_NAMES
 from airflow_provider.hypersku.envelope import int_or_none
 from airflow_provider.hypersku.model_fields import format_time, iter_rows
 from airflow_provider.hypersku.order_models import (
@@ -141,6 +144,10 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
             statuses.update(_status_map(await self.acall(self._orders_status(chunk))))
         return statuses
 
+    def status_label(self, status: str) -> str:
+        """A documented code as it is (``6``); an undocumented one reads ``unknown (99)``."""
+        return status if int_or_none(status) in ORDER_STATUS_NAMES else unknown_status(status)
+
     def get_order_infos(
         self,
         page: int = 1,
@@ -230,7 +237,9 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
 
 
 def _status_map(rows: list[OrderStatusInfo]) -> dict[str, str]:
-    return {row.order_id: str(row.status) for row in rows if row.status is not None}
+    """``{orderId: status}``; a status in no documented table is kept raw and logged as unknown."""
+    statuses = {row.order_id: str(row.status) for row in rows if row.status is not None}
+    return note_undocumented("hypersku", "getOrdersStatus", statuses, ORDER_STATUS_NAMES)
 
 
 def _pick_order(orders: list[OrderResult], third_order_id: str) -> OrderResult | None:

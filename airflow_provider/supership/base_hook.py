@@ -32,6 +32,7 @@ from airflow_provider.common.errors import (
     TransientError,
 )
 from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.models import valid_items
 from airflow_provider.common.retry import parse_retry_after
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -182,7 +183,7 @@ def list_of(model: type[ModelT], data: Any) -> list[ModelT]:
         return []
     if isinstance(data, Mapping):
         data = [data]
-    return [model.model_validate(item) for item in data]
+    return valid_items(model, data)
 
 
 def _says_exists(text: str) -> bool:
