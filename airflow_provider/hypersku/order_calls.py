@@ -178,7 +178,9 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
 
     def _by_external(self, store_order_id: str, store_code: str | None) -> ApiCall[list[OrderResult]]:
         body = {"storeCode": store_code or self.store_code, "storeOrderId": str(store_order_id)}
-        return self._post("getOrdersByExternalOrderId", body, lambda d: list(iter_rows(OrderResult, d)))
+        return self._post(
+            "getOrdersByExternalOrderId", body, lambda d: list(iter_rows(OrderResult, d, strict=True))
+        )
 
     def get_orders_by_external_order_id(
         self, store_order_id: str, store_code: str | None = None
