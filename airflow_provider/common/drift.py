@@ -36,6 +36,7 @@ BUSINESS_ERROR = "business error"
 SLOW = "slow"
 UNKNOWN_STATUS = "unknown status"
 UNREACHABLE = "unreachable"
+CONFIGURATION = "configuration"
 KINDS = (
     OK,
     AUTH_REFUSED,
@@ -47,6 +48,7 @@ KINDS = (
     SLOW,
     UNKNOWN_STATUS,
     UNREACHABLE,
+    CONFIGURATION,
 )
 #: the status a code outside the documented tables is reported as
 UNKNOWN = "unknown"
@@ -237,6 +239,40 @@ def note_unknown_status(platform: str, op: str, raw: Any) -> str:
 def unknown_status(raw: Any) -> str:
     """How an undocumented status reads: ``unknown (99)``."""
     return f"{UNKNOWN} ({raw!s})"
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+def word_for(err: BaseException) -> str:
+    """The doctor's word for an error (the Test button, the doctor and the run logs share it)."""
+    from airflow_provider.common.errors import (
+        ApiError,
+        AuthError,
+        ConfigurationError,
+        RateLimitError,
+        ResponseError,
+        TransientError,
+        TransportError,
+    )
+
+    if isinstance(err, AuthError):
+        return AUTH_REFUSED
+    if isinstance(err, TransportError | TransientError | RateLimitError):
+        return UNREACHABLE
+    if not isinstance(err, ApiError):
+        return "error"
+    if err.http_status == 404 and err.code is None:
+        return PATH_NOT_FOUND
+    if err.http_status == 405:
+        return METHOD_REFUSED
+    if isinstance(err, ConfigurationError) and (err.code is not None or err.http_status in (401, 403)):
+        return AUTH_REFUSED
+    if isinstance(err, ResponseError):
+        return FIELDS_DIFFER if FIELDS_DIFFER in err.message else ENVELOPE_DIFFERS
+    if isinstance(err, ConfigurationError):
+        return CONFIGURATION
+    return BUSINESS_ERROR
 
 
 # ----------------------------------------------------------------------------- operations

@@ -6,15 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from airflow_provider.common import drift
-from airflow_provider.common.errors import (
-    ApiError,
-    AuthError,
-    ConfigurationError,
-    RateLimitError,
-    ResponseError,
-    TransientError,
-    TransportError,
-)
+from airflow_provider.common.errors import ApiError
 
 #: an operation the doctor did not call (it changes data, or an input it needs was not found)
 NOT_CHECKED = "not checked"
@@ -54,23 +46,7 @@ class Row:
 
 def kind_of(err: BaseException) -> str:
     """The doctor's word for an error (the Test button and the run logs use the same)."""
-    if isinstance(err, AuthError):
-        return drift.AUTH_REFUSED
-    if isinstance(err, TransportError | TransientError | RateLimitError):
-        return drift.UNREACHABLE
-    if isinstance(err, ApiError):
-        if err.http_status == 404 and err.code is None:
-            return drift.PATH_NOT_FOUND
-        if err.http_status == 405:
-            return drift.METHOD_REFUSED
-        if isinstance(err, ConfigurationError) and (err.code is not None or err.http_status in (401, 403)):
-            return drift.AUTH_REFUSED
-        if isinstance(err, ResponseError):
-            return drift.FIELDS_DIFFER if drift.FIELDS_DIFFER in err.message else drift.ENVELOPE_DIFFERS
-        if isinstance(err, ConfigurationError):
-            return "configuration"
-        return drift.BUSINESS_ERROR
-    return "error"
+    return drift.word_for(err)
 
 
 def describe(err: BaseException) -> str:
