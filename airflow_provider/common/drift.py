@@ -125,7 +125,7 @@ def unknown_fields(value: Any, prefix: str = "") -> Iterator[str]:
             yield f"{prefix}{name}"
         for name, info in type(value).model_fields.items():
             child = getattr(value, name, None)
-            yield from unknown_fields(child, f"{prefix}{info.alias or name}.")
+            yield from unknown_fields(child, _child_prefix(value, prefix, info.alias or name))
     elif isinstance(value, list | tuple):
         seen: set[str] = set()
         for item in value:
@@ -148,7 +148,8 @@ def missing_beside_unknown(value: Any, prefix: str = "") -> Iterator[str]:
                 if name not in value.model_fields_set:
                     yield f"{prefix}{info.alias or name}"
         for name, info in type(value).model_fields.items():
-            yield from missing_beside_unknown(getattr(value, name, None), f"{prefix}{info.alias or name}.")
+            child_prefix = _child_prefix(value, prefix, info.alias or name)
+            yield from missing_beside_unknown(getattr(value, name, None), child_prefix)
     elif isinstance(value, list | tuple):
         seen: set[str] = set()
         for item in value:
@@ -158,6 +159,27 @@ def missing_beside_unknown(value: Any, prefix: str = "") -> Iterator[str]:
                     yield found
 
 
+def _child_prefix(model: BaseModel, prefix: str, name: str) -> str:
+    """A vendor schema's field names its children (``orderBaseInfo.orderId``); our own
+    containers (a page of items) do not, so a row's field reads as the vendor names it."""
+    if model.model_config.get("extra") == "allow":
+        return f"{prefix}{name}."
+    return prefix
+
+
+def _declared(model: type[Any]) -> set[str]:
+    names: set[str] = set()
+    for name, info in getattr(model, "model_fields", {}).items():
+        names.add(name)
+        if info.alias:
+            names.add(info.alias)
+        choices = getattr(info.validation_alias, "choices", None)
+        names.update(str(choice) for choice in choices or () if isinstance(choice, str))
+        if isinstance(info.validation_alias, str):
+            names.add(info.validation_alias)
+    return names
+
+
 def note_answer(platform: str, op: str, result: Any) -> None:
     """Log (once per field per process) and record every unknown field of a parsed answer."""
     unknown = list(unknown_fields(result))
@@ -165,8 +187,14 @@ def note_answer(platform: str, op: str, result: Any) -> None:
         return
     found = _recording.get()
     if found is not None:
-        found.unknown.update(unknown)
         found.missing.update(missing_beside_unknown(result))
+    _note_unknown(platform, op, unknown)
+
+
+def _note_unknown(platform: str, op: str, unknown: list[str]) -> None:
+    found = _recording.get()
+    if found is not None:
+        found.unknown.update(unknown)
     for name in unknown:
         warn_once(
             "unknown",
@@ -214,6 +242,8 @@ def validate_item(model: type[Any], row: Any) -> Any | None:
         platform, op = current_operation()
         message = note_missing(platform, op, fields) + ": item left out"
         warn_once("missing", platform, op, *fields, message=message)
+        if isinstance(row, Mapping):
+            _note_unknown(platform, op, sorted(set(map(str, row)) - _declared(model)))
         return None
 
 

@@ -14,6 +14,10 @@ Found = dict[str, Any]
 PROBE_ID = "doctor-probe-0"
 
 
+class MissingInput(Exception):
+    """A probe needs something the reads before it did not find (a SKU, an order): not called."""
+
+
 @dataclass(frozen=True)
 class Probe:
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider.doctor.catalogue import PROBE_ID, Found, Probe, first
+from airflow_provider.doctor.catalogue import PROBE_ID, Found, MissingInput, Probe, first
 
 
 def _products(hook: Any, found: Found) -> Any:
@@ -34,7 +34,51 @@ def _logistics(hook: Any, found: Found) -> Any:
         "countryCode": found.get("country") or "US",
         "skuItems": [{"skuId": str(found.get("sku") or PROBE_ID), "num": 1}],
     }
-    return hook.get_logistics_sku(request)
+    result = hook.get_logistics_sku(request)
+    found["logistics_id"] = first(result.options, "logistics_id")
+    return result
+
+
+#: the address of the doctor's own sandbox order: obviously not a person
+PROBE_ADDRESS = {
+    "firstName": "Doctor",
+    "lastName": "Probe",
+    "countryCode": "US",
+    "province": "CA",
+    "city": "Sandbox",
+    "address1": "1 Probe Street",
+    "zipCode": "94105",
+    "phone": "0000000000",
+}
+
+
+def _create(hook: Any, found: Found) -> Any:
+    if not found.get("sku") or not found.get("logistics_id"):
+        raise MissingInput("no SKU or channel found by the reads: nothing to order")
+    order = {
+        "thirdOrderId": f"doctor-{found.get('run_id', 'probe')}",
+        "logisticsId": found["logistics_id"],
+        "shippingAddress": {**PROBE_ADDRESS, "countryCode": found.get("country") or "US"},
+        "skuItems": [{"skuId": found["sku"], "num": 1}],
+    }
+    created = hook.create_order(order)
+    found["created_id"] = created.order_base_info.order_id
+    return created
+
+
+def _update_address(hook: Any, found: Found) -> Any:
+    address = {**PROBE_ADDRESS, "countryCode": found.get("country") or "US", "address1": "2 Probe Street"}
+    return hook.update_order_address(_created(found), address)
+
+
+def _cancel(hook: Any, found: Found) -> Any:
+    return hook.cancel_order(_created(found))
+
+
+def _created(found: Found) -> str:
+    if not found.get("created_id"):
+        raise MissingInput("the doctor's create did not succeed: nothing to change")
+    return str(found["created_id"])
 
 
 def _orders(hook: Any, found: Found) -> Any:
@@ -75,7 +119,7 @@ def probes(hook: Any) -> list[Probe]:
             lambda h, f: h.get_inventory_history_by_order_id((f.get("order_ids") or [PROBE_ID])[0]),
             by_probe_id=True,
         ),
-        Probe("create", lambda h, f: None, used_by_examples=True, writes=True),
-        Probe("cancelOrder", lambda h, f: None, writes=True),
-        Probe("updateOrderAddress", lambda h, f: None, writes=True),
+        Probe("create", _create, used_by_examples=True, writes=True),
+        Probe("updateOrderAddress", _update_address, writes=True),
+        Probe("cancelOrder", _cancel, writes=True),
     ]

@@ -38,7 +38,11 @@ class Row:
 
     @property
     def passed(self) -> bool:
-        return self.kind in PASSING
+        """Whether the operation works: an undocumented status or extra fields are reported
+        (the provider keeps waiting, keeps the fields) but do not fail it; a missing field does."""
+        if self.kind == drift.FIELDS_DIFFER:
+            return not self.missing
+        return self.kind in PASSING or self.kind == drift.UNKNOWN_STATUS
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -20,7 +20,7 @@ from airflow_provider.common import drift
 from airflow_provider.common.connection_settings import host_of
 from airflow_provider.common.errors import ApiError, NotFoundError
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.doctor.catalogue import Probe, probes_for
+from airflow_provider.doctor.catalogue import MissingInput, Probe, probes_for
 from airflow_provider.doctor.rows import NOT_CHECKED, Row, describe, kind_of
 
 #: calls slower than this are reported ``slow``
@@ -139,7 +139,7 @@ def diagnose(
         report.auth, _step = check_auth(hook)
         if not report.auth.passed:
             return report
-        found: dict[str, Any] = {}
+        found: dict[str, Any] = {"run_id": f"{int(time.time())}"}
         for probe in probes_for(platform, hook):
             if probe.writes and not include_writes:
                 report.rows.append(
@@ -205,6 +205,8 @@ def _check(
                 row.detail = "answered 'not found' for the doctor's probe id: path and envelope as documented"
             else:
                 _failed(row, err, last)
+        except MissingInput as err:  # an input it needs was not found by the reads before it
+            row.kind, row.detail = NOT_CHECKED, str(err)
         except Exception as err:  # a probe's own bug must not hide the other rows
             row.kind, row.detail = "error", f"{type(err).__name__}: {err}"
     row.elapsed_ms = round((clock() - started) * 1000, 1)
@@ -277,9 +279,12 @@ def _find_path(
     conn_id: str, hook_class: type[Any], hook: Any, probe: Probe, hook_kwargs: dict[str, Any]
 ) -> dict[str, Any]:
     """The ``endpoints`` override to paste: a variant that answers, or a placeholder to fill."""
-    documented = str(hook.settings.endpoints[probe.endpoint])
+    used = str(hook.settings.endpoints[probe.endpoint])
+    documented = str(type(hook).endpoints.get(probe.endpoint, used))
     current = dict(hook.extra.get("endpoints") or {})
-    for candidate in path_variants(documented):
+    candidates = dict.fromkeys([documented, *path_variants(used), *path_variants(documented)])
+    candidates.pop(used, None)
+    for candidate in candidates:
         trial = open_hook(conn_id, hook_class, **hook_kwargs)
         trial.__dict__["settings"] = replace(
             hook.settings, endpoints={**hook.settings.endpoints, probe.endpoint: candidate}

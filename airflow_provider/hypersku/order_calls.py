@@ -124,7 +124,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
     # ------------------------------------------------------------------ read
     def _orders_status(self, order_ids: Sequence[str]) -> ApiCall[list[OrderStatusInfo]]:
         body = [str(order_id) for order_id in order_ids]
-        return self._post("getOrdersStatus", body, lambda d: list(iter_rows(OrderStatusInfo, d)))
+        return self._post("getOrdersStatus", body, lambda d: _noted(list(iter_rows(OrderStatusInfo, d))))
 
     def get_orders_status(self, order_ids: Sequence[str]) -> list[OrderStatusInfo]:
         """``getOrdersStatus``: statuses of many orders in one call (body: JSON array of order ids)."""
@@ -238,10 +238,15 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
         yield ids[start : start + size]
 
 
-def _status_map(rows: list[OrderStatusInfo]) -> dict[str, str]:
-    """``{orderId: status}``; a status in no documented table is kept raw and logged as unknown."""
+def _noted(rows: list[OrderStatusInfo]) -> list[OrderStatusInfo]:
+    """The rows as they came; a status in no documented table is logged once as unknown."""
     statuses = {row.order_id: str(row.status) for row in rows if row.status is not None}
-    return note_undocumented("hypersku", "getOrdersStatus", statuses, ORDER_STATUS_NAMES)
+    note_undocumented("hypersku", "getOrdersStatus", statuses, ORDER_STATUS_NAMES)
+    return rows
+
+
+def _status_map(rows: list[OrderStatusInfo]) -> dict[str, str]:
+    return {row.order_id: str(row.status) for row in rows if row.status is not None}
 
 
 def _pick_order(orders: list[OrderResult], third_order_id: str) -> OrderResult | None:
