@@ -20,7 +20,7 @@ from airflow_provider.common import drift
 from airflow_provider.common.connection_settings import host_of
 from airflow_provider.common.errors import ApiError, NotFoundError
 from airflow_provider.common.retry import RetryPolicy
-from airflow_provider.doctor.catalogue import MissingInput, Probe, probes_for
+from airflow_provider.doctor.catalogue import PROBE_ID, MissingInput, Probe, probes_for
 from airflow_provider.doctor.rows import NOT_CHECKED, Row, describe, kind_of
 
 #: calls slower than this are reported ``slow``
@@ -148,7 +148,7 @@ def diagnose(
                 continue
             row = _check(hook, probe, found, last, slow_seconds, clock)
             if row.kind == drift.PATH_NOT_FOUND:
-                row.fix = _find_path(conn_id, hook_class, hook, probe, hook_kwargs)
+                row.fix = _find_path(conn_id, hook_class, hook, probe, found, hook_kwargs)
             report.rows.append(row)
         return report
     finally:
@@ -224,7 +224,10 @@ def _check(
 
 
 def _says_not_found(err: ApiError) -> bool:
-    """A business answer "no such object" (not a 404 of the path itself)."""
+    """A business answer "no such object", not a 404 of the path itself: the answer names the
+    doctor's probe id (so something read it), or carries a vendor code saying "not found"."""
+    if PROBE_ID in err.message:
+        return True
     if kind_of(err) == drift.PATH_NOT_FOUND:
         return False
     return isinstance(err, NotFoundError) or bool(NOT_FOUND_WORDS.search(err.message))
@@ -276,7 +279,12 @@ def path_variants(path: str) -> Iterator[str]:
 
 
 def _find_path(
-    conn_id: str, hook_class: type[Any], hook: Any, probe: Probe, hook_kwargs: dict[str, Any]
+    conn_id: str,
+    hook_class: type[Any],
+    hook: Any,
+    probe: Probe,
+    found: dict[str, Any],
+    hook_kwargs: dict[str, Any],
 ) -> dict[str, Any]:
     """The ``endpoints`` override to paste: a variant that answers, or a placeholder to fill."""
     used = str(hook.settings.endpoints[probe.endpoint])
@@ -291,9 +299,9 @@ def _find_path(
         )
         try:
             with drift.recording():
-                probe.run(trial, {})
-        except ApiError as err:
-            if kind_of(err) in (drift.PATH_NOT_FOUND, drift.METHOD_REFUSED, drift.UNREACHABLE):
+                probe.run(trial, dict(found))
+        except ApiError as err:  # only a real answer proves the path: an error must be "no such id"
+            if not (probe.by_probe_id and _says_not_found(err)):
                 continue
         except Exception:
             continue
