@@ -147,7 +147,7 @@ def test_the_override_it_proposes_makes_the_next_run_ok(
     make_conn: Callable[..., str], url: str, backend: HyperSkuBackend
 ) -> None:
     backend.drift.set(True)
-    code, text = doctor(connect(make_conn, url), "--json")
+    _code, text = doctor(connect(make_conn, url), "--json")
     fix = rows_of(text)["getProductInfo"]["fix"]
 
     # exactly what a user does: paste the JSON into the connection's extra, run again
