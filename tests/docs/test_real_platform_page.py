@@ -114,10 +114,10 @@ def test_the_log_words_quoted_are_the_provider_s() -> None:
     assert f"{drift.FIELDS_DIFFER}: got and unknown: parcelCount (kept as it came)" in PAGE
 
 
-def test_only_hypersku_has_a_drift_plan_as_the_page_says() -> None:
+def test_the_simulators_with_a_drift_plan_are_those_the_page_names() -> None:
     planned = {p.name for p in simulated_platforms() if load_simulator(p.name).backend.drift_plan is not None}
-    assert planned == {"hypersku"}
-    assert "Only HyperSKU's simulator has a drift plan so far" in PAGE
+    assert planned == {"hypersku", "supership"}
+    assert "HyperSKU's and SuperShip's simulators have drift plans" in PAGE
 
 
 @pytest.mark.parametrize("page", ["hypersku.md", "supership.md", "chao8.md", "hishopping.md", "tutorial.md"])
