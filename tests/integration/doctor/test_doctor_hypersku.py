@@ -204,3 +204,14 @@ def _issued(backend: HyperSkuBackend) -> list[Any]:
     from airflow_provider.common.auth import TokenManager
 
     return list(TokenManager._local.values())
+
+
+def test_writes_only_against_the_sandbox(make_conn: Callable[..., str]) -> None:
+    """A host that is no sandbox (nothing listens there) gets no write, and the output says so."""
+    conn_id = make_conn(
+        "hypersku_elsewhere", "hypersku", host="http://127.0.0.1:9", login=USER, password=PASSWORD
+    )
+    code, text = doctor(conn_id, "--include-writes")
+    assert code == 1
+    assert "--include-writes ignored for 'hypersku_elsewhere': it does not point at the sandbox" in text
+    assert "unreachable" in text
