@@ -27,7 +27,6 @@ class Row:
     operation: str
     kind: str
     detail: str = ""
-    method: str = ""
     path: str = ""
     used_by_examples: bool = False
     elapsed_ms: float | None = None

@@ -98,10 +98,10 @@ def open_hook(conn_id: str, hook_class: type[Any], **hook_kwargs: Any) -> Any:
     return hook_class(conn_id, **hook_kwargs)
 
 
-def check_auth(hook: Any) -> tuple[Row, str | None]:
+def check_auth(hook: Any) -> Row:
     """
     The auth part (what the connection form's Test button runs): read the connection, get a
-    token. Returns the row and the failing step. Never writes the shared token store.
+    token. A failure's detail names the failing step. Never writes the shared token store.
     """
     step = "reading the connection"
     try:
@@ -112,8 +112,8 @@ def check_auth(hook: Any) -> tuple[Row, str | None]:
             token = existing if existing is not None else hook.fetch_token()
             hook.token_manager.remember(token)
     except Exception as err:
-        return Row("authenticate", kind_of(err), f"{step} failed: {describe(err)}"), step
-    return Row("authenticate", drift.OK, "credentials accepted"), None
+        return Row("authenticate", kind_of(err), f"{step} failed: {describe(err)}")
+    return Row("authenticate", drift.OK, "credentials accepted")
 
 
 def diagnose(
@@ -136,7 +136,7 @@ def diagnose(
     report = Report(conn_id, platform, host, Row("authenticate", NOT_CHECKED))
     try:
         hook.client.event_hooks["response"].append(last)
-        report.auth, _step = check_auth(hook)
+        report.auth = check_auth(hook)
         if not report.auth.passed:
             return report
         found: dict[str, Any] = {"run_id": f"{int(time.time())}"}
@@ -177,13 +177,15 @@ def _secrets_of(hook: Any) -> set[str]:
     return found
 
 
-def _endpoint(hook: Any, probe: Probe) -> tuple[str, str]:
-    return "", str(hook.settings.endpoints.get(probe.endpoint, ""))
+def _path(hook: Any, probe: Probe) -> str:
+    """The path the connection uses for the probe's endpoint (overrides applied)."""
+    return str(hook.settings.endpoints.get(probe.endpoint, ""))
 
 
 def _not_checked(hook: Any, probe: Probe, why: str) -> Row:
-    _method, path = _endpoint(hook, probe)
-    return Row(probe.endpoint, NOT_CHECKED, why, path=path, used_by_examples=probe.used_by_examples)
+    return Row(
+        probe.endpoint, NOT_CHECKED, why, path=_path(hook, probe), used_by_examples=probe.used_by_examples
+    )
 
 
 def _check(
@@ -194,8 +196,7 @@ def _check(
     slow_seconds: float,
     clock: Callable[[], float],
 ) -> Row:
-    _method, path = _endpoint(hook, probe)
-    row = Row(probe.endpoint, drift.OK, path=path, used_by_examples=probe.used_by_examples)
+    row = Row(probe.endpoint, drift.OK, path=_path(hook, probe), used_by_examples=probe.used_by_examples)
     started = clock()
     with drift.recording() as seen:
         try:
