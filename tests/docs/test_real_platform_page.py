@@ -123,3 +123,8 @@ def test_the_simulators_with_a_drift_plan_are_those_the_page_names() -> None:
 @pytest.mark.parametrize("page", ["hypersku.md", "supership.md", "chao8.md", "hishopping.md", "tutorial.md"])
 def test_linked_from_the_platform_pages_and_the_tutorial(page: str) -> None:
     assert "(real-platform.md)" in (DOCS / page).read_text(encoding="utf-8")
+
+
+def test_the_test_button_example_is_the_sandbox_s_answer() -> None:
+    quoted = "the token call failed (auth refused): hypersku: User invalid: wrong username or password"
+    assert quoted in " ".join(PAGE.split())  # asserted live in tests/integration/doctor

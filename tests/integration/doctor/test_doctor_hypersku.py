@@ -172,11 +172,13 @@ def test_refused_login_names_the_step(make_conn: Callable[..., str], url: str) -
     code, text = doctor(conn_id, "--json")
     (report,) = json.loads(text)["connections"]
     assert code == 1
-    assert report["auth"]["kind"] == "configuration" or report["auth"]["kind"] == "auth refused"
+    assert report["auth"]["kind"] == "auth refused"
     assert report["auth"]["detail"].startswith("the token call failed")
     ok, message = HyperSkuHook(conn_id).test_connection()
     assert not ok
-    assert message.startswith("the token call failed")
+    assert message.startswith(
+        "the token call failed (auth refused): hypersku: User invalid: wrong username or password"
+    )
 
 
 def test_no_secret_token_or_personal_data_in_any_output(
@@ -215,3 +217,15 @@ def test_writes_only_against_the_sandbox(make_conn: Callable[..., str]) -> None:
     assert code == 1
     assert "--include-writes ignored for 'hypersku_elsewhere': it does not point at the sandbox" in text
     assert "unreachable" in text
+
+
+def test_slow_answers_are_reported_slow(make_conn: Callable[..., str], url: str) -> None:
+    ticks = iter(range(0, 10_000, 2))  # every reading of the clock 2 s after the last
+
+    code, text = run(
+        ["--conn-id", connect(make_conn, url), "--json", "--slow-seconds", "1"],
+        clock=lambda: float(next(ticks)),
+    )
+    kinds = {row["kind"] for row in rows_of(text).values()}
+    assert kinds == {"slow", "not checked"}
+    assert code == 0  # slow is reported, not a failure
