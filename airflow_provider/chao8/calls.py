@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from airflow_provider.chao8.models import VendorPage, parse_datetime
-from airflow_provider.common.models import Page
+from airflow_provider.common.models import Page, valid_items
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def listed(data: Any) -> list[Any]:
 
 def list_of(model: type[M]) -> Callable[[Any], list[M]]:
     """The reader of a list answer of ``model`` items."""
-    return lambda data: [model.model_validate(item) for item in listed(data)]
+    return lambda data: valid_items(model, listed(data))
 
 
 def page_of(model: type[M], page_num: int, page_size: int) -> Callable[[Any], Page[M]]:
@@ -64,7 +64,7 @@ def page_of(model: type[M], page_num: int, page_size: int) -> Callable[[Any], Pa
         if isinstance(data, list):
             data = {"list": data}
         raw: VendorPage[Any] = VendorPage.model_validate(data or {})
-        items = [model.model_validate(item) for item in raw.items]
+        items = valid_items(model, raw.items)
         return Page(items=items, total=raw.total, page=raw.page_num or page_num, size=page_size)
 
     return parse

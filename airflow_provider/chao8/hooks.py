@@ -27,8 +27,13 @@ from airflow_provider.chao8.production_orders import ProductionOrders
 from airflow_provider.chao8.products import Products
 from airflow_provider.chao8.report_calls import Reports
 from airflow_provider.common.errors import NotFoundError
+from airflow_provider.common.status import note_undocumented
 
 log = logging.getLogger(__name__)
+#: the logistics statuses the API pages give [inferred], and the sensors' own ``scanned``
+DOCUMENTED_STATUSES = frozenset(
+    {c.LOGISTICS_CREATED, c.LOGISTICS_SCANNING, c.LOGISTICS_COMPLETED, c.LOGISTICS_CANCELLED, c.SCANNED}
+)
 
 
 class Chao8Hook(LogisticsOrders, ProductionOrders, Products, Organisation, Reports, Audits, CatalogueCalls):
@@ -94,7 +99,8 @@ class Chao8Hook(LogisticsOrders, ProductionOrders, Products, Organisation, Repor
             return order_no, self.status_of(order, min_scanned)
 
         results = await self.gather_limited([str(order_no) for order_no in order_ids], one)
-        return {order_no: status for order_no, status in results if status is not None}
+        statuses = {order_no: status for order_no, status in results if status is not None}
+        return note_undocumented(self.platform, "logistics_order_detail", statuses, DOCUMENTED_STATUSES)
 
     def fetch_statuses(self, order_ids: Sequence[str], min_scanned: int | None = None) -> dict[str, str]:
         """Sync :meth:`afetch_statuses` (the token is obtained in this thread first)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -99,6 +99,17 @@ def _label(item: Any, index: int, id_field: str | None) -> str:
     if id_field and isinstance(item, dict) and item.get(id_field):
         return f"{item[id_field]!s}"
     return f"#{index}"
+
+
+def valid_items(model: type[ModelT], rows: Iterable[Any]) -> list[ModelT]:
+    """
+    The items of a list answer as ``model``. An item missing a required field is left out
+    (logged once per field and operation, naming both); the other items are kept, so one
+    drifted row never fails a whole answer. Any other validation error still raises.
+    """
+    from airflow_provider.common.drift import validate_item
+
+    return [item for item in (validate_item(model, row) for row in rows) if item is not None]
 
 
 def to_decimal(value: Any) -> Decimal:

@@ -131,10 +131,17 @@ class StatusSensor(BaseSensorOperator):
                 "%d of %d orders pending: %s",
                 len(verdict.pending),
                 len(ids),
-                ", ".join(f"{k}={v}" for k, v in list(verdict.pending.items())[:10]),
+                ", ".join(f"{k}={self._label(v)}" for k, v in list(verdict.pending.items())[:10]),
             )
             return PokeReturnValue(is_done=False)
         return PokeReturnValue(is_done=True, xcom_value={i: self._statuses[i] for i in ids})
+
+    def _label(self, status: str | None) -> str:
+        """A pending status as messages show it (an undocumented one reads ``unknown (99)``)."""
+        if status is None:
+            return "not found yet"
+        label = getattr(self.hook, "status_label", None)
+        return str(label(status)) if callable(label) else status
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:

@@ -51,3 +51,27 @@ def import_hook(path: str) -> Any:
     """The hook class at dotted ``path``."""
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
+
+
+def note_undocumented(
+    platform: str, operation: str, statuses: Mapping[str, str], documented: Iterable[object]
+) -> dict[str, str]:
+    """
+    ``statuses`` unchanged (raw values kept, so a sensor keeps waiting on an undocumented one);
+    each status outside ``documented`` is logged once per process as ``unknown`` with its raw
+    value (and recorded when the doctor is watching).
+    """
+    from airflow_provider.common.drift import note_unknown_status
+
+    known = {str(code) for code in documented}
+    for status in sorted({str(value) for value in statuses.values()} - known):
+        note_unknown_status(platform, operation, status)
+    return dict(statuses)
+
+
+def label_or_unknown(status: str, names: Mapping[str, str]) -> str:
+    """``5`` -> ``5 (delivered)``; a status in no documented table -> ``unknown (99)``."""
+    from airflow_provider.common.drift import unknown_status
+
+    name = names.get(str(status))
+    return f"{status} ({name})" if name else unknown_status(status)

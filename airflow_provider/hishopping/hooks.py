@@ -24,8 +24,9 @@ from typing import ClassVar
 
 from airflow_provider.common.api_call import ApiCall
 from airflow_provider.common.errors import ConfigurationError, NotFoundError
+from airflow_provider.common.status import note_undocumented
 from airflow_provider.hishopping.base_hook import Api
-from airflow_provider.hishopping.models import CreditInfo, Goods, GoodsId, Order
+from airflow_provider.hishopping.models import ORDER_STATUSES, CreditInfo, Goods, GoodsId, Order
 from airflow_provider.hishopping.open_api import OPEN_ENDPOINTS, HiShoppingOpenApi
 from airflow_provider.hishopping.parsing import TimeArg
 from airflow_provider.hishopping.web_account import HiShoppingWebAccount
@@ -110,9 +111,10 @@ class HiShoppingHook(HiShoppingWebApi, HiShoppingWebAccount, HiShoppingOpenApi):
                 return None
 
         statuses = await self.gather_limited(ids, one)
-        return {
+        found = {
             order_id: status for order_id, status in zip(ids, statuses, strict=True) if status is not None
         }
+        return note_undocumented(self.platform, "order detail", found, ORDER_STATUSES)
 
     def fetch_statuses(
         self, order_ids: Iterable[str], *, by: str = "order_no", api: Api = "auto"

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from airflow_provider.common.errors import NotFoundError, ResponseError
-from airflow_provider.common.models import Page
+from airflow_provider.common.models import Page, valid_items
 
 M = TypeVar("M", bound=BaseModel)
 #: a time filter: a datetime (naive = UTC), Unix seconds, or none
@@ -85,7 +85,7 @@ def rows(platform: str, model: type[M], page: int, size: int) -> Callable[[Any],
             found = []
         else:
             raise ResponseError(platform, f"a page should be a list or an object, got {type(data).__name__}")
-        items = [model.model_validate(row) for row in found]
+        items = valid_items(model, found)
         return Page[model](  # type: ignore[valid-type]
             items=items, total=int(total) if total not in (None, "") else None, page=page, size=size
         )

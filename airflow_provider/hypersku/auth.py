@@ -207,12 +207,12 @@ class HyperSkuAuth(HyperSkuBaseHook):
         try:
             if self.auth_mode == "oauth2" and self.token_manager.peek() is None:
                 self.get_token()
-        except ApiError as err:
-            self.close()
-            return False, str(err)
         except Exception as err:
+            from airflow_provider.common.drift import word_for
+
             self.close()
-            return False, f"{type(err).__name__}: {err}"
+            cause = str(err) if isinstance(err, ApiError) else f"{type(err).__name__}: {err}"
+            return False, f"the token call failed ({word_for(err)}): {cause}"
         return super().test_connection()
 
 

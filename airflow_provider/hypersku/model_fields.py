@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from airflow_provider.common.models import ApiModel, to_decimal
+from airflow_provider.common.models import ApiModel, to_decimal, valid_items
 from airflow_provider.hypersku.countries import check_country_code
 
 #: HyperSKU's time zone (China Standard Time)
@@ -76,13 +76,21 @@ def format_time(value: datetime | str) -> str:
     return aware.astimezone(CST).strftime(TIME_FORMAT)
 
 
-def iter_rows(model: type[ApiModel], data: Any) -> Iterator[Any]:
-    """Rows of a list answer (a list, ``TableData`` or a single object) validated as ``model``."""
+def iter_rows(model: type[ApiModel], data: Any, *, strict: bool = False) -> Iterator[Any]:
+    """Rows of a list answer (a list, ``TableData`` or a single object) validated as ``model``.
+
+    A row missing a required field is left out (logged, naming field and operation) unless
+    ``strict``: a look-up by the caller's id must fail rather than read a drifted row as absent
+    (absent would let a create be sent again).
+    """
     if data is None:
         return
     if isinstance(data, dict) and isinstance(data.get("rows"), list):
         data = data["rows"]
     if isinstance(data, dict):
         data = [data]
-    for row in data:
-        yield model.model_validate(row)
+    if strict:
+        for row in data:
+            yield model.model_validate(row)
+        return
+    yield from valid_items(model, data)

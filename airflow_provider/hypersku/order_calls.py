@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider.common.api_call import ApiCall
+from airflow_provider.common.drift import unknown_status
 from airflow_provider.common.errors import (
     BadRequestError,
     ConfigurationError,
@@ -20,7 +21,9 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.models import Page
+from airflow_provider.common.status import note_undocumented
 from airflow_provider.hypersku.base_hook import HyperSkuBaseHook
+from airflow_provider.hypersku.constants import ORDER_STATUS_NAMES
 from airflow_provider.hypersku.envelope import int_or_none
 from airflow_provider.hypersku.model_fields import format_time, iter_rows
 from airflow_provider.hypersku.order_models import (
@@ -121,7 +124,7 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
     # ------------------------------------------------------------------ read
     def _orders_status(self, order_ids: Sequence[str]) -> ApiCall[list[OrderStatusInfo]]:
         body = [str(order_id) for order_id in order_ids]
-        return self._post("getOrdersStatus", body, lambda d: list(iter_rows(OrderStatusInfo, d)))
+        return self._post("getOrdersStatus", body, lambda d: _noted(list(iter_rows(OrderStatusInfo, d))))
 
     def get_orders_status(self, order_ids: Sequence[str]) -> list[OrderStatusInfo]:
         """``getOrdersStatus``: statuses of many orders in one call (body: JSON array of order ids)."""
@@ -140,6 +143,10 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
         for chunk in _chunks(order_ids, STATUS_BATCH):
             statuses.update(_status_map(await self.acall(self._orders_status(chunk))))
         return statuses
+
+    def status_label(self, status: str) -> str:
+        """A documented code as it is (``6``); an undocumented one reads ``unknown (99)``."""
+        return status if int_or_none(status) in ORDER_STATUS_NAMES else unknown_status(status)
 
     def get_order_infos(
         self,
@@ -171,7 +178,9 @@ class HyperSkuOrderCalls(HyperSkuBaseHook):
 
     def _by_external(self, store_order_id: str, store_code: str | None) -> ApiCall[list[OrderResult]]:
         body = {"storeCode": store_code or self.store_code, "storeOrderId": str(store_order_id)}
-        return self._post("getOrdersByExternalOrderId", body, lambda d: list(iter_rows(OrderResult, d)))
+        return self._post(
+            "getOrdersByExternalOrderId", body, lambda d: list(iter_rows(OrderResult, d, strict=True))
+        )
 
     def get_orders_by_external_order_id(
         self, store_order_id: str, store_code: str | None = None
@@ -227,6 +236,13 @@ def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
     ids = [str(i) for i in items]
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+def _noted(rows: list[OrderStatusInfo]) -> list[OrderStatusInfo]:
+    """The rows as they came; a status in no documented table is logged once as unknown."""
+    statuses = {row.order_id: str(row.status) for row in rows if row.status is not None}
+    note_undocumented("hypersku", "getOrdersStatus", statuses, ORDER_STATUS_NAMES)
+    return rows
 
 
 def _status_map(rows: list[OrderStatusInfo]) -> dict[str, str]:

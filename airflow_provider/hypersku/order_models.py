@@ -203,6 +203,9 @@ class OrderResult(ApiModel):
     order_id: IdStr = Field(alias="orderId")
     store_order_id: IdStr | None = Field(default=None, alias="storeOrderId")
     third_order_id: IdStr | None = Field(default=None, alias="thirdOrderId")
+    third_order_name: str | None = Field(default=None, alias="thirdOrderName")
+    store_code: IdStr | None = Field(default=None, alias="storeCode")
+    logistics_id: IdStr | None = Field(default=None, alias="logisticsId")
     status: int | None = None
     status_name: str | None = Field(default=None, alias="statusName")
     actual_amount: Money = Field(default=None, alias="actualAmount")

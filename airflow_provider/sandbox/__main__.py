@@ -50,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_CONNECTIONS_FILE,
         help=f"where to write the connections for `airflow connections import` (default {DEFAULT_CONNECTIONS_FILE})",
     )
+    parser.add_argument(
+        "--drift",
+        action="store_true",
+        help="answer the way a real platform may differ from its documents: a renamed field, a moved "
+        "path, an undocumented status and business code, another envelope (see /_sandbox/drift)",
+    )
     faults = parser.add_argument_group("fault injection (business calls; token calls are spared)")
     faults.add_argument("--error-rate", type=float, default=0.0, help="share of calls answered HTTP 500")
     faults.add_argument("--rate-limit-rate", type=float, default=0.0, help="share of calls answered HTTP 429")
@@ -80,9 +86,10 @@ def describe(cluster: SandboxCluster, connections_file: Path) -> str:
     lines = [f"Sandbox running (clock speed x{cluster.clock.speed:g}):"]
     for platform, url in cluster.urls.items():
         mode = cluster.backends[platform].duplicate_ids
+        drift = ", drift on" if cluster.backends[platform].drift.on else ""
         lines.append(
             f"  {get_platform(platform).display_name:<14} {url}   "
-            f"(control API: {url}/_sandbox/docs; reused ids: {mode})"
+            f"(control API: {url}/_sandbox/docs; reused ids: {mode}{drift})"
         )
     lines += ["", "# Connections as environment variables (for `airflow dags test`, your shell, tests):"]
     lines += export_lines(cluster.connections)
@@ -114,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         duplicate_ids=args.duplicate_ids,
         host=args.host,
         ports=_ports(args.port),
+        drift=args.drift,
     )
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -39,6 +39,12 @@ class SandboxCluster:
         for backend in self.backends.values():
             backend.set_duplicate_ids(mode)
 
+    def set_drift(self, on: bool) -> None:
+        """Every simulator with a drift plan answers with it (``on``) or as documented."""
+        for backend in self.backends.values():
+            if backend.drift.plan is not None:
+                backend.drift.set(on)
+
     def stop(self) -> None:
         for server in self.servers.values():
             server.stop()
@@ -54,6 +60,7 @@ def start_cluster(
     host: str = "127.0.0.1",
     ports: dict[str, int] | None = None,
     log_level: str = "warning",
+    drift: bool = False,
 ) -> SandboxCluster:
     """
     Serve the chosen simulators (all registered ones by default) on loopback, sharing one clock.
@@ -63,6 +70,7 @@ def start_cluster(
     :param duplicate_ids: ``refuse`` or ``accept`` for every simulator (each platform's
         documented default if omitted).
     :param ports: fixed ports per platform (a free port otherwise).
+    :param drift: start every simulator that has a drift plan with drift on.
     """
     clock = SandboxClock(speed=speed)
     cluster = SandboxCluster(clock=clock)
@@ -77,6 +85,8 @@ def start_cluster(
             )
             cluster.servers[name] = server
             cluster.backends[name] = backend
+            if drift and backend.drift.plan is not None:
+                backend.drift.set(True)
             cluster.connections[name] = simulator.connection(server.url)
     except BaseException:
         cluster.stop()

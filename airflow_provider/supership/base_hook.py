@@ -32,6 +32,7 @@ from airflow_provider.common.errors import (
     TransientError,
 )
 from airflow_provider.common.hooks import ApiHook
+from airflow_provider.common.models import valid_items
 from airflow_provider.common.retry import parse_retry_after
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -119,6 +120,14 @@ class SuperShipBaseHook(ApiHook):
                 return body
             raise self.error_for(status, f"HTTP {status}", None, response)
         verdict = str(body.get("status", "")).strip().lower()
+        if 200 <= status < 300 and "status" in body and verdict not in ("success", "error"):
+            # another envelope: reading its data as ours would pass an empty answer on silently
+            keys = ", ".join(sorted(map(str, body)))
+            raise ResponseError(
+                self.platform,
+                f"answer's 'status' is {body['status']!r}, not 'Success' or 'Error' (got keys {keys})",
+                http_status=status,
+            )
         if 200 <= status < 300 and verdict != "error":
             return body.get("results") if "status" in body else body.get("results", body)
         message = str(body.get("message") or "").strip() or f"HTTP {status}"
@@ -182,7 +191,7 @@ def list_of(model: type[ModelT], data: Any) -> list[ModelT]:
         return []
     if isinstance(data, Mapping):
         data = [data]
-    return [model.model_validate(item) for item in data]
+    return valid_items(model, data)
 
 
 def _says_exists(text: str) -> bool:

@@ -214,7 +214,11 @@ class SuperShipOrderCalls(SuperShipBaseHook):
         async def one(order_id: str) -> tuple[str, str]:
             return order_id, (await self.aget_order(order_id, lookup_by=lookup_by)).status
 
-        return dict(await self.gather_limited([str(i) for i in dict.fromkeys(ids)], one))
+        from airflow_provider.common.status import note_undocumented
+        from airflow_provider.supership.statuses import STATUS_NAMES
+
+        statuses = dict(await self.gather_limited([str(i) for i in dict.fromkeys(ids)], one))
+        return note_undocumented(self.platform, "order_info", statuses, STATUS_NAMES)
 
     def fetch_statuses(self, ids: Sequence[str], lookup_by: LookupBy = "code") -> dict[str, str]:
         """Sync twin of :meth:`afetch_statuses` (one event loop per call, its client closed after)."""

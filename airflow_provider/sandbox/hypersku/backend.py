@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 
 from airflow_provider.sandbox.hypersku.accounts import HyperSkuAccounts
 from airflow_provider.sandbox.hypersku.answers import Envelope, SandboxInputError, fail
+from airflow_provider.sandbox.hypersku.drift import DRIFT_PLAN
 from airflow_provider.sandbox.hypersku.lifecycle import (
     LIFECYCLE_SECONDS,
     LIFECYCLES,
@@ -85,6 +86,7 @@ class HyperSkuBackend(HyperSkuAccounts, HyperSkuLogistics, HyperSkuOrders):
     """
 
     platform = "hypersku"
+    drift_plan = DRIFT_PLAN
     default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
     auth_paths = (
         "/api/auth/admin/token",

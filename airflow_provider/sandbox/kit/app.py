@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from airflow_provider.sandbox.kit.backend import SandboxBackend
 from airflow_provider.sandbox.kit.control import control_router
+from airflow_provider.sandbox.kit.drift import DriftMiddleware
 from airflow_provider.sandbox.kit.faults import FaultMiddleware
 
 
@@ -22,5 +23,6 @@ def build_app(backend: SandboxBackend, title: str) -> FastAPI:
     )
     app.state.backend = backend
     app.include_router(control_router(backend))
+    app.add_middleware(DriftMiddleware, switch=backend.drift)  # type: ignore[arg-type]
     app.add_middleware(FaultMiddleware, backend=backend)  # type: ignore[arg-type]
     return app

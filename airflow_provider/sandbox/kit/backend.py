@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any, ClassVar, Literal, get_args
 
 from airflow_provider.sandbox.kit.clock import SandboxClock
+from airflow_provider.sandbox.kit.drift import DriftPlan, DriftSwitch
 from airflow_provider.sandbox.kit.faults import Faults
 from airflow_provider.sandbox.kit.store import MemoryStore
 from airflow_provider.sandbox.kit.tokens import TokenIssuer
@@ -40,6 +41,8 @@ class SandboxBackend:
     auth_paths: tuple[str, ...] = ()
     #: the platform's documented answer to a reused caller id
     default_duplicate_ids: ClassVar[DuplicateIds] = "refuse"
+    #: how the simulator differs from its documents when drift is on (``None``: no drift mode)
+    drift_plan: ClassVar[DriftPlan | None] = None
 
     def __init__(
         self,
@@ -55,6 +58,7 @@ class SandboxBackend:
         self.token_calls = 0
         self.lock = threading.RLock()
         self.duplicate_ids: DuplicateIds = check_duplicate_mode(duplicate_ids or self.default_duplicate_ids)
+        self.drift = DriftSwitch(type(self).drift_plan)
 
     @property
     def refuses_duplicates(self) -> bool:
@@ -93,6 +97,7 @@ class SandboxBackend:
             "clock": {"now": self.clock.now(), "speed": self.clock.speed},
             "faults_injected": dict(self.faults.injected),
             "duplicate_ids": self.duplicate_ids,
+            "drift": self.drift.on,
         }
 
     def token_ttl_seconds(self) -> float | None:

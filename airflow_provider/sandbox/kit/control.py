@@ -41,6 +41,12 @@ class ClockChange(BaseModel):
     speed: float | None = Field(None, ge=0, description="0 freezes the clock")
 
 
+class DriftMode(BaseModel):
+    """Whether the simulator answers with its drift plan (see ``GET /_sandbox/drift``)."""
+
+    on: bool
+
+
 class DuplicateIdsMode(BaseModel):
     """How a create reusing the caller's own order id is answered."""
 
@@ -114,6 +120,20 @@ def control_router(backend: SandboxBackend) -> APIRouter:
         """``refuse``: a reused caller id is answered "duplicate"; ``accept``: it makes a second order."""
         backend.set_duplicate_ids(body.mode)
         return {"mode": backend.duplicate_ids}
+
+    @router.get("/drift")
+    def get_drift() -> dict[str, Any]:
+        """Whether drift is on, and what it changes (renamed field, moved path, unknown codes, envelope)."""
+        return backend.drift.state()
+
+    @router.put("/drift")
+    def set_drift(body: DriftMode) -> dict[str, Any]:
+        """Switch drift on or off (off: every answer as documented again)."""
+        try:
+            backend.drift.set(body.on)
+        except ValueError as err:
+            raise HTTPException(409, str(err)) from err
+        return backend.drift.state()
 
     @router.get("/store")
     def dump_store() -> dict[str, Any]:

@@ -30,6 +30,7 @@ from airflow_provider.sandbox.kit import DuplicateIds, Faults, SandboxClock, Tok
 from airflow_provider.sandbox.supership.accounts import SuperShipAccounts
 from airflow_provider.sandbox.supership.answers import error_answer, success_answer, text_of
 from airflow_provider.sandbox.supership.areas import communes, districts, provinces, resolve_place
+from airflow_provider.sandbox.supership.drift import DRIFT_PLAN
 from airflow_provider.sandbox.supership.labels import SuperShipLabels
 from airflow_provider.sandbox.supership.lifecycle import (
     DEFAULT_OUTCOME_WEIGHTS,
@@ -86,6 +87,7 @@ class SuperShipBackend(
     """
 
     platform = "supership"
+    drift_plan = DRIFT_PLAN
     #: SuperShip documents no refusal of a reused ``soc``: a second create makes a second order
     default_duplicate_ids: ClassVar[DuplicateIds] = "accept"
     auth_paths = ("/v1/partner/auth/login", "/v1/partner/auth/register")

@@ -199,6 +199,7 @@ def test_docs_page_and_openapi_list_every_control_route(sandbox: Sandbox, platfo
         "/_sandbox/clock",
         "/_sandbox/expire-tokens",
         "/_sandbox/duplicate-ids",
+        "/_sandbox/drift",
         "/_sandbox/store",
     } <= routes
 
