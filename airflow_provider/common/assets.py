@@ -171,11 +171,12 @@ def with_default_outlets(
 def event_extra(report: BulkReport, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """
     What a downstream DAG reads from ``triggering_asset_events``: ``{"counts": {outcome: n},
-    "total", "results_file": path or None, "keys": [caller ids], "ids": [platform ids]}``.
+    "total", "results_file": path or None, "ids": {caller id: platform id}}`` and the report's
+    plain named values (a print URL or a secret is never one: lists and dicts are left out).
 
-    ``keys`` and ``ids`` name the items the platform holds after the run (created, existed,
-    updated, ...) and are there only when the run had at most :data:`MAX_IDS_IN_EVENT` items;
-    with more, read them from ``results_file`` (``read_report``). No personal data: ids only.
+    ``ids`` names the items the platform holds after the run (created, existed, updated, ...)
+    and is there only when the run had at most :data:`MAX_IDS_IN_EVENT` items; with more, read
+    them from ``results_file`` (``read_report(extra)``). No personal data: ids only.
     """
     total = report.total
     payload: dict[str, Any] = {
@@ -184,9 +185,11 @@ def event_extra(report: BulkReport, extra: Mapping[str, Any] | None = None) -> d
         "results_file": report.results_file,
     }
     if total <= MAX_IDS_IN_EVENT:
-        held = [result for result in report.results if result.outcome in PRESENT_OUTCOMES]
-        payload["keys"] = [result.key for result in held]
-        payload["ids"] = [str(result.id) for result in held if result.id not in (None, "")]
+        payload["ids"] = {
+            result.key: None if result.id in (None, "") else str(result.id)
+            for result in report.results
+            if result.outcome in PRESENT_OUTCOMES
+        }
     for name, value in (extra or {}).items():
         if isinstance(value, (str, int, float, bool)) or value is None:
             payload.setdefault(name, value)
