@@ -78,7 +78,7 @@ def consumer_unpaused(dag_bag: Any) -> None:
 
 
 @pytest.fixture
-def consuming(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
+def consuming(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     """``consuming(event_id)``: the next ``dag.test()`` run consumes that asset event, as an
     asset-triggered run made by the scheduler does."""
     import airflow.models.dagrun as dagrun_module
@@ -96,7 +96,7 @@ def consuming(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]
         return dag_run
 
     monkeypatch.setattr(dagrun_module, "get_or_create_dagrun", with_event)
-    yield chosen.append
+    return chosen.append
 
 
 def test_buy_emits_its_counts_and_results_file_and_the_downstream_dag_runs_per_event(
@@ -119,7 +119,8 @@ def test_buy_emits_its_counts_and_results_file_and_the_downstream_dag_runs_per_e
         assert sum(extra["counts"].values()) == 2
         assert set(extra["counts"]) <= {"created", "existed"}
         assert Path(extra["results_file"]).is_file(), extra
-        assert len(extra["ids"]) == 2 and set(extra["ids"]) <= IN_INTERVAL
+        assert len(extra["ids"]) == 2
+        assert set(extra["ids"]) <= IN_INTERVAL
         assert all(order_id for order_id in extra["ids"].values())
         bought.update(extra["ids"])
     assert set(bought) == IN_INTERVAL
