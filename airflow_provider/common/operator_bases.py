@@ -520,7 +520,13 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
 
         happened = event_extra(report, extra)
         emit_report_event(context, self.outlets, happened)
-        record_run(self, extra=happened, output_file=report.results_file, input_file=self.input_file())
+        record_run(
+            self,
+            extra=happened,
+            output_file=report.results_file,
+            input_file=self.input_file(),
+            failed_keys=[result.key for result in report.failures],
+        )
         try:
             return push_report(
                 context, report, action=self.action, extra=extra, allow_invalid=self.on_invalid == "allow"
