@@ -15,7 +15,8 @@ What a run reports:
 - **inputs**: the JSON-lines input file when the items came from one, or the platform dataset
   an export read;
 - **run facets**: ``fulfillment`` (counts per outcome, total, the first failed caller ids:
-  ids only, never names, phones or addresses) and, on failure, ``errorMessage``.
+  ids only, never names, phones or addresses) and, on failure, ``errorMessage`` (the
+  OpenLineage provider puts the task's own exception there when it has it).
 
 An operator records what its run did with :func:`record_run` (the bulk core does it for every
 bulk, create and sync operator; the exports when they write their file).
@@ -53,13 +54,6 @@ def record_run(
             "failed_keys": list(failed_keys or [])[:MAX_FAILED_IN_FACET],
         },
     )
-
-
-def record_error(operator: Any, error: BaseException) -> None:
-    """The error that failed the run (its message only; the provider's errors hold no personal data)."""
-    run = getattr(operator, RUN_ATTRIBUTE, None) or {}
-    run["error"] = f"{type(error).__name__}: {error}"
-    setattr(operator, RUN_ATTRIBUTE, run)
 
 
 def file_dataset_name(path: str) -> tuple[str, str]:
@@ -128,9 +122,11 @@ def operator_lineage(operator: Any, *, failed: bool) -> Any:
         )
     }
     if failed:
-        message = run.get("error") or "; ".join(
+        failing = ", ".join(
             f"{n} {outcome}" for outcome, n in sorted(counts.items()) if outcome not in PRESENT_OUTCOMES
         )
+        failed_keys = ", ".join(run.get("failed_keys") or [])
+        message = f"{failing}: {failed_keys}" if failing and failed_keys else failing
         run_facets["errorMessage"] = ErrorMessageRunFacet(
             message=message or "the task failed", programmingLanguage="python"
         )

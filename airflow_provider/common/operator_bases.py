@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from airflow.sdk import BaseOperator
+from airflow_provider.common.data_aware import DataAwareOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -41,7 +41,7 @@ ItemT = TypeVar("ItemT")
 OnResult = Callable[["ItemResult"], None]
 
 
-class PlatformOperator(BaseOperator):
+class PlatformOperator(DataAwareOperator):
     """
     Base of every operator of this provider: one connection, one hook, errors Airflow acts on.
 
@@ -49,13 +49,6 @@ class PlatformOperator(BaseOperator):
     :param max_concurrency: calls in flight at once; wins over the connection's
         ``max_concurrency`` extra and sizes the HTTP connection pool too.
     """
-
-    #: the platform's key in :mod:`airflow_provider.platforms` (which names its hook class)
-    registry_key: ClassVar[str] = ""
-    #: datasets this operator changes: its default outlets (see :mod:`airflow_provider.common.assets`)
-    asset_changes: ClassVar[tuple[str, ...]] = ()
-    #: datasets this operator exports to files: an ``AssetAlias`` the file's asset is added to
-    asset_exports: ClassVar[tuple[str, ...]] = ()
 
     @property
     def hook_class_path(self) -> str:
@@ -66,32 +59,13 @@ class PlatformOperator(BaseOperator):
         return get_platform(self.registry_key).hook_class
 
     def __init__(self, *, conn_id: str, max_concurrency: int | None = None, **kwargs: Any) -> None:
-        from airflow_provider.common.assets import with_default_outlets
-        from airflow_provider.common.retry_policy import with_default_retry_policy
+        from airflow_provider.common.data_aware import operator_defaults
 
-        kwargs = with_default_outlets(
-            kwargs, self.registry_key, conn_id, self.asset_changes, self.asset_exports
-        )
-        super().__init__(**with_default_retry_policy(kwargs))
+        super().__init__(**operator_defaults(type(self), conn_id, kwargs))
         if max_concurrency is not None and int(max_concurrency) < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency!r}")
         self.conn_id = conn_id
         self.max_concurrency = max_concurrency
-
-    @classmethod
-    def partial(cls, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Mapped tasks get the default outlets (and retry policy) too: Airflow builds a mapped
-        task's outlets from these arguments, not from ``__init__``."""
-        from airflow_provider.common.assets import with_default_outlets
-        from airflow_provider.common.retry_policy import with_default_retry_policy
-
-        conn_id = kwargs.get(
-            f"{cls.registry_key}_conn_id", kwargs.get("conn_id", f"{cls.registry_key}_default")
-        )
-        kwargs = with_default_outlets(
-            kwargs, cls.registry_key, str(conn_id), cls.asset_changes, cls.asset_exports
-        )
-        return super().partial(**with_default_retry_policy(kwargs))
 
     @cached_property
     def hook(self) -> ApiHook:
@@ -162,27 +136,6 @@ class PlatformOperator(BaseOperator):
         if not ids:
             raise AirflowSkipException(f"{param}: nothing to do (no ids in the input)")
         return ids
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
-        """OpenLineage of the run: the platform datasets changed, counts, files (optional import)."""
-        from airflow_provider.common.lineage import operator_lineage
-
-        return operator_lineage(self, failed=False)
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
-        """OpenLineage of a failed run: as on completion, with the error in a run facet."""
-        from airflow_provider.common.lineage import operator_lineage
-
-        return operator_lineage(self, failed=True)
-
-    def exported(self, context: Context, path: str, **extra: Any) -> None:
-        """An export wrote ``path``: the file's asset joins the operator's alias outlets, the event
-        and the lineage name it (``extra``: plain values such as ``rows``)."""
-        from airflow_provider.common.assets import emit_file_event
-        from airflow_provider.common.lineage import record_run
-
-        emit_file_event(context, self.outlets, path, extra)
-        record_run(self, extra=extra, output_file=path)
 
     def prime_token(self, hook: ApiHook) -> None:
         """Get the token once, before any item runs (every item then reuses it)."""
@@ -515,31 +468,10 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             from airflow_provider.common.results import bound_extra
 
             extra = bound_extra(extra)
-        from airflow_provider.common.assets import emit_report_event, event_extra
-        from airflow_provider.common.lineage import record_error, record_run
-
-        happened = event_extra(report, extra)
-        emit_report_event(context, self.outlets, happened)
-        record_run(
-            self,
-            extra=happened,
-            output_file=report.results_file,
-            input_file=self.input_file(),
-            failed_keys=[result.key for result in report.failures],
+        self.announce(context, report, extra)
+        return push_report(
+            context, report, action=self.action, extra=extra, allow_invalid=self.on_invalid == "allow"
         )
-        try:
-            return push_report(
-                context, report, action=self.action, extra=extra, allow_invalid=self.on_invalid == "allow"
-            )
-        except Exception as err:
-            record_error(self, err)
-            raise
-
-    def input_file(self) -> str | None:
-        """The JSON-lines file the items were read from, if any (for lineage)."""
-        from airflow_provider.common.inputs import jsonl_source
-
-        return jsonl_source(getattr(self, self.items_param, None))
 
 
 class BulkCreateOperator(BulkOperator[ItemT]):
