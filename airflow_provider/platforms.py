@@ -243,7 +243,7 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             "placeholders": {"host": "https://api.mysupership.vn (empty = production)"},
         },
         renamed_extras={"partner_secret": "partner"},
-        asset_datasets=("parcels", "warehouses", "webhooks", "tracking-exports"),
+        asset_datasets=("parcels", "warehouses", "webhooks"),
     ),
     Platform(
         name="chao8",
