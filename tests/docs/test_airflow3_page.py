@@ -44,7 +44,7 @@ def test_the_dataset_table_is_the_registry() -> None:
 def test_the_uris_written_by_hand_are_valid() -> None:
     (block, *_) = code_blocks(section("Assets and their URIs"), "python")
     namespace: dict[str, object] = {}
-    exec(block, namespace)  # noqa: S102 - the page's own example
+    exec(block, namespace)
     assert namespace["SUPPLIER_ORDERS"] == Asset("hypersku://hypersku_default/orders")
 
 
