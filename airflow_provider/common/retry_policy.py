@@ -7,8 +7,8 @@ what to do. :class:`FulfillmentRetryPolicy` answers:
 - credentials, configuration and bad input (``AuthError``, ``ConfigurationError``,
   ``BadRequestError``, ``NotFoundError``, ``ConflictError``, ``InputError``): fail at once, a
   retry cannot fix them;
-- a rate limit (``RateLimitError``) with ``Retry-After``: retry after that many seconds (at
-  least the task's own ``retry_delay`` is not imposed: the platform said when);
+- a rate limit (``RateLimitError``) with ``Retry-After``: retry after that many seconds, not
+  after the task's ``retry_delay`` (the platform said when);
 - anything else: Airflow's usual ``retries`` and ``retry_delay``.
 
 Every operator of this provider gets it unless the user passes ``retry_policy=`` (``None``
