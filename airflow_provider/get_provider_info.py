@@ -15,6 +15,7 @@ from airflow_provider.platforms import platforms
 TRIGGER_MODULE = "airflow_provider.common.triggers"
 #: the order status event triggers' shared core (for ``AssetWatcher``)
 EVENT_TRIGGER_MODULE = "airflow_provider.common.event_triggers"
+ASSETS_MODULE = "airflow_provider.common.assets"
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -49,4 +50,13 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "extra-links": [link for p in registered for link in p.extra_links],
         "connection-types": [p.connection_type_info() for p in registered],
+        # each platform's connection type is its asset URI scheme: <conn type>://<conn id>/<dataset>
+        "asset-uris": [
+            {
+                "schemes": [p.conn_type for p in registered if p.asset_datasets],
+                "handler": f"{ASSETS_MODULE}.normalize_uri",
+                "factory": f"{ASSETS_MODULE}.create_asset",
+                "to_openlineage_converter": f"{ASSETS_MODULE}.convert_asset_to_openlineage",
+            }
+        ],
     }

@@ -89,6 +89,8 @@ class Platform:
     :param extra_links: dotted paths of operator extra links.
     :param renamed_extras: ``{new name: old name}`` of renamed extras; hooks still read the old
         name as a read-only alias.
+    :param asset_datasets: what the platform's operators change or export, the ``<dataset>`` of
+        its asset URIs ``<name>://<conn id>/<dataset>`` (see ``airflow_provider.common.assets``).
     """
 
     name: str
@@ -103,6 +105,7 @@ class Platform:
     modules: tuple[str, ...] = ("operators", "sensors")
     extra_links: tuple[str, ...] = ()
     renamed_extras: Mapping[str, str] = field(default_factory=dict)
+    asset_datasets: tuple[str, ...] = ()
 
     @property
     def conn_type(self) -> str:
@@ -205,6 +208,7 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             },
         },
         renamed_extras={"auth_scheme": "auth_header_prefix", "session_ttl": "token_ttl"},
+        asset_datasets=("orders", "order-exports", "stock-order-exports"),
     ),
     Platform(
         name="supership",
@@ -239,6 +243,7 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             "placeholders": {"host": "https://api.mysupership.vn (empty = production)"},
         },
         renamed_extras={"partner_secret": "partner"},
+        asset_datasets=("parcels", "warehouses", "webhooks"),
     ),
     Platform(
         name="chao8",
@@ -255,6 +260,18 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             **COMMON_FIELDS,
         },
         renamed_extras={"session_ttl": "token_ttl"},
+        asset_datasets=(
+            "production-orders",
+            "logistics-orders",
+            "products",
+            "dealers",
+            "stores",
+            "audits",
+            "report-exports",
+            "code-exports",
+            "scan-exports",
+            "audit-exports",
+        ),
         ui_field_behaviour={
             "hidden-fields": _FORM_HIDDEN,
             "relabeling": {"host": "Gateway URL", "login": "Access key", "password": "Application secret"},
@@ -289,6 +306,7 @@ BUILTIN_PLATFORMS: tuple[Platform, ...] = (
             "placeholders": {"host": "https://hishopping.xyz (empty = production)"},
         },
         renamed_extras={"sign_secret": "sign_key"},
+        asset_datasets=("purchases", "merchant"),
     ),
 )
 

@@ -39,6 +39,9 @@ class Chao8AuditCodesOperator(Chao8Operator, BulkOperator[Any]):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("audits",)
+
     template_fields: Sequence[str] = ("audits", "results_path")
     action = "audit 超8 codes"
     items_param = "audits"
@@ -86,6 +89,9 @@ class Chao8ExportAuditHistoryOperator(Chao8WindowExportBase):
     :param page_size: records per call (1-500, default 200).
     :param chao8_conn_id: the 超8 connection id.
     """
+
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("audit-exports",)
 
     def rows(self, hook: Chao8Hook) -> Any:
         window = self.window()

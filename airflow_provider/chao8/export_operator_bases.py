@@ -51,6 +51,7 @@ class Chao8ExportBase(Chao8Operator):
 
         path = write_results(str(self.output_path), rows)
         self.log.info("%s: %d row(s) written to %s", self.task_id, len(rows), path)
+        self.exported(context, path, rows=len(rows))
         return {"file": path, "rows": len(rows)}
 
     async def _collect(self, hook: Chao8Hook) -> list[dict[str, Any]]:

@@ -51,6 +51,9 @@ class Chao8CreateLogisticsOrdersOperator(Chao8CreateOrdersBase):
     :param max_concurrency: orders in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("logistics-orders",)
+
     action = "create 超8 logistics orders"
 
     def request_model(self) -> type[LogisticsOrderCreate]:
@@ -95,6 +98,9 @@ class Chao8CompleteLogisticsOrdersOperator(Chao8Operator, BulkOperator[str]):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("logistics-orders",)
 
     template_fields: Sequence[str] = ("order_nos", "results_path")
     action = "complete 超8 logistics orders"
@@ -157,6 +163,9 @@ class Chao8UpdateLogisticsOrdersOperator(Chao8OrderChangesBase):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("logistics-orders",)
+
     action = "update 超8 logistics orders"
 
     change_model_name = "LogisticsOrderUpdate"
@@ -178,6 +187,9 @@ class Chao8ResetLogisticsOrdersOperator(Chao8OrderNosBase):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("logistics-orders",)
 
     action = "reset 超8 logistics orders"
 
@@ -204,6 +216,9 @@ class Chao8DeleteLogisticsOrdersOperator(Chao8OrderNosBase):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("logistics-orders",)
+
     action = "delete 超8 logistics orders"
 
     async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
@@ -225,6 +240,9 @@ class Chao8ExportScanDetailsOperator(Chao8OrdersExportBase):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: orders read at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("scan-exports",)
 
     def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
         return hook.aiter_logistics_order_scans(order_no, self.page_size)

@@ -39,6 +39,9 @@ class Chao8SyncDealersOperator(Chao8SyncBase):
     :param max_concurrency: chunks in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("dealers",)
+
     template_fields: Sequence[str] = ("dealers", "path", "output_path", "results_path")
     action = "sync 超8 dealers"
     items_param = "dealers"
@@ -85,6 +88,9 @@ class Chao8SyncStoresOperator(Chao8SyncBase):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: chunks in flight at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("stores",)
 
     template_fields: Sequence[str] = ("stores", "path", "output_path", "results_path")
     action = "sync 超8 stores"

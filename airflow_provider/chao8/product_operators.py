@@ -47,6 +47,9 @@ class Chao8SyncProductsOperator(Chao8SyncBase):
     :param max_concurrency: chunks in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("products",)
+
     template_fields: Sequence[str] = ("products", "path", "output_path", "results_path")
     action = "sync 超8 products"
     items_param = "products"
@@ -90,6 +93,9 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("products",)
 
     template_fields: Sequence[str] = ("product_codes", "results_path")
     action = "enable / disable / delete 超8 products"

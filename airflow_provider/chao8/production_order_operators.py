@@ -42,6 +42,9 @@ class Chao8CreateProductionOrdersOperator(Chao8CreateOrdersBase):
     :param max_concurrency: orders in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("production-orders",)
+
     action = "create 超8 production orders"
 
     def request_model(self) -> type[ProductionOrderCreate]:
@@ -82,6 +85,9 @@ class Chao8UpdateProductionOrdersOperator(Chao8OrderChangesBase):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("production-orders",)
+
     action = "update 超8 production orders"
 
     change_model_name = "ProductionOrderUpdate"
@@ -104,6 +110,9 @@ class Chao8DeleteProductionOrdersOperator(Chao8OrderNosBase):
     :param max_concurrency: calls in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("production-orders",)
+
     action = "delete 超8 production orders"
 
     async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
@@ -125,6 +134,9 @@ class Chao8ExportProductionOrderCodesOperator(Chao8OrdersExportBase):
     :param chao8_conn_id: the 超8 connection id.
     :param max_concurrency: orders read at once (default: the connection's ``max_concurrency``).
     """
+
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("code-exports",)
 
     def fetch(self, hook: Chao8Hook, order_no: str) -> Any:
         return hook.aiter_production_order_codes(order_no, self.page_size)

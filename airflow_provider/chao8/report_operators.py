@@ -37,6 +37,9 @@ class Chao8ExportReportOperator(Chao8WindowExportBase):
     :param chao8_conn_id: the 超8 connection id.
     """
 
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("report-exports",)
+
     def __init__(self, *, report: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         from airflow_provider.chao8.constants import REPORT_NAMES
@@ -65,6 +68,9 @@ class Chao8ExportReturnInboundOrdersOperator(Chao8WindowExportBase):
     :param chao8_conn_id: the 超8 connection id.
     """
 
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("report-exports",)
+
     def rows(self, hook: Chao8Hook) -> Any:
         return hook.aiter_return_inbound_orders(self.page_size, **self.window())
 
@@ -84,6 +90,9 @@ class Chao8ExportStockMovementOperator(Chao8WindowExportBase):
     :param filters: more filters: ``org_code``, ``product_code`` (templated).
     :param chao8_conn_id: the 超8 connection id.
     """
+
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("report-exports",)
 
     async def rows(self, hook: Chao8Hook) -> Any:
         for row in await hook.aget_stock_movement_summary(**self.window()):

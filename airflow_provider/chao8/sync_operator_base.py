@@ -94,6 +94,10 @@ class Chao8SyncBase(Chao8Operator, BulkOperator[Any]):
     async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult: ...
 
     # ------------------------------------------------------------- shared
+    def input_file(self) -> str | None:
+        """The CSV, JSON or JSON-lines file read (for lineage), else the items' own file."""
+        return str(self.path) if self.path else super().input_file()
+
     def validate_items(self, raw: Any) -> list[Any]:
         from airflow_provider.common.inputs import items_from
         from airflow_provider.common.models import InputError, validate_all

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from airflow.sdk import BaseOperator
+from airflow_provider.common.data_aware import DataAwareOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -41,7 +41,7 @@ ItemT = TypeVar("ItemT")
 OnResult = Callable[["ItemResult"], None]
 
 
-class PlatformOperator(BaseOperator):
+class PlatformOperator(DataAwareOperator):
     """
     Base of every operator of this provider: one connection, one hook, errors Airflow acts on.
 
@@ -49,9 +49,6 @@ class PlatformOperator(BaseOperator):
     :param max_concurrency: calls in flight at once; wins over the connection's
         ``max_concurrency`` extra and sizes the HTTP connection pool too.
     """
-
-    #: the platform's key in :mod:`airflow_provider.platforms` (which names its hook class)
-    registry_key: ClassVar[str] = ""
 
     @property
     def hook_class_path(self) -> str:
@@ -62,7 +59,9 @@ class PlatformOperator(BaseOperator):
         return get_platform(self.registry_key).hook_class
 
     def __init__(self, *, conn_id: str, max_concurrency: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        from airflow_provider.common.data_aware import operator_defaults
+
+        super().__init__(**operator_defaults(type(self), conn_id, kwargs))
         if max_concurrency is not None and int(max_concurrency) < 1:
             raise ValueError(f"max_concurrency must be at least 1, not {max_concurrency!r}")
         self.conn_id = conn_id
@@ -477,6 +476,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             from airflow_provider.common.results import bound_extra
 
             extra = bound_extra(extra)
+        self.announce(context, report, extra)
         return push_report(
             context, report, action=self.action, extra=extra, allow_invalid=self.on_invalid == "allow"
         )

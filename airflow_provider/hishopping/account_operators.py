@@ -73,6 +73,9 @@ class HiShoppingUpdateMerchantOperator(HiShoppingOperator):
     :param hishopping_conn_id: the connection (web login + password).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("merchant",)
+
     template_fields: Sequence[str] = ("changes",)
 
     def __init__(self, *, changes: Any, create_if_missing: bool = False, **kwargs: Any) -> None:

@@ -62,6 +62,9 @@ class HiShoppingCreateOrdersOperator(HiShoppingOperator, BulkCreateOperator["Ord
     :param results_path: write every order's result to this JSON-lines file (templated).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("purchases",)
+
     action = "HiShopping create orders"
     #: HiShopping refuses a reused merchant_order: the refusal is read back as ``existed``
     refuses_reused_ids = True

@@ -80,4 +80,5 @@ class HyperSkuOperator(PlatformOperator):
         target = folder / name
         target.write_text(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
         self.log.info("%s written to %s", prefix, target)
+        self.exported(context, str(target), rows=len(payload) if isinstance(payload, list) else None)
         return str(target)

@@ -39,6 +39,9 @@ class HyperSkuCancelOrdersOperator(HyperSkuOperator, BulkOperator[str]):
     :param max_concurrency: cancels in flight at once.
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("orders",)
+
     action = "HyperSKU cancel orders"
     items_param = "order_ids"
     template_fields: Sequence[str] = ("order_ids", "results_path")
@@ -116,6 +119,9 @@ class HyperSkuUpdateOrderAddressesOperator(HyperSkuOperator, BulkOperator["Updat
     :param hypersku_conn_id: the HyperSKU connection id.
     :param max_concurrency: updates in flight at once.
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("orders",)
 
     action = "HyperSKU update order addresses"
     items_param = "updates"

@@ -90,6 +90,9 @@ class HyperSkuCreateOrdersOperator(HyperSkuOperator, BulkCreateOperator["OrdersI
     :param max_concurrency: creates in flight at once.
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("orders",)
+
     action = "HyperSKU create orders"
     template_fields: Sequence[str] = ("orders", "results_path")
 

@@ -35,6 +35,9 @@ class HyperSkuListOrdersOperator(HyperSkuOperator):
     :param hypersku_conn_id: the HyperSKU connection id.
     """
 
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("order-exports",)
+
     template_fields: Sequence[str] = ("status", "start_time", "end_time", "output_path")
 
     def __init__(
@@ -103,6 +106,9 @@ class HyperSkuGetStockOrdersOperator(HyperSkuOperator):
     :param page_size: stock orders per page (``limit``).
     :param hypersku_conn_id: the HyperSKU connection id.
     """
+
+    #: the dataset it exports to files (an AssetAlias): see airflow_provider.common.assets
+    asset_exports = ("stock-order-exports",)
 
     template_fields: Sequence[str] = ("output_path", "status", "start_time", "end_time", "filters")
 

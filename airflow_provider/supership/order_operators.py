@@ -77,6 +77,9 @@ class SuperShipCreateOrdersOperator(SuperShipOperator, BulkCreateOperator["Order
     :param max_concurrency: creates in flight at once (default: the connection's ``max_concurrency``).
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("parcels",)
+
     template_fields: Sequence[str] = ("orders", "results_path")
     ui_color = "#fde2e2"
     action = "SuperShip create orders"
@@ -202,6 +205,9 @@ class SuperShipCancelOrdersOperator(SuperShipOperator, BulkOperator[str]):
     :param results_path: write every order's result to this JSON-lines file (templated).
     :param max_concurrency: cancels in flight at once.
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("parcels",)
 
     template_fields: Sequence[str] = ("codes", "results_path")
     ui_color = "#fde2e2"

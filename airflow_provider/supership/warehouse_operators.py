@@ -113,6 +113,9 @@ class SuperShipCreateWarehousesOperator(SuperShipOperator, BulkCreateOperator["W
     :param max_concurrency: creates in flight at once.
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("warehouses",)
+
     template_fields: Sequence[str] = ("warehouses", "results_path")
     ui_color = "#fde2e2"
     action = "SuperShip create warehouses"
@@ -213,6 +216,9 @@ class SuperShipUpdateWarehousesOperator(SuperShipOperator, BulkOperator["Warehou
     :param results_path: write every update's result to this JSON-lines file (templated).
     :param max_concurrency: updates in flight at once.
     """
+
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("warehouses",)
 
     template_fields: Sequence[str] = ("updates", "results_path")
     ui_color = "#fdf5e2"

@@ -48,6 +48,9 @@ class SuperShipRegisterWebhookOperator(SuperShipOperator):
     :param replace_existing: replace another registered URL (default) instead of failing.
     """
 
+    #: the dataset it changes (its default outlet): see airflow_provider.common.assets
+    asset_changes = ("webhooks",)
+
     template_fields: Sequence[str] = ("url",)
     ui_color = "#e2fdf5"
 

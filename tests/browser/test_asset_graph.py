@@ -1,0 +1,72 @@
+"""
+The HyperSKU orders asset in Airflow's UI (headless Chromium, a real api-server): the page of
+``hypersku://hypersku_default/orders`` shows the flagship DAG producing it and
+``supplier_orders_to_parcels`` scheduled on it. ``UPDATE_DOCS_IMAGES=1`` (``make docs-images``)
+writes the screenshot to ``docs/images/asset-graph.png`` (docs/airflow3.md shows it).
+
+Reuses the api-server, Chromium and helpers of the connection-form tests (their fixtures are
+module-scoped: this module starts its own server).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from test_connection_forms import (  # fixtures and helpers of the browser tests
+    AirflowServer,
+    _publish,
+    _save_failure,
+    _settled,
+    _wait,
+    airflow_server,
+    artifacts,
+    browser,
+    chromium,
+)
+
+pytestmark = pytest.mark.browser
+__all__ = ["airflow_server", "artifacts", "browser", "chromium"]  # fixtures used by name
+
+SUPPLIER_ORDERS = "hypersku://hypersku_default/orders"
+GRAPH_WINDOW = (1600, 700)
+
+
+def asset_id(server: AirflowServer, uri: str) -> int:
+    response = httpx.get(
+        f"{server.url}/api/v2/assets",
+        params={"uri_pattern": uri},
+        headers={"Authorization": f"Bearer {server.token()}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    (asset,) = [a for a in response.json()["assets"] if a["uri"] == uri]
+    return int(asset["id"])
+
+
+def test_the_supplier_orders_asset_graph(
+    browser: WebDriver, airflow_server: AirflowServer, artifacts: Path
+) -> None:
+    airflow_server.wait_dags_serialized()
+    browser.set_window_size(*GRAPH_WINDOW)
+    try:
+        browser.get(f"{airflow_server.url}/assets/{asset_id(airflow_server, SUPPLIER_ORDERS)}")
+        _wait(browser).until(
+            lambda d: "supplier_orders_to_parcels" in d.find_element(By.CSS_SELECTOR, ".react-flow").text
+        )
+        _wait(browser).until(_settled(browser))
+        graph = browser.find_element(By.CSS_SELECTOR, ".react-flow")
+        text = graph.text
+        path = artifacts / "asset-graph.png"
+        path.write_bytes(graph.screenshot_as_png)
+    except Exception:
+        _save_failure(browser, artifacts, "asset-graph")
+        raise
+    # the producer, the asset and the consumer are all on the picture
+    assert "order_to_doorstep" in text
+    assert "supplier_orders_to_parcels" in text
+    assert SUPPLIER_ORDERS in text or "hypersku_default/orders" in text
+    _publish(path, "asset-graph.png")
