@@ -16,7 +16,7 @@ from airflow_provider.supership.operators import SuperShipGetTrackingOperator
 
 #: the parcels of the shop's SuperShip account as an asset (scheme = the connection type): the
 #: one place this DAG names it
-SUPERSHIP_PARCELS_URI = "supership://supership_default/parcels"
+SUPERSHIP_PARCELS_URI = "supership://supership_default/status-changes"
 #: delivered in full, in part, or reconciled: a parcel fires once, when it is first seen in one
 DELIVERED = ["12", "13", "16"]
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "300"))
@@ -73,7 +73,7 @@ PARCELS = Asset(
 ### SuperShip COD on delivery (event-driven)
 
 A watcher on the triggerer (`SuperShipOrderEventTrigger` in an `AssetWatcher` of the asset
-`supership://supership_default/parcels`) polls the parcels that `supership_cod_delivery` created (every
+`supership://supership_default/status-changes`) polls the parcels that `supership_cod_delivery` created (every
 `*.results.jsonl` of its working folder) and fires one asset event per batch of parcels newly
 delivered (`12`, `13` or `16`). Each event starts a run of this DAG, which:
 

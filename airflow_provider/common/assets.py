@@ -51,11 +51,17 @@ class AssetUriError(ValueError):
     """A URI of one of the platforms' schemes that does not name a platform dataset."""
 
 
+#: the dataset of an account's order status changes, on every platform: what an ``AssetWatcher``
+#: with the platform's order event trigger watches (distinct from what operators change, so a
+#: DAG scheduled on it runs only on the watcher's events)
+STATUS_CHANGES = "status-changes"
+
+
 def _datasets(scheme: str) -> tuple[str, ...]:
     from airflow_provider.platforms import get_platform
 
     try:
-        return get_platform(scheme).asset_datasets
+        return (*get_platform(scheme).asset_datasets, STATUS_CHANGES)
     except KeyError as err:
         raise AssetUriError(f"asset URI scheme {scheme!r} is no platform of this provider") from err
 

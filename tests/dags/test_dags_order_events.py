@@ -109,7 +109,7 @@ def test_cod_is_reconciled_from_the_watchers_events(
 
     dag = dag_bag.get_dag(DAG_ID)
     asset, trigger = _watched(dag)
-    assert asset.uri == "supership://shop/parcels"
+    assert asset.uri == "supership://supership_default/status-changes"
     # the parcels a supership_cod_delivery run made: its create's results in its working folder
     hook = SuperShipHook()
     try:

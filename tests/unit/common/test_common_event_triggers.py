@@ -283,7 +283,10 @@ def test_kwargs_are_plain_json_and_go_through_airflow_serde() -> None:
         assert SuperShipOrderEventTrigger.hash(classpath, kwargs) == SuperShipOrderEventTrigger.hash(
             *SuperShipOrderEventTrigger(**decoded).serialize()
         )
-    asset = Asset("supership://shop/parcels", watchers=[AssetWatcher(name="delivered", trigger=trigger)])
+    asset = Asset(
+        "supership://supership_default/status-changes",
+        watchers=[AssetWatcher(name="delivered", trigger=trigger)],
+    )
     assert asset.watchers[0].trigger is trigger
 
 
@@ -325,7 +328,7 @@ def test_the_cursor_round_trips_through_airflow_33_asset_state_store(
             raise AssertionError(f"unexpected message {msg!r}")
 
     monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Supervisor(), raising=False)
-    parcels = Asset("supership://shop/parcels")
+    parcels = Asset("supership://supership_default/status-changes")
 
     def watcher() -> Watch:
         trigger = _trigger(order_ids=["A"])
@@ -352,7 +355,9 @@ def test_the_cursor_round_trips_through_airflow_33_asset_state_store(
 
     events = run(after())
     assert [(c["old_status"], c["new_status"]) for e in events for c in e["changes"]] == [("new", "done")]
-    assert [key for name, key in rows if name == "supership://shop/parcels"] == [first.trigger.cursor_key]
+    assert [key for name, key in rows if name == "supership://supership_default/status-changes"] == [
+        first.trigger.cursor_key
+    ]
 
 
 def test_event_trigger_modules_are_light_to_import_in_a_dag_file() -> None:
@@ -398,7 +403,10 @@ def test_a_trigger_watching_two_assets_keeps_its_cursor_in_both(
 
     monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Supervisor(), raising=False)
     # the same trigger kwargs in two assets' watchers are one trigger, given both assets' accessors
-    both = [Asset("supership://shop/parcels"), Asset("supership://shop/cod")]
+    both = [
+        Asset("supership://supership_default/status-changes"),
+        Asset("supership://supership_default/parcels"),
+    ]
     fake_hook.statuses = {"A": "new"}
     trigger = _trigger(order_ids=["A"])
     trigger.asset_state_store = context.AssetStateStoreAccessors(inlets=both)
@@ -410,4 +418,7 @@ def test_a_trigger_watching_two_assets_keeps_its_cursor_in_both(
         return events
 
     assert len(run(scenario())) == 1
-    assert sorted(name for name, _key in rows) == ["supership://shop/cod", "supership://shop/parcels"]
+    assert sorted(name for name, _key in rows) == [
+        "supership://supership_default/parcels",
+        "supership://supership_default/status-changes",
+    ]
