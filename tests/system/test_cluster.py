@@ -16,7 +16,6 @@ import json
 import math
 import os
 import signal
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,48 +24,14 @@ from typing import Any
 import httpx
 import pytest
 
-from cluster.fleet import REPO, Fleet, wait_for
+from cluster.fleet import Fleet, wait_for
+from tests.system.fleet_helpers import SANDBOX_ARGS
 
 pytestmark = pytest.mark.system
 
 BULK_ORDERS = int(os.environ.get("FLEET_BULK_ORDERS", "20000"))
 FLAGSHIP_DATE = "2026-11-21T00:00:00+00:00"
 CREATE_PATH = "/api/customer/admin/orders/create"
-SANDBOX_ARGS = [
-    "--speed",
-    "240",
-    "--error-rate",
-    "0.03",
-    "--lose-answer-rate",
-    "0.01",
-    "--seed",
-    "14",
-    "--duplicate-ids",
-    "accept",
-]
-
-
-@pytest.fixture(scope="module")
-def fleet() -> Any:
-    root = Path(tempfile.mkdtemp(prefix="fulfillment-fleet-"))
-    dags = root / "dags"
-    dags.mkdir()
-    for source in [*(REPO / "dags").glob("*.py"), *(REPO / "cluster" / "dags").glob("*.py")]:
-        (dags / source.name).symlink_to(source)
-    if (REPO / "dags" / "data").exists():
-        (dags / "data").symlink_to(REPO / "dags" / "data")
-    deployment = Fleet(
-        root,
-        dags_folder=dags,
-        sandbox_args=SANDBOX_ARGS,
-        # sensors poll every 5 s and failed tasks retry after 5 s (the DAGs' defaults are minutes)
-        extra_env={"FULFILLMENT_POLL_SECONDS": "5", "FULFILLMENT_RETRY_SECONDS": "5"},
-    )
-    try:
-        deployment.start()
-        yield deployment
-    finally:
-        deployment.stop()
 
 
 def sandbox(fleet: Fleet, platform: str, path: str, method: str = "GET", **kwargs: Any) -> Any:
