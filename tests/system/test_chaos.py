@@ -75,7 +75,8 @@ def sigterm_the_worker(chaos: Chaos) -> None:
     """SIGTERM the Celery worker running the create, as a rollout or an autoscaler does (Celery's
     warm shutdown lets the task finish; the supervisor starts the worker again once it exits)."""
     victim = chaos.fleet.running_task(str(chaos.task("create_orders")["id"]))
-    assert victim is not None and victim.startswith("worker-"), victim
+    assert victim is not None, "no Celery worker runs the create"
+    assert victim.startswith("worker-"), victim
     chaos.started = chaos.ended = time.monotonic()
     chaos.fleet.components[victim].signal(signal.SIGTERM)
 
@@ -204,7 +205,10 @@ def _seconds_to_recover(chaos: Chaos, scenario: Scenario) -> float | None:
         before = creates_sent(fleet)
 
         def moved() -> bool:
-            return creates_sent(fleet) > before or chaos.task("create_orders")["state"] in ("success", "failed")
+            return creates_sent(fleet) > before or chaos.task("create_orders")["state"] in (
+                "success",
+                "failed",
+            )
 
     deadline = chaos.ended + RUN_TIMEOUT
     while time.monotonic() < deadline:
