@@ -23,6 +23,14 @@ from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
 RESULTS_DIR = os.environ.get("FULFILLMENT_REPORTS_DIR", "/tmp/fulfillment-reports")
 RESULTS_FILE = "{{ run_id | replace(':', '_') | replace('+', '_') }}.jsonl"
 POLL_SECONDS = float(os.environ.get("FULFILLMENT_POLL_SECONDS", "60"))
+# an attempt lost to a fault is retried after 5, 10, 20, 40 s: the retries outlast a component's
+# restart (an api-server down for a minute fails every attempt started meanwhile)
+RETRIES: dict[str, Any] = {
+    "retries": 4,
+    "retry_delay": timedelta(seconds=5),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(seconds=60),
+}
 # HyperSKU: shipped or delivered, or ended for good (closed, refunding, overdue, returned)
 SETTLED = ["4", "5", "6", "7", "10", "11"]
 ADDRESS = {
@@ -60,7 +68,7 @@ class GeneratedOrdersCreate(HyperSkuCreateOrdersOperator):
     schedule=None,
     start_date=datetime(2026, 11, 1),
     catchup=False,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
+    default_args=RETRIES,
     params={
         "count": Param(20000, type="integer", minimum=1),
         "prefix": Param("LOAD", type="string"),
@@ -85,7 +93,7 @@ bulk_orders_load()
     schedule=None,
     start_date=datetime(2026, 11, 1),
     catchup=False,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
+    default_args=RETRIES,
     params={
         "count": Param(200, type="integer", minimum=1),
         "prefix": Param("WAIT", type="string"),
