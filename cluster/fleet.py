@@ -496,7 +496,11 @@ def control_main(argv: list[str]) -> int:
     if args.command != "status" and not args.component:
         parser.error(f"{args.command} needs a component")
     request = {"command": args.command, "component": args.component, "down_seconds": args.down}
-    answer = control.send(Path(args.root), request)
+    try:
+        answer = control.send(Path(args.root), request)
+    except (FileNotFoundError, ConnectionRefusedError):
+        print(f"no fleet runs under {args.root} (no {control.socket_path(Path(args.root))})", file=sys.stderr)
+        return 1
     if not answer.get("ok"):
         print(answer.get("error"), file=sys.stderr)
         return 1
