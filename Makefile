@@ -100,8 +100,10 @@ $(CLUSTER_VENV)/.installed: uv.lock pyproject.toml | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(CLUSTER_VENV) $(UV) sync --frozen --python $(PYTHON) --group cluster
 	touch $@
 
+# the fleet, supervised, until Ctrl-C; ROOT=<dir> keeps it there (default: a new temp dir)
 cluster: cluster-deps $(CLUSTER_VENV)/.installed
-	$(CLUSTER_VENV)/bin/python cluster/fleet.py
+	$(CLUSTER_VENV)/bin/python cluster/fleet.py $(if $(ROOT),--root $(ROOT))
 
+# every scenario by default; SCENARIOS=api-server,postgres runs those (names: tests/system/test_chaos.py, flagship)
 system-test: cluster-deps $(CLUSTER_VENV)/.installed
-	FULFILLMENT_SYSTEM_TEST=1 $(CLUSTER_VENV)/bin/python -m pytest tests/system -s -q -p no:cacheprovider $(PYTEST_ARGS)
+	FULFILLMENT_SYSTEM_TEST=1 FLEET_SCENARIOS=$(SCENARIOS) $(CLUSTER_VENV)/bin/python -m pytest tests/system -s -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -5,7 +5,10 @@ Postgres (metadata DB) and Redis (Celery broker) from Debian's packages, then Ai
 CeleryExecutor: the api-server, the scheduler, the dag-processor, two triggerers and three Celery
 workers, each a separate process with its own AIRFLOW_HOME (standing in for separate machines:
 they share nothing but the database, the broker and the DAGs folder), plus the sandbox serving the
-four simulated platforms. ``make cluster`` runs it until Ctrl-C; the system test drives it.
+four simulated platforms. Every component runs under a supervisor that restarts it when it exits
+(``cluster/supervisor.py``), as systemd or Kubernetes would. ``make cluster`` runs it until Ctrl-C
+and serves a control socket: ``python cluster/fleet.py restart <component> --root <dir>``
+restarts one component; the system test drives it with :meth:`Fleet.restart`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,19 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: ``python cluster/fleet.py``
+    sys.path.insert(0, str(REPO))
+
+from cluster import control  # noqa: E402
+from cluster.supervisor import Component, PostgresComponent, Supervisor  # noqa: E402
+
 VENV_BIN = Path(os.environ.get("FLEET_VENV_BIN", str(REPO / ".venv-cluster" / "bin")))
 
 
@@ -54,36 +64,6 @@ def wait_for(what: str, check: Callable[[], bool], *, timeout: float, every: flo
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
         time.sleep(every)
-
-
-@dataclass
-class Component:
-    """One process of the deployment, with its log file."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def signal(self, signum: int) -> None:
-        """Signal the whole process group (the component and the children it started)."""
-        if self.alive():
-            os.killpg(self.process.pid, signum)
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if not self.alive():
-            return
-        self.signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self.process.wait(10)
-
-    def text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
 @dataclass
@@ -119,6 +99,18 @@ class Fleet:
 
         self.fernet_key = Fernet.generate_key().decode()
         self.jwt_secret = os.urandom(24).hex()
+        self.supervisor = Supervisor(self.components, self.say)
+        self._control: control.ControlServer | None = None
+        self.started_in = 0.0
+
+    def say(self, message: str) -> None:
+        """One line of the fleet's own log (``<root>/logs/fleet.log``), also printed."""
+        line = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S}Z {message}"
+        log = self.root / "logs" / "fleet.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        print(f"[fleet] {line}", flush=True)
 
     # ------------------------------------------------------------------ env
     @property
@@ -171,20 +163,15 @@ class Fleet:
 
     # ------------------------------------------------------------------ processes
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Component:
-        log = self.root / "logs" / f"{name}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        handle = log.open("ab")
-        process = subprocess.Popen(
+        """Start a component (the supervisor restarts it with the same command and environment)."""
+        component = Component(
+            name,
             argv,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env if env is not None else self.env(name),
-            cwd=str(self.root),
-            start_new_session=True,
+            env if env is not None else self.env(name),
+            log=self.root / "logs" / f"{name}.log",
+            cwd=self.root,
         )
-        handle.close()
-        component = Component(name, process, log)
+        component.launch()
         self.components[name] = component
         return component
 
@@ -217,21 +204,18 @@ class Fleet:
             f"-p {self.pg_port} -c listen_addresses=127.0.0.1 -k {data} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
-        self.run(
-            self._as_postgres(
-                [
-                    str(PG_BIN / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-o",
-                    options,
-                    "-l",
-                    str(data / "server.log"),
-                    "-w",
-                    "start",
-                ]
-            )
+        postgres = PostgresComponent(
+            "postgres",
+            argv=[],
+            env=dict(os.environ),
+            log=data / "server.log",
+            cwd=self.root,
+            data=data,
+            pg_ctl=self._as_postgres([str(PG_BIN / "pg_ctl")]),
+            options=options,
         )
+        postgres.launch()
+        self.components["postgres"] = postgres
         self.run(
             [
                 "psql",
@@ -247,13 +231,9 @@ class Fleet:
         )
 
     def stop_postgres(self) -> None:
-        data = self.root / "postgres"
-        if (data / "postmaster.pid").exists():
-            subprocess.run(
-                self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                capture_output=True,
-                check=False,
-            )
+        postgres = self.components.get("postgres")
+        if isinstance(postgres, PostgresComponent):
+            postgres.stop(mode="immediate")
 
     def start_redis(self) -> None:
         folder = self.root / "redis"
@@ -328,20 +308,80 @@ class Fleet:
             if not worker.alive():
                 raise RuntimeError(f"worker-{number} died:\n{worker.text()[-3000:]}")
         self.started_in = time.monotonic() - started
+        self.supervisor.start()
+        self._control = control.ControlServer(self.root, self.command)
+        self._control.start()
+        self.say(f"up in {self.started_in:.0f} s; control socket {self._control.path}")
 
     def stop(self) -> None:
         """SIGTERM to every component at once, SIGKILL to those still up after 20 s, then Postgres."""
-        components = [c for c in reversed(self.components.values()) if c.alive()]
+        self.supervisor.stop()
+        if self._control is not None:
+            self._control.close()
+        components = [c for c in reversed(self.components.values()) if c.alive() and c.name != "postgres"]
         for component in components:
+            component.held = True
             component.signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for component in components:
-            try:
-                component.process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if not component.wait(max(0.1, deadline - time.monotonic())):
                 component.signal(signal.SIGKILL)
-                component.process.wait(10)
+                component.wait(10)
         self.stop_postgres()
+
+    # ------------------------------------------------------------------ faults, by hand or by test
+    def restart(self, name: str, down_seconds: float = 0.0, signum: int = signal.SIGTERM) -> float:
+        """
+        Stop component ``name`` on purpose (``signum``, SIGKILL after 20 s; Postgres: ``pg_ctl
+        stop -m fast``), keep it down ``down_seconds``, start it again and return the monotonic
+        time it was started (the fault's end). The api-server is waited for until healthy.
+        """
+        component = self.components[name]
+        with self.supervisor.lock:
+            component.held = True
+        self.say(
+            f"restart: stopping {name} (signal {signal.Signals(signum).name}), down {down_seconds:.0f} s"
+        )
+        component.stop(signum=signum)
+        if down_seconds:
+            time.sleep(down_seconds)
+        with self.supervisor.lock:
+            component.launch()
+            component.restarts += 1
+        back = time.monotonic()
+        self.say(f"restart: {name} started again (pid {component.pid})")
+        if name == "api-server":
+            wait_for("api-server", self._api_healthy, timeout=300)
+        return back
+
+    def command(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A control socket request: ``status``, or ``restart`` / ``stop`` / ``start`` a component."""
+        action = request.get("command")
+        if action == "status":
+            return {"ok": True, "components": self.status()}
+        name = str(request.get("component"))
+        if action not in control.COMMANDS or name not in self.components:
+            return {
+                "ok": False,
+                "error": f"use one of {control.COMMANDS} with one of {sorted(self.components)}",
+            }
+        component = self.components[name]
+        if action == "restart":
+            self.restart(name, float(request.get("down_seconds") or 0))
+        elif action == "stop":
+            self.say(f"stop: {name} stopped on purpose (not restarted until started)")
+            component.stop()
+        elif not component.alive():
+            with self.supervisor.lock:
+                component.launch()
+            self.say(f"start: {name} started (pid {component.pid})")
+        return {"ok": True, "components": self.status()}
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {"alive": c.alive(), "pid": c.pid, "restarts": c.restarts, "held": c.held}
+            for name, c in self.components.items()
+        }
 
     def _api_healthy(self) -> bool:
         try:
@@ -407,7 +447,7 @@ class Fleet:
     def running_task(self, ti_id: str) -> str | None:
         """The component whose process group runs task instance ``ti_id`` (its process is titled
         ``airflow worker -- <ti id>``), or ``None``."""
-        groups = {component.process.pid: name for name, component in self.components.items()}
+        groups = {component.pid: name for name, component in self.components.items()}
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
@@ -431,7 +471,49 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def link_dags(root: Path) -> Path:
+    """``<root>/dags``: the example DAGs (``dags/``, with their data folder) and the fleet's own
+    (``cluster/dags/``), linked, so that every component parses the same files."""
+    dags = root / "dags"
+    dags.mkdir(parents=True, exist_ok=True)
+    for source in [*(REPO / "dags").glob("*.py"), *(REPO / "cluster" / "dags").glob("*.py")]:
+        link = dags / source.name
+        if not link.exists():
+            link.symlink_to(source)
+    if (REPO / "dags" / "data").exists() and not (dags / "data").exists():
+        (dags / "data").symlink_to(REPO / "dags" / "data")
+    return dags
+
+
+def control_main(argv: list[str]) -> int:
+    """``python cluster/fleet.py {status,restart,stop,start} [component] --root <dir>``."""
+    parser = argparse.ArgumentParser(prog="python cluster/fleet.py", description="control a running fleet")
+    parser.add_argument("command", choices=control.COMMANDS)
+    parser.add_argument("component", nargs="?", default=None)
+    parser.add_argument("--root", required=True, help="the running fleet's folder (printed at start)")
+    parser.add_argument("--down", type=float, default=0.0, help="restart: seconds to stay down")
+    args = parser.parse_args(argv)
+    if args.command != "status" and not args.component:
+        parser.error(f"{args.command} needs a component")
+    request = {"command": args.command, "component": args.component, "down_seconds": args.down}
+    try:
+        answer = control.send(Path(args.root), request)
+    except (FileNotFoundError, ConnectionRefusedError):
+        print(f"no fleet runs under {args.root} (no {control.socket_path(Path(args.root))})", file=sys.stderr)
+        return 1
+    if not answer.get("ok"):
+        print(answer.get("error"), file=sys.stderr)
+        return 1
+    for name, state in answer["components"].items():
+        up = "up" if state["alive"] else ("stopped" if state["held"] else "down")
+        print(f"{name:<14} {up:<8} pid {state['pid']}  restarts {state['restarts']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in control.COMMANDS:
+        return control_main(argv)
     parser = argparse.ArgumentParser(prog="python cluster/fleet.py", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--root", default=None, help="folder for homes, logs and data (default: a new temp dir)"
@@ -441,7 +523,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sandbox_args", nargs="*", help="arguments after -- go to the sandbox command")
     args = parser.parse_args(argv)
     root = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="fulfillment-cluster-"))
-    fleet = Fleet(root, workers=args.workers, triggerers=args.triggerers, sandbox_args=args.sandbox_args)
+    fleet = Fleet(
+        root,
+        dags_folder=link_dags(root),
+        workers=args.workers,
+        triggerers=args.triggerers,
+        sandbox_args=args.sandbox_args,
+    )
     stop = False
 
     def on_signal(*_: Any) -> None:
@@ -454,8 +542,10 @@ def main(argv: list[str] | None = None) -> int:
         fleet.start()
         print(f"Cluster up in {fleet.started_in:.0f} s under {root}", flush=True)
         print(f"  Airflow UI and API: {fleet.api_url} (all users are admins)", flush=True)
+        print(f"  DAGs folder: {fleet.dags_folder}", flush=True)
         for name in fleet.components:
             print(f"  {name:<14} log: {fleet.components[name].log}", flush=True)
+        print(f"Restart a component: python cluster/fleet.py restart <component> --root {root}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stop:
             time.sleep(0.5)
@@ -466,5 +556,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
     sys.exit(main())

@@ -84,6 +84,11 @@ class StatsdListener:
             "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
         }
 
+    def clear(self) -> None:
+        """Forget every line received so far (a test measuring only its own runs)."""
+        with self._lock:
+            self.lines.clear()
+
     def counters(self, prefix: str, **tags: str) -> dict[str, int]:
         """Totals of the counters whose name starts with ``prefix`` and whose tags include ``tags``."""
         totals: dict[str, int] = {}

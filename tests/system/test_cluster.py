@@ -18,7 +18,6 @@ import json
 import math
 import os
 import signal
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,59 +26,15 @@ from typing import Any
 import httpx
 import pytest
 
-from cluster.fleet import REPO, Fleet, wait_for
+from cluster.fleet import Fleet, wait_for
 from cluster.statsd_listener import StatsdListener
+from tests.system.fleet_helpers import SANDBOX_ARGS
 
 pytestmark = pytest.mark.system
 
 BULK_ORDERS = int(os.environ.get("FLEET_BULK_ORDERS", "20000"))
 FLAGSHIP_DATE = "2026-11-21T00:00:00+00:00"
 CREATE_PATH = "/api/customer/admin/orders/create"
-SANDBOX_ARGS = [
-    "--speed",
-    "240",
-    "--error-rate",
-    "0.03",
-    "--lose-answer-rate",
-    "0.01",
-    "--seed",
-    "14",
-    "--duplicate-ids",
-    "accept",
-]
-
-
-@pytest.fixture(scope="module")
-def statsd() -> Any:
-    """Where every Airflow component of the fleet sends its metrics (InfluxDB-style tags on)."""
-    listener = StatsdListener().start()
-    try:
-        yield listener
-    finally:
-        listener.stop()
-
-
-@pytest.fixture(scope="module")
-def fleet(statsd: StatsdListener) -> Any:
-    root = Path(tempfile.mkdtemp(prefix="fulfillment-fleet-"))
-    dags = root / "dags"
-    dags.mkdir()
-    for source in [*(REPO / "dags").glob("*.py"), *(REPO / "cluster" / "dags").glob("*.py")]:
-        (dags / source.name).symlink_to(source)
-    if (REPO / "dags" / "data").exists():
-        (dags / "data").symlink_to(REPO / "dags" / "data")
-    deployment = Fleet(
-        root,
-        dags_folder=dags,
-        sandbox_args=SANDBOX_ARGS,
-        # sensors poll every 5 s and failed tasks retry after 5 s (the DAGs' defaults are minutes)
-        extra_env={"FULFILLMENT_POLL_SECONDS": "5", "FULFILLMENT_RETRY_SECONDS": "5", **statsd.env()},
-    )
-    try:
-        deployment.start()
-        yield deployment
-    finally:
-        deployment.stop()
 
 
 def sandbox(fleet: Fleet, platform: str, path: str, method: str = "GET", **kwargs: Any) -> Any:
@@ -116,6 +71,9 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
     fleet: Fleet, statsd: StatsdListener, figures: dict[str, Any]
 ) -> None:
     fleet.wait_for_dags(["order_to_doorstep", "bulk_orders_load"])
+    # the chaos scenarios may have run on this fleet first: count only this test's creates and metrics
+    sent_before = creates_sent(fleet)
+    statsd.clear()
     t0 = time.monotonic()
     bulk_run = fleet.trigger("bulk_orders_load", {"count": BULK_ORDERS, "prefix": "LOAD"})
     flagship_run = fleet.trigger("order_to_doorstep", logical_date=FLAGSHIP_DATE)
@@ -129,11 +87,16 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
         )
 
     wait_for("the bulk create to run", lambda: create_instance()["state"] == "running", timeout=600, every=1)
-    wait_for("a tenth of the orders", lambda: creates_sent(fleet) >= BULK_ORDERS // 10, timeout=600, every=1)
+    wait_for(
+        "a tenth of the orders",
+        lambda: creates_sent(fleet) - sent_before >= BULK_ORDERS // 10,
+        timeout=600,
+        every=1,
+    )
     victim = fleet.running_task(str(create_instance()["id"]))
     assert victim is not None, "no Celery worker runs the bulk create"
     assert victim.startswith("worker-"), victim
-    made_before_kill = creates_sent(fleet)
+    made_before_kill = creates_sent(fleet) - sent_before
     fleet.components[victim].signal(signal.SIGKILL)
     figures["killed"] = {"worker": victim, "orders_made_before": made_before_kill}
 
@@ -196,7 +159,7 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
     assert len(per_id) == BULK_ORDERS
 
     # ---- the provider's metrics, as Airflow's StatsD backend sent them from the workers
-    _check_bulk_metrics(fleet, statsd, figures)
+    _check_bulk_metrics(fleet, statsd, figures, sent_before)
 
     # ---- one token call per platform per token lifetime, across 3 workers and 2 triggerers
     figures["token_calls"] = {}
@@ -225,7 +188,9 @@ def test_the_fleet_runs_the_flagship_and_a_bulk_create_exactly_once(
     assert not blocked
 
 
-def _check_bulk_metrics(fleet: Fleet, statsd: StatsdListener, figures: dict[str, Any]) -> None:
+def _check_bulk_metrics(
+    fleet: Fleet, statsd: StatsdListener, figures: dict[str, Any], sent_before: int
+) -> None:
     """
     The bulk create's outcome counters add up to the orders made: each attempt that reached its
     report counted every one of the orders once (the killed attempt counted nothing), so with
@@ -238,7 +203,7 @@ def _check_bulk_metrics(fleet: Fleet, statsd: StatsdListener, figures: dict[str,
     # the counters are the last thing a task sends: the listener may still be reading them
     wait_for(
         "the bulk create's counters",
-        lambda: statsd.counters(prefix + "bulk_runs", dag_id="bulk_orders_load"),
+        lambda: bool(statsd.counters(prefix + "bulk_runs", dag_id="bulk_orders_load")),
         timeout=30,
     )
     runs = statsd.counters(prefix + "bulk_runs", dag_id="bulk_orders_load")[prefix + "bulk_runs"]
@@ -252,7 +217,7 @@ def _check_bulk_metrics(fleet: Fleet, statsd: StatsdListener, figures: dict[str,
         "bulk_runs": runs,
         "items": items,
         "creates_timed": creates_timed,
-        "creates_sent": creates_sent(fleet),
+        "creates_sent": creates_sent(fleet) - sent_before,
         "hypersku_token_calls_counted": token_calls,
         "lost_answers_resolved": sum(statsd.counters(prefix + "lost_answers.").values()),
         "errors": statsd.counters(prefix + "errors."),
@@ -268,7 +233,7 @@ def _check_bulk_metrics(fleet: Fleet, statsd: StatsdListener, figures: dict[str,
     lost_in_transport = statsd.counters(prefix + "errors.transport", operation="create").get(
         prefix + "errors.transport", 0
     )
-    received = creates_sent(fleet)
+    received = creates_sent(fleet) - sent_before
     assert received - in_flight_at_kill <= creates_timed <= received + lost_in_transport
     assert 1 <= token_calls <= int(sandbox(fleet, "hypersku", "stats").get("token_calls", 0))
 
