@@ -240,7 +240,9 @@ class ApiHook(BaseHook):
             from airflow_provider.common.transport import async_transport
 
             proxy = kwargs.pop("proxy", None)
-            kwargs["transport"] = async_transport(verify=kwargs["verify"], proxy=proxy, limits=kwargs["limits"])
+            kwargs["transport"] = async_transport(
+                verify=kwargs["verify"], proxy=proxy, limits=kwargs["limits"]
+            )
         return kwargs
 
     def async_client(self) -> httpx.AsyncClient:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import os
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -215,18 +216,17 @@ class _AnswerStream(httpx.AsyncByteStream):
             self._release()
 
 
-class _httpx_errors:  # noqa: N801 - used as ``with _httpx_errors():``
+@contextmanager
+def _httpx_errors() -> Iterator[None]:
     """Re-raise aiohttp's errors as the httpx exceptions httpcore raises for the same fault."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: object) -> bool:
-        if err is None or isinstance(err, httpx.HTTPError) or not isinstance(err, Exception):
-            return False
+    try:
+        yield
+    except httpx.HTTPError:
+        raise
+    except Exception as err:
         mapped = httpx_error_for(err)
         if mapped is None:
-            return False
+            raise
         raise mapped from err
 
 

@@ -144,7 +144,9 @@ async def test_an_answer_comes_back_with_status_headers_and_body() -> None:
         writer.close()
 
     async with raw_server(handle) as port, client() as http:
-        response = await http.post(f"http://127.0.0.1:{port}/orders", json={"id": "A-1"}, headers={"X-K": "v"})
+        response = await http.post(
+            f"http://127.0.0.1:{port}/orders", json={"id": "A-1"}, headers={"X-K": "v"}
+        )
     assert (response.status_code, response.json()) == (200, {"ok": True})
     assert response.headers["content-type"] == "application/json"
     assert seen[0][0] == "POST /orders HTTP/1.1"
@@ -258,7 +260,9 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
@@ -291,7 +295,10 @@ async def test_tls_verification_follows_verify(
         finally:
             writer.close()
 
-    async with raw_server(handle, tls) as port, client(verify=str(cert_path) if verify == "ca" else verify) as http:
+    async with (
+        raw_server(handle, tls) as port,
+        client(verify=str(cert_path) if verify == "ca" else verify) as http,
+    ):
         if accepted:
             assert (await http.get(f"https://127.0.0.1:{port}/tls")).json() == {"ok": True}
         else:
