@@ -54,7 +54,9 @@ class Timer:
 
         send = httpx.AsyncClient.send
 
-        async def timed_send(client: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        async def timed_send(
+            client: httpx.AsyncClient, request: httpx.Request, **kwargs: Any
+        ) -> httpx.Response:
             started = time.perf_counter()
             try:
                 return await send(client, request, **kwargs)
@@ -96,7 +98,9 @@ def bare(url: str, n: int, concurrency: int, prefix: str, kind: str) -> dict[str
     async def run() -> None:
         transport = async_transport(verify=True, proxy=None, limits=limits, kind=kind)
         async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits, transport=transport) as client:
-            login = await client.post(TOKEN, json={"username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD})
+            login = await client.post(
+                TOKEN, json={"username": SANDBOX_USERNAME, "password": SANDBOX_PASSWORD}
+            )
             headers = {"Authorization": login.json()["token"]}
 
             async def worker(positions: Any) -> None:

@@ -206,7 +206,13 @@ HEADER = (
 
 
 def _table(
-    name: str, variants: list[Variant], url: str, args: argparse.Namespace, folder: str, orders: int, rounds: int
+    name: str,
+    variants: list[Variant],
+    url: str,
+    args: argparse.Namespace,
+    folder: str,
+    orders: int,
+    rounds: int,
 ) -> list[Run]:
     runs: list[Run] = []
     print(f"\n== {name}")
@@ -226,7 +232,9 @@ def _table(
 
 
 def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
-    print(f"\n{name}: medians over {max(r.round for r in runs)} rounds (min-max); ratio to the first row per round")
+    print(
+        f"\n{name}: medians over {max(r.round for r in runs)} rounds (min-max); ratio to the first row per round"
+    )
     print(
         "| variant | orders/s median (min-max) | load (min-max) | ratio to first row, per round | "
         "c / p50 | share of c / p50 | peak in flight | CPU ms / order |"
@@ -305,7 +313,9 @@ def main() -> None:
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w", encoding="utf-8") as handle:
-            rows = [{**asdict(r), "variant": asdict(r.variant), "rate": r.rate, "limit": r.limit} for r in runs]
+            rows = [
+                {**asdict(r), "variant": asdict(r.variant), "rate": r.rate, "limit": r.limit} for r in runs
+            ]
             json.dump({"load_start": load_start[0], "runs": rows}, handle, indent=1)
 
 

@@ -89,7 +89,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     Timeouts come from each request (httpx's ``timeout`` extension): ``connect`` bounds opening a
     connection, ``read`` each wait for the answer's bytes, ``pool`` the wait for a connection.
-    aiohttp has no separate write timeout: a request body is written within the read timeout.
+    aiohttp has no separate write timeout: the ``write`` one is not used here.
     """
 
     def __init__(self, *, verify: bool | str = True, proxy: str | None = None, limits: httpx.Limits) -> None:
