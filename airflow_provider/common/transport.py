@@ -19,6 +19,10 @@ keeps httpx's transport, which reads and speaks those exactly as before.
 The hook's retry logic reads whether a failed request may have reached the server from the
 exception's httpx class (``ConnectError``/``ConnectTimeout``: not sent; everything else: maybe
 sent), so every aiohttp error is raised as the httpx exception httpcore raises for the same fault.
+The ``httpx-aiohttp`` package's transport was not taken for that reason: its 0.2.0 maps every
+``aiohttp.ClientConnectionError``, a server closing the connection after the request included,
+to ``httpx.ConnectTimeout`` ("not sent"), which would send a create whose answer was lost again.
+aiohttp is imported here only (a task imports it when it opens its async client).
 """
 
 from __future__ import annotations
