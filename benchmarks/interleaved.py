@@ -236,7 +236,7 @@ def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
         f"\n{name}: medians over {max(r.round for r in runs)} rounds (min-max); ratio to the first row per round"
     )
     print(
-        "| variant | orders/s median (min-max) | load (min-max) | ratio to first row, per round | "
+        "| variant | orders/s median (min-max) | load (min-max) | ratio to first row: median (per round) | "
         "c / p50 | share of c / p50 | peak in flight | CPU ms / order |"
     )
     print("|---|--:|--:|---|--:|--:|--:|--:|")
@@ -250,7 +250,8 @@ def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
             ratios.append(run.rate / first.rate)
         print(
             f"| {variant.label} | {statistics.median(rates):.1f} ({min(rates):.1f}-{max(rates):.1f}) | "
-            f"{min(loads):.2f}-{max(loads):.2f} | {' '.join(f'{x:.2f}' for x in ratios)} | "
+            f"{min(loads):.2f}-{max(loads):.2f} | **{statistics.median(ratios):.2f}** "
+            f"({' '.join(f'{x:.2f}' for x in ratios)}) | "
             f"{statistics.median(r.limit for r in mine):.1f} | "
             f"{statistics.median(r.rate / r.limit for r in mine):.0%} | "
             f"{max(r.peak_in_flight for r in mine)} | {statistics.median(r.cpu_ms_per_order for r in mine):.2f} |"
