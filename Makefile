@@ -81,9 +81,14 @@ docs-images: install browser-deps
 	@fc-list :lang=zh | grep -q . || (apt-get update && apt-get install -y fonts-wqy-zenhei)
 	UPDATE_DOCS_IMAGES=1 $(BIN)/pytest tests/browser $(PYTEST_ARGS)
 
+# The interleaved table (every variant in a fresh process, round by round, load beside each figure)
+# and its chart; then the 100,000-order retry figures when that benchmark is there, memory and XCom
+# at scale (in process), the look-up before create, the import cost.
 bench: install
-	$(BIN)/python benchmarks/bulk_create.py
-	$(BIN)/python benchmarks/bulk_scale.py
+	$(BIN)/python benchmarks/interleaved.py --json reports/bench-interleaved.json
+	$(BIN)/python benchmarks/chart.py reports/bench-interleaved.json reports/bench-concurrency.svg
+	@if [ -f benchmarks/retry_checkpoint.py ]; then $(BIN)/python benchmarks/retry_checkpoint.py; fi
+	$(BIN)/python benchmarks/bulk_scale.py --sandbox-sizes ""
 	$(BIN)/python benchmarks/lookup_first_cost.py
 	$(BIN)/python benchmarks/import_time.py
 

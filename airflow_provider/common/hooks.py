@@ -234,11 +234,24 @@ class ApiHook(BaseHook):
         """One keep-alive client for every sync call of this hook."""
         return httpx.Client(**self._client_kwargs())
 
+    def _async_client_kwargs(self) -> dict[str, Any]:
+        """:meth:`_client_kwargs` on the async transport of :mod:`~airflow_provider.common.transport`
+        (an injected transport wins), which carries the proxy, TLS and pool size itself."""
+        kwargs = self._client_kwargs()
+        if self._transport is None:
+            from airflow_provider.common.transport import async_transport
+
+            proxy = kwargs.pop("proxy", None)
+            kwargs["transport"] = async_transport(
+                verify=kwargs["verify"], proxy=proxy, limits=kwargs["limits"]
+            )
+        return kwargs
+
     def async_client(self) -> httpx.AsyncClient:
         """One keep-alive async client per event loop."""
         loop = asyncio.get_running_loop()
         if self._aclient is None or self._aclient_loop is not loop:
-            self._aclient = httpx.AsyncClient(**self._client_kwargs())
+            self._aclient = httpx.AsyncClient(**self._async_client_kwargs())
             self._aclient_loop = loop
         return self._aclient
 

@@ -47,15 +47,20 @@ def test_a_create_reaches_the_transport_in_at_most_8_frames_and_5_files(
 ) -> None:
     from airflow.sdk.module_loading import import_string
 
+    from airflow_provider.common.transport import AiohttpTransport
+
     stacks: list[list[str]] = []
-    send = httpx.AsyncHTTPTransport.handle_async_request
+    for transport_class in (httpx.AsyncHTTPTransport, AiohttpTransport):  # whichever the hook uses
+        send = transport_class.handle_async_request
 
-    async def recording(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith(case.create_path):
-            stacks.append(provider_frames())
-        return await send(self, request)
+        async def recording(
+            self: httpx.AsyncBaseTransport, request: httpx.Request, send: Any = send
+        ) -> httpx.Response:
+            if request.url.path.endswith(case.create_path):
+                stacks.append(provider_frames())
+            return await send(self, request)
 
-    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", recording)
+        monkeypatch.setattr(transport_class, "handle_async_request", recording)
     operator_class = import_string(f"airflow_provider.{case.platform}.operators.{case.operator}")
     operator_class(task_id="create", orders=case.orders(2), lookup_first=False).execute(task_context())
 

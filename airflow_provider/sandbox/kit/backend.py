@@ -56,6 +56,9 @@ class SandboxBackend:
         self.store = MemoryStore()
         self.requests: Counter[str] = Counter()
         self.token_calls = 0
+        #: business calls being handled now, and the most at once since the last stats reset
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self.lock = threading.RLock()
         self.duplicate_ids: DuplicateIds = check_duplicate_mode(duplicate_ids or self.default_duplicate_ids)
         self.drift = DriftSwitch(type(self).drift_plan)
@@ -87,11 +90,22 @@ class SandboxBackend:
         with self.lock:
             self.requests[path] += 1
 
+    def request_started(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def request_finished(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
     def stats(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
             "requests": dict(self.requests),
             "calls": sum(self.requests.values()),
+            "in_flight": self.in_flight,
+            "peak_in_flight": self.peak_in_flight,
             "token_calls": self.token_calls,
             "token_ttl": self.token_ttl_seconds(),
             "clock": {"now": self.clock.now(), "speed": self.clock.speed},
@@ -114,6 +128,7 @@ class SandboxBackend:
         with self.lock:
             self.requests.clear()
             self.token_calls = 0
+            self.peak_in_flight = self.in_flight
             self.faults.injected.clear()
 
     def dump(self) -> dict[str, Any]:

@@ -130,7 +130,7 @@ logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
 class FaultMiddleware:
-    """ASGI middleware applying :class:`Faults` and counting requests (``/_sandbox`` is exempt)."""
+    """ASGI middleware applying :class:`Faults`, counting requests and those in flight (``/_sandbox`` is exempt)."""
 
     def __init__(self, app: Callable[..., Awaitable[None]], backend: SandboxBackend) -> None:
         self.app = app
@@ -141,8 +141,15 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        self.backend.count(path)
+        self.backend.request_started()
+        try:
+            await self._handle(path, scope, receive, send)
+        finally:
+            self.backend.request_finished()
+
+    async def _handle(self, path: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
         backend, faults = self.backend, self.backend.faults
-        backend.count(path)
         if faults.latency_ms:
             await asyncio.sleep(faults.latency_ms / 1000)
         spared = any(path.endswith(p) for p in backend.auth_paths) and not faults.include_auth
