@@ -19,9 +19,14 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from airflow_provider.common.api_call import ApiCall
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -318,3 +323,28 @@ def operation_for(path: str, endpoints: Mapping[str, str]) -> str:
         if "{" in template and re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), bare):
             return name
     return bare
+
+
+def parse_answer(platform: str, endpoints: Mapping[str, str], api_call: ApiCall[T], data: Any) -> T:
+    """``api_call``'s parsed answer; unknown fields noted once, a missing required field or an
+    unreadable answer a :class:`~airflow_provider.common.errors.ResponseError` naming the
+    operation and the field."""
+    from airflow_provider.common.errors import ResponseError
+
+    op = operation_for(api_call.path, endpoints)
+    try:
+        with operation(platform, op):
+            result = api_call.parse(data)
+    except ValidationError as err:
+        missing = missing_fields(err)
+        if missing:
+            raise ResponseError(platform, note_missing(platform, op, missing)) from err
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(answer)"
+        raise ResponseError(
+            platform, f"{api_call.method} {api_call.path}: unexpected answer: {where}: {first['msg']}"
+        ) from err
+    except (TypeError, KeyError, ValueError) as err:
+        raise ResponseError(platform, f"{api_call.method} {api_call.path}: unexpected answer: {err}") from err
+    note_answer(platform, op, result)
+    return result

@@ -555,30 +555,9 @@ class ApiHook(BaseHook):
         return self._parse_answer(api_call, data)
 
     def _parse_answer(self, api_call: ApiCall[T], data: Any) -> T:
-        from pydantic import ValidationError
+        from airflow_provider.common.drift import parse_answer
 
-        from airflow_provider.common import drift
-
-        op = drift.operation_for(api_call.path, self.settings.endpoints)
-        try:
-            with drift.operation(self.platform, op):
-                result = api_call.parse(data)
-        except ValidationError as err:
-            missing = drift.missing_fields(err)
-            if missing:
-                raise ResponseError(self.platform, drift.note_missing(self.platform, op, missing)) from err
-            first = err.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(answer)"
-            raise ResponseError(
-                self.platform,
-                f"{api_call.method} {api_call.path}: unexpected answer: {where}: {first['msg']}",
-            ) from err
-        except (TypeError, KeyError, ValueError) as err:
-            raise ResponseError(
-                self.platform, f"{api_call.method} {api_call.path}: unexpected answer: {err}"
-            ) from err
-        drift.note_answer(self.platform, op, result)
-        return result
+        return parse_answer(self.platform, self.settings.endpoints, api_call, data)
 
     # ----------------------------------------------------------------- UI test button
     def probe(self) -> str:
@@ -597,27 +576,8 @@ class ApiHook(BaseHook):
         return status
 
     def test_connection(self) -> tuple[bool, str]:
-        """
-        The doctor's auth part, for the connection form's Test button: read the connection,
-        get a token, make one read-only call. A failure names its step and, in the doctor's
-        words, what happened (``auth refused``, ``path not found``, ...). Never writes the
-        shared token store. ``python -m airflow_provider.doctor`` checks every operation.
-        """
-        from airflow_provider.common.drift import word_for
+        """The connection form's Test button: the doctor's auth part (see
+        :func:`~airflow_provider.common.test_button.check_connection`)."""
+        from airflow_provider.common.test_button import check_connection
 
-        step = "reading the connection"
-        try:
-            self.settings  # noqa: B018 - reads and checks the extras
-            if self.needs_token():
-                step = "the token call"
-                existing = self.token_manager.peek()
-                token = existing if existing is not None else self.fetch_token()
-                self.token_manager.remember(token)
-            step = "a read-only call"
-            detail = self.probe()
-        except Exception as err:
-            cause = str(err) if isinstance(err, ApiError) else f"{type(err).__name__}: {err}"
-            return False, f"{step} failed ({word_for(err)}): {cause}"
-        finally:
-            self.close()
-        return True, f"Connected to {self.platform} at {self.settings.base_url}: {detail}"
+        return check_connection(self)
