@@ -31,7 +31,8 @@ from airflow.sdk import BaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider.common.bulk import CreateOnce
+    from airflow_provider.common.bulk import CreateOnce, StopSignal
+    from airflow_provider.common.checkpoint import ChunkPlan
     from airflow_provider.common.hooks import ApiHook
     from airflow_provider.common.models import InputError
     from airflow_provider.common.progress import Progress
@@ -193,6 +194,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     stream_chunk_size: ClassVar[int] = 1000
     #: whether caller ids must be unique across the input (creates)
     unique_keys: ClassVar[bool] = False
+    #: seconds the calls in flight get to finish once the task is told to stop
+    stop_grace_seconds: ClassVar[float] = 10.0
+    _stop_signal: StopSignal | None = None
+    #: what a retried attempt's checkpoint says about the chunk being sent (creates)
+    chunk_plan: ChunkPlan | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -260,50 +266,25 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
 
     # ------------------------------------------------------------- the core
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.bulk import skipped
-        from airflow_provider.common.inputs import jsonl_source
-        from airflow_provider.common.results import ResultSink
+        from airflow_provider.common.bulk_execute import execute_bulk
 
-        raw = getattr(self, self.items_param)
-        source = jsonl_source(raw)
-        if source is None:
-            items, invalid = self.validated(raw)
-            total = len(items) + len(invalid)
-            chunks: Iterator[tuple[list[ItemT], list[ItemResult]]] = iter([(items, invalid)])
-        else:
-            from airflow_provider.common.jsonl_items import JsonlItems
+        return execute_bulk(self, context)
 
-            stream = JsonlItems(self, source)
-            total = stream.validate()
-            chunks = stream.chunks()
-        results_path = self.results_target(total, source)
-        progress = self.progress(total)
-        stopped = False
-        with self.session() as hook, ResultSink(results_path) as sink:
-            where = f" from {source}" if source else ""
-            to = f", results to {results_path}" if results_path else ""
-            self.log.info(
-                "%s: %d item(s)%s, %d at a time%s", self.action, total, where, self.concurrency(), to
-            )
-            for chunk, invalid in chunks:
-                settled = list(invalid)
-                if stopped:
-                    settled += [skipped(self.item_key(item)) for item in chunk]
-                    chunk = []
-                elif chunk:
-                    with self.fail_fast():
-                        chunk, rejected = self.prepared(hook, chunk, context)
-                    settled += rejected
-                for result in settled:
-                    sink.add(result)
-                    progress.record_result(result)
-                if chunk:
-                    for result in hook.run_async(self.run_chunk(hook, chunk, context, progress)).results:
-                        sink.add(result)
-                        stopped = stopped or self.stops_batch(result)
-                sink.flush()
-        progress.finish()
-        return self.finish(context, sink.report())
+    @property
+    def stop_signal(self) -> StopSignal:
+        """Set by :meth:`on_kill`: read by the run before every item it starts."""
+        if self._stop_signal is None:
+            from airflow_provider.common.bulk import StopSignal
+
+            self._stop_signal = StopSignal()
+        return self._stop_signal
+
+    def on_kill(self) -> None:
+        """Told to stop (SIGTERM, a timeout, the task marked failed): nothing new is sent, the
+        calls in flight get up to :attr:`stop_grace_seconds`, the results and the report are
+        written, and the task fails (a retry resumes from the checkpoint)."""
+        self.log.warning("%s: told to stop: sending nothing more, finishing the calls in flight", self.action)
+        self.stop_signal.request()
 
     def validated(self, raw: Any) -> tuple[list[ItemT], list[ItemResult]]:
         """The valid items and, with ``on_invalid`` other than ``"stop"``, the invalid ones as
@@ -458,6 +439,8 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             concurrency=self.concurrency(),
             stop_when=self.stops_batch,
             on_result=on_result,
+            stop=self.stop_signal,
+            grace_seconds=self.stop_grace_seconds,
         )
 
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
@@ -538,16 +521,21 @@ class BulkCreateOperator(BulkOperator[ItemT]):
         return int(getattr(ti, "try_number", 1) or 1) > 1
 
     def creator(self, hook: Any, context: Context | None) -> CreateOnce:
+        """The :class:`CreateOnce` of a chunk. With a retried attempt's checkpoint
+        (:attr:`chunk_plan`), the orders an earlier attempt may have sent are looked up and the
+        others treated as a first attempt treats them."""
         from dataclasses import replace
 
         from airflow_provider.common.bulk import CreateOnce
 
+        plan = self.chunk_plan
         return CreateOnce(
             self,
             hook,
-            look_up_first=self.looks_up_first(context),
+            look_up_first=self.looks_up_first(None if plan is not None else context),
             # looking a lost create up follows the connection's retry settings
             policy=replace(hook.retry_policy, max_attempts=max(2, min(hook.retry_policy.max_attempts, 4))),
+            look_up_keys=frozenset(plan.look_up) if plan is not None else frozenset(),
         )
 
     async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
@@ -562,28 +550,30 @@ class BulkCreateOperator(BulkOperator[ItemT]):
 
         creator = self.creator(hook, context)
         settled: dict[str, ItemResult] = {}
-        if creator.look_up_first:
+        key = self.item_key
+        to_look_up = items if creator.look_up_first else [i for i in items if key(i) in creator.look_up_keys]
+        if to_look_up:
             batched = await creator.look_up_batches(
-                items, size=self.lookup_batch_size, concurrency=self.concurrency(), on_result=on_result
+                to_look_up, size=self.lookup_batch_size, concurrency=self.concurrency(), on_result=on_result
             )
             if batched is not None:
                 settled = batched
-                creator.look_up_first = False  # the rest are known to be absent
-        to_create = [item for item in items if self.item_key(item) not in settled]
-        if creator.look_up_first or settled:
+                creator.look_up_first, creator.look_up_keys = False, frozenset()  # the rest are absent
             self.log.info(
                 "%s: looking up %d order(s) by their own id before creating (%d found so far)",
                 self.action,
-                len(items),
+                len(to_look_up),
                 len(settled),
             )
         created = await run_bulk(
-            to_create,
+            [item for item in items if key(item) not in settled],
             creator,
-            key=self.item_key,
+            key=key,
             concurrency=self.concurrency(),
             stop_when=self.stops_batch,
             on_result=on_result,
+            stop=self.stop_signal,
+            grace_seconds=self.stop_grace_seconds,
         )
         settled.update((result.key, result) for result in created.results)
-        return BulkReport(results=[settled[self.item_key(item)] for item in items])
+        return BulkReport(results=[settled[key(item)] for item in items])
