@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -87,10 +87,9 @@ class StopSignal:
         self.requested = True
         loop, event = self._loop, self._event
         if loop is not None and event is not None:
-            try:
+            # RuntimeError: that loop has just closed, nothing is waiting any more
+            with suppress(RuntimeError):
                 loop.call_soon_threadsafe(event.set)
-            except RuntimeError:  # that loop has just closed: nothing is waiting any more
-                pass
 
     async def wait(self) -> None:
         self._event = asyncio.Event()

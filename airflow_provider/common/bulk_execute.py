@@ -64,7 +64,9 @@ def _execute(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
                 keys = [op.item_key(item) for item in chunk] + [result.key for result in invalid]
                 plan = checkpoint.plan(keys, len(chunk) + len(invalid))
             if plan is not None and plan.carried:
-                settled += [plan.carried[op.item_key(item)] for item in chunk if op.item_key(item) in plan.carried]
+                settled += [
+                    plan.carried[op.item_key(item)] for item in chunk if op.item_key(item) in plan.carried
+                ]
                 chunk = [item for item in chunk if op.item_key(item) not in plan.carried]
             if stopped or stop.requested:
                 message = STOP_MESSAGE if stop.requested else "batch stopped"

@@ -160,9 +160,12 @@ class Checkpoint:
         source = ObjectStoragePath(results_file)
         try:
             if source.exists():
-                with source.open("rb") as handle, tempfile.NamedTemporaryFile(
-                    "wb", prefix="fulfillment-earlier-results-", suffix=".jsonl", delete=False
-                ) as copy:
+                with (
+                    source.open("rb") as handle,
+                    tempfile.NamedTemporaryFile(
+                        "wb", prefix="fulfillment-earlier-results-", suffix=".jsonl", delete=False
+                    ) as copy,
+                ):
                     shutil.copyfileobj(handle, copy, 1 << 20)
                     self._copy = copy.name
         except OSError as err:  # nothing confirmed can be read: everything sent is looked up
