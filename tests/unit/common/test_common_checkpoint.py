@@ -168,9 +168,7 @@ def test_a_retry_looks_up_only_the_chunk_the_dead_attempt_was_sending(
     assert set(refs) == {f"R{i}" for i in range(1000)}
     rows = [json.loads(line) for line in results.read_text().splitlines()]
     assert [row["key"] for row in rows] == [f"R{i}" for i in range(1000)]
-    outcomes = Counter(
-        (row["outcome"], bool(row["data"].get("confirmed_by_earlier_try"))) for row in rows
-    )
+    outcomes = Counter((row["outcome"], bool(row["data"].get("confirmed_by_earlier_try"))) for row in rows)
     # carried from attempt 1 as recorded; the dead chunk's 50 found; the rest made now
     assert outcomes == {("created", True): 600, ("existed", False): 50, ("created", False): 350}
     assert report["counts"] == {"created": 950, "existed": 50}
@@ -212,7 +210,8 @@ def test_another_runs_checkpoint_file_is_never_trusted(
     )
     # no checkpoint of this run: the retried attempt looks every order up, as before
     assert server.calls["GET orders"] == 300
-    assert len(server.refs()) == 300 and max(server.refs().values()) == 1
+    assert len(server.refs()) == 300
+    assert max(server.refs().values()) == 1
 
 
 def test_a_first_attempt_records_its_frontier_before_each_chunk(
@@ -257,7 +256,8 @@ def test_told_to_stop_it_finishes_the_calls_in_flight_writes_them_and_fails(
     GATE.hold.set()
     runner.join(SAFETY_SECONDS)
 
-    assert failure and isinstance(failure[0], AirflowException)
+    assert failure
+    assert isinstance(failure[0], AirflowException)
     assert "told to stop" in str(failure[0])
     assert len(server.rows) == 4  # the calls in flight finished; nothing new was sent
     report = context["ti"].xcom["return_value"]
@@ -274,7 +274,8 @@ def test_told_to_stop_it_finishes_the_calls_in_flight_writes_them_and_fails(
     )
     assert server.calls["GET orders"] == 96  # only the stopped chunk's orders not confirmed
     assert again["counts"] == {"created": 400}
-    assert len(server.refs()) == 400 and max(server.refs().values()) == 1
+    assert len(server.refs()) == 400
+    assert max(server.refs().values()) == 1
 
 
 def test_a_call_that_outlasts_the_grace_is_reported_unknown() -> None:
@@ -296,7 +297,11 @@ def test_a_call_that_outlasts_the_grace_is_reported_unknown() -> None:
         return await run
 
     report = asyncio.run(scenario())
-    assert [(r.key, r.outcome) for r in report.results] == [("A", "unknown"), ("B", "skipped"), ("C", "skipped")]
+    assert [(r.key, r.outcome) for r in report.results] == [
+        ("A", "unknown"),
+        ("B", "skipped"),
+        ("C", "skipped"),
+    ]
     assert report.results[0].error == {
         "kind": "stopped",
         "message": "task told to stop while this call was in flight: its answer was not awaited",
