@@ -177,6 +177,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     results stay inline up to :data:`~airflow_provider.common.results.MAX_INLINE_RESULTS`
     items (a larger list fails before anything is sent, asking for ``results_path``).
 
+    **Told to stop** (:meth:`on_kill`: SIGTERM, ``execution_timeout``): nothing new is sent,
+    the calls in flight get up to :attr:`stop_grace_seconds`, every result known is written
+    (the items not sent are ``skipped``), the report is pushed and the task fails, so that its
+    retry resumes (from the checkpoint, for creates).
+
     :param results_path: write every item's result to this JSON-lines file (local path or any
         ``ObjectStoragePath`` URL; templated) and keep XCom small.
     :param on_invalid: ``"stop"`` (default: send nothing if any item is invalid), ``"report"``
@@ -280,7 +285,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         return self._stop_signal
 
     def on_kill(self) -> None:
-        """Told to stop (SIGTERM, a timeout, the task marked failed): nothing new is sent, the
+        """Told to stop (SIGTERM, ``execution_timeout``): nothing new is sent, the
         calls in flight get up to :attr:`stop_grace_seconds`, the results and the report are
         written, and the task fails (a retry resumes from the checkpoint)."""
         self.log.warning("%s: told to stop: sending nothing more, finishing the calls in flight", self.action)
@@ -464,6 +469,12 @@ class BulkCreateOperator(BulkOperator[ItemT]):
     Subclasses implement :meth:`create`, :meth:`lookup` (or also the batched
     :meth:`lookup_many`) and :meth:`describe`, and :meth:`matches` where an existing order can
     be compared; :meth:`result_data` adds what a platform decided per order to its result.
+
+    **A retried attempt resumes** from the run's checkpoint (:mod:`~airflow_provider.common.
+    checkpoint`: the frontier in ``task_state_store`` on Airflow 3.3, else beside the results
+    file): orders an earlier attempt confirmed are carried into the report as recorded (with
+    ``data["confirmed_by_earlier_try"]``), only those it may have sent without confirming are
+    looked up, and the rest are sent as a first attempt sends them.
 
     :param lookup_first: look every order up by its caller id before sending its create.
         Default: always on a platform that does not refuse a reused caller id (HyperSKU,
