@@ -391,25 +391,10 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             return (self.prepare(hook, kept, context) if kept else []), list(rejected.values())
 
     def results_target(self, total: int, source: str | None = None) -> str | None:
-        """Where the results go: ``results_path``, beside a streamed input, or inline (small).
+        """Where the results go (:func:`~airflow_provider.common.results.results_target`)."""
+        from airflow_provider.common.results import results_target
 
-        A large list input without ``results_path`` fails here, before anything is sent.
-        """
-        from airflow_provider.common.results import MAX_INLINE_RESULTS, default_results_path
-
-        if self.results_path:
-            return str(self.results_path)
-        if source is not None:
-            return default_results_path(source)
-        if total > MAX_INLINE_RESULTS:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException(
-                f"{self.task_id}: {self.items_param}: {total} items would put a report of several MB in "
-                f"XCom: give results_path= (a JSON-lines file, local or object storage) for more than "
-                f"{MAX_INLINE_RESULTS}, or a JSON-lines file as {self.items_param}; nothing was sent"
-            )
-        return None
+        return results_target(self, total, source)
 
     def progress(self, total: int) -> Progress:
         from airflow_provider.common.progress import Progress
