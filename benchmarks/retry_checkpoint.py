@@ -93,12 +93,22 @@ def _child(args: argparse.Namespace) -> None:
 
 
 def _attempt(source: str, try_number: int, env: dict[str, str]) -> subprocess.Popen[str]:
-    command = [sys.executable, os.path.abspath(__file__), "--child", "--source", source, "--try", str(try_number)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--child",
+        "--source",
+        source,
+        "--try",
+        str(try_number),
+    ]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 # ------------------------------------------------------------------ one scenario
-def _scenario(url: str, n: int, kill_at: float, checkpoint: bool, folder: str, env: dict[str, str]) -> dict[str, Any]:
+def _scenario(
+    url: str, n: int, kill_at: float, checkpoint: bool, folder: str, env: dict[str, str]
+) -> dict[str, Any]:
     from airflow_provider.sandbox import hishopping as sb
 
     prefix = f"RC{uuid.uuid4().hex[:8]}-"
@@ -161,7 +171,9 @@ def main() -> None:
         return
 
     queue: Any = multiprocessing.get_context("spawn").Queue()
-    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(queue, args.latency_ms), daemon=True)
+    server = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(queue, args.latency_ms), daemon=True
+    )
     server.start()
     url = queue.get(timeout=120)
     with tempfile.TemporaryDirectory(prefix="retry-checkpoint-") as folder:
