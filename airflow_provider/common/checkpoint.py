@@ -80,7 +80,11 @@ class FrontierStore:
         """The frontier an earlier try of this task instance recorded (0: none)."""
         record: Any = None
         if self.state_store is not None:
-            record = self.state_store.get(STATE_KEY)
+            try:
+                record = self.state_store.get(STATE_KEY)
+            except Exception as err:  # the api-server away: every order sent is looked up (safe)
+                log.warning("cannot read this task's checkpoint (%s): looking every order up", err)
+                return 0
         elif self.sidecar is not None:
             record = self._read_sidecar()
             if isinstance(record, dict) and record.get("task") != self.identity:
@@ -90,7 +94,8 @@ class FrontierStore:
         return int(record.get("frontier", 0) or 0)
 
     def write(self, frontier: int) -> None:
-        """Record that items before ``frontier`` may have been sent (before they are)."""
+        """Record that items before ``frontier`` may have been sent (before they are: a record
+        that cannot be written fails the task before the chunk is sent)."""
         record = {"frontier": frontier, "results_file": self.results_file, "task": self.identity}
         if self.state_store is not None:
             self.state_store.set(STATE_KEY, record)

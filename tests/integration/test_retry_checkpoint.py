@@ -33,7 +33,9 @@ pytestmark = pytest.mark.integration
 CREATE = "/api/v1/open/order/create"
 LOOKUP = "/api/v1/open/order/detail"
 #: only a broken run waits this long: every wait below is woken by the sandbox itself
-SAFETY_SECONDS = 600
+SAFETY_SECONDS = 1800
+#: the size of the killed create (the issue's 20,000; lower it to try the test quickly)
+ORDERS = int(os.environ.get("FULFILLMENT_CHECKPOINT_TEST_ORDERS", "20000"))
 
 ATTEMPT = """
 import json, signal, sys
@@ -139,7 +141,7 @@ def _settle(backend: Any, changed: threading.Condition) -> None:
 
 
 def test_a_killed_20000_order_create_resumes_from_its_checkpoint(sandbox: Any, tmp_path: Path) -> None:
-    total = 20_000
+    total = ORDERS
     source = _orders_file(tmp_path / "orders.jsonl", total)
     changed = _counted(sandbox)
     attempt_1 = _attempt(source, 1)
@@ -159,7 +161,8 @@ def test_a_killed_20000_order_create_resumes_from_its_checkpoint(sandbox: Any, t
     made = _made(sandbox)
     assert {key: n for key, n in made.items() if n > 1} == {}, "an order was created twice"
     assert set(made) == {f"CKPT-{i:06d}" for i in range(total)}, "an order is missing"
-    assert sandbox.requests[LOOKUP] <= 2_000
+    # the issue's bound is 2,000; the checkpoint does better: the one chunk that was running
+    assert sandbox.requests[LOOKUP] <= 1_000
     assert report["counts"]["created"] + report["counts"].get("existed", 0) == total
     # orders attempt 1 made but had not recorded were found ("existed"); the others it made
     # are carried over as it recorded them ("created", confirmed by an earlier try)
