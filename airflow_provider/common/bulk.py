@@ -156,14 +156,13 @@ async def run_bulk(
 
     workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(items))))]
 
-    async def abandon_after_grace() -> None:
-        assert stop is not None
+    async def abandon_after_grace(stop: StopSignal) -> None:
         await stop.wait()
         _done, late = await asyncio.wait(workers, timeout=grace_seconds)
         for task in late:
             task.cancel()
 
-    watcher = None if stop is None else asyncio.ensure_future(abandon_after_grace())
+    watcher = None if stop is None else asyncio.ensure_future(abandon_after_grace(stop))
     try:
         await asyncio.gather(*workers)
     finally:

@@ -119,8 +119,7 @@ class FrontierStore:
     def _read_sidecar(self) -> Any:
         from airflow.sdk import ObjectStoragePath
 
-        assert self.sidecar is not None
-        path = ObjectStoragePath(self.sidecar)
+        path = ObjectStoragePath(str(self.sidecar))
         try:
             if not path.exists():
                 return None
