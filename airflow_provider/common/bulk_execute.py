@@ -23,81 +23,76 @@ if TYPE_CHECKING:
     from airflow_provider.common.results import ItemResult
 
 
-def execute_bulk(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
-    from airflow_provider.common.bulk import collector_paused
-
-    with collector_paused():
-        return _execute(op, context)
-
-
-def _execute(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
-    from airflow_provider.common.bulk import STOP_MESSAGE, skipped
+def execute(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
+    """``BulkOperator.execute`` itself: one frame between a DAG and the wire."""
+    from airflow_provider.common.bulk import STOP_MESSAGE, collector_paused, skipped
     from airflow_provider.common.inputs import jsonl_source
     from airflow_provider.common.results import ResultSink
 
-    raw = getattr(op, op.items_param)
-    source = jsonl_source(raw)
-    if source is None:
-        items, invalid = op.validated(raw)
-        total = len(items) + len(invalid)
-        chunks: Iterator[tuple[list[Any], list[ItemResult]]] = iter([(items, invalid)])
-    else:
-        from airflow_provider.common.jsonl_items import JsonlItems
+    with collector_paused():
+        raw = getattr(op, op.items_param)
+        source = jsonl_source(raw)
+        if source is None:
+            items, invalid = op.validated(raw)
+            total = len(items) + len(invalid)
+            chunks: Iterator[tuple[list[Any], list[ItemResult]]] = iter([(items, invalid)])
+        else:
+            from airflow_provider.common.jsonl_items import JsonlItems
 
-        stream = JsonlItems(op, source)
-        total = stream.validate()
-        chunks = stream.chunks()
-    results_path = op.results_target(total, source)
-    progress = op.progress(total)
-    checkpoint = _checkpoint(op, context, results_path)
-    stop = op.stop_signal
-    stopped = False
-    with op.session() as hook, checkpoint or nullcontext(), ResultSink(results_path) as sink:
-        where = f" from {source}" if source else ""
-        to = f", results to {results_path}" if results_path else ""
-        op.log.info("%s: %d item(s)%s, %d at a time%s", op.action, total, where, op.concurrency(), to)
-        _log_resume(op, checkpoint)
-        for chunk, invalid in chunks:
-            settled = list(invalid)
-            plan = None
-            if checkpoint is not None:
-                keys = [op.item_key(item) for item in chunk] + [result.key for result in invalid]
-                plan = checkpoint.plan(keys, len(chunk) + len(invalid))
-            if plan is not None and plan.carried:
-                settled += [
-                    plan.carried[op.item_key(item)] for item in chunk if op.item_key(item) in plan.carried
-                ]
-                chunk = [item for item in chunk if op.item_key(item) not in plan.carried]
-            if stopped or stop.requested:
-                message = STOP_MESSAGE if stop.requested else "batch stopped"
-                settled += [skipped(op.item_key(item), message) for item in chunk]
-                chunk = []
-            elif chunk:
-                with op.fail_fast():
-                    chunk, rejected = op.prepared(hook, chunk, context)
-                settled += rejected
-            for result in settled:
-                sink.add(result)
-                progress.record_result(result)
-            if chunk:
+            stream = JsonlItems(op, source)
+            total = stream.validate()
+            chunks = stream.chunks()
+        results_path = op.results_target(total, source)
+        progress = op.progress(total)
+        checkpoint = _checkpoint(op, context, results_path)
+        stop = op.stop_signal
+        stopped = False
+        with op.session() as hook, checkpoint or nullcontext(), ResultSink(results_path) as sink:
+            where = f" from {source}" if source else ""
+            to = f", results to {results_path}" if results_path else ""
+            op.log.info("%s: %d item(s)%s, %d at a time%s", op.action, total, where, op.concurrency(), to)
+            _log_resume(op, checkpoint)
+            for chunk, invalid in chunks:
+                settled = list(invalid)
+                plan = None
                 if checkpoint is not None:
-                    checkpoint.before_sending()
-                op.chunk_plan = plan
-                try:
-                    report = hook.run_async(op.run_chunk(hook, chunk, context, progress))
-                finally:
-                    op.chunk_plan = None
-                for result in report.results:
+                    keys = [op.item_key(item) for item in chunk] + [result.key for result in invalid]
+                    plan = checkpoint.plan(keys, len(chunk) + len(invalid))
+                if plan is not None and plan.carried:
+                    settled += [
+                        plan.carried[op.item_key(item)] for item in chunk if op.item_key(item) in plan.carried
+                    ]
+                    chunk = [item for item in chunk if op.item_key(item) not in plan.carried]
+                if stopped or stop.requested:
+                    message = STOP_MESSAGE if stop.requested else "batch stopped"
+                    settled += [skipped(op.item_key(item), message) for item in chunk]
+                    chunk = []
+                elif chunk:
+                    with op.fail_fast():
+                        chunk, rejected = op.prepared(hook, chunk, context)
+                    settled += rejected
+                for result in settled:
                     sink.add(result)
-                    stopped = stopped or op.stops_batch(result)
-            sink.flush()
-    progress.finish()
-    report = sink.report()
-    if stop.requested:
-        return _stopped(op, context, report)
-    if checkpoint is not None and not report.failed_count():
-        checkpoint.finished()
-    return op.finish(context, report)
+                    progress.record_result(result)
+                if chunk:
+                    if checkpoint is not None:
+                        checkpoint.before_sending()
+                    op.chunk_plan = plan
+                    try:
+                        report = hook.run_async(op.run_chunk(hook, chunk, context, progress))
+                    finally:
+                        op.chunk_plan = None
+                    for result in report.results:
+                        sink.add(result)
+                        stopped = stopped or op.stops_batch(result)
+                sink.flush()
+        progress.finish()
+        report = sink.report()
+        if stop.requested:
+            return _stopped(op, context, report)
+        if checkpoint is not None and not report.failed_count():
+            checkpoint.finished()
+        return op.finish(context, report)
 
 
 def _checkpoint(op: BulkOperator[Any], context: Context, results_path: str | None) -> Checkpoint | None:

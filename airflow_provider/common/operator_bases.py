@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider.common import bulk_execute  # stdlib imports only: light at parse time
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
@@ -270,10 +272,8 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         return {}
 
     # ------------------------------------------------------------- the core
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.bulk_execute import execute_bulk
-
-        return execute_bulk(self, context)
+    #: validate, send chunk by chunk, report (:func:`airflow_provider.common.bulk_execute.execute`)
+    execute = bulk_execute.execute
 
     @property
     def stop_signal(self) -> StopSignal:
