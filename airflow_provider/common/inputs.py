@@ -157,19 +157,26 @@ def jsonl_source(value: Any) -> str | None:
     return None
 
 
-def jsonl_chunks(source: str, size: int, *, param: str = "orders") -> Iterator[tuple[list[int], list[Any]]]:
+def jsonl_chunks(
+    source: str, size: int, *, param: str = "orders", skip: int = 0
+) -> Iterator[tuple[list[int], list[Any]]]:
     """
     The file's items ``size`` at a time, as ``(line numbers, values)``: never the whole file in
     memory. A line that is not JSON becomes an :class:`InputError`-style problem: it is yielded
-    as a :class:`BadLine` and reported by the caller with its line number.
+    as a :class:`BadLine` and reported by the caller with its line number. The first ``skip``
+    chunks are passed over unparsed.
     """
     from airflow.sdk import ObjectStoragePath
 
     lines: list[int] = []
     values: list[Any] = []
+    skipped = skip * size
     with ObjectStoragePath(source).open("r", encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
+                continue
+            if skipped:
+                skipped -= 1
                 continue
             try:
                 value = json.loads(line)

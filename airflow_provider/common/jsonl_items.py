@@ -2,9 +2,12 @@
 A JSON-lines input of a bulk operator, read in two passes with flat memory.
 
 The first pass (:meth:`JsonlItems.validate`) validates every line and finds caller ids used
-twice across the whole file (from 8-byte hashes; the file is read again only for candidates);
-nothing is sent. The second (:meth:`JsonlItems.chunks`) yields the valid items a chunk at a
-time, with the invalid ones as ``invalid`` results when the operator reports them.
+twice across the whole file (from 8-byte hashes and line numbers: only the lines of colliding
+ids are read again, to name them); nothing is sent. The second (:meth:`JsonlItems.chunks`)
+yields the valid items a chunk at a time, with the invalid ones as ``invalid`` results when the
+operator reports them. The first pass keeps the validated items of the first chunks (up to
+:attr:`JsonlItems.keep_items`) for the second, which validates only the lines past them: a file
+of up to that many lines is validated once, a larger one keeps its memory flat.
 """
 
 from __future__ import annotations
@@ -30,19 +33,26 @@ class JsonlItems:
     :param source: the file (local path or ``ObjectStoragePath`` URL).
     """
 
+    #: validated items the first pass keeps for the second (from the first chunks on)
+    keep_items = 10_000
+
     def __init__(self, operator: BulkOperator[Any], source: str) -> None:
         self.operator = operator
         self.source = source
         self.reused: set[str] = set()
+        self._kept: list[list[Any]] = []
 
-    def validated_chunks(self) -> Iterator[tuple[list[int], list[Any], list[Any], list[Problem]]]:
-        """``(line numbers, raw values, validated items, problems)`` a chunk at a time; a chunk
-        with problems (named by line or order id, and field) has no items."""
+    def validated_chunks(
+        self, skip: int = 0
+    ) -> Iterator[tuple[list[int], list[Any], list[Any], list[Problem]]]:
+        """``(line numbers, raw values, validated items, problems)`` a chunk at a time (after the
+        first ``skip`` chunks); a chunk with problems (named by line or order id, and field) has
+        no items."""
         from airflow_provider.common.inputs import BadLine, jsonl_chunks
         from airflow_provider.common.models import InputError
 
         op = self.operator
-        for lines, values in jsonl_chunks(self.source, op.stream_chunk_size, param=op.items_param):
+        for lines, values in jsonl_chunks(self.source, op.stream_chunk_size, param=op.items_param, skip=skip):
             bad = [
                 (f"line {line}", op.items_param, f"not JSON: {value.message}")
                 for line, value in zip(lines, values, strict=True)
@@ -94,14 +104,21 @@ class JsonlItems:
         op = self.operator
         problems: list[Problem] = []
         hashes = array("Q")  # 8 bytes per caller id, not a dict of 100,000 strings
-        total = 0
+        numbers = array("Q")  # and the line of each
+        total = kept = 0
+        keeping = True
         try:
             for lines, valid, bad in self.valid_items_of_chunks():
                 problems.extend(bad)
                 total += len(lines)
+                keeping = keeping and not bad and kept + len(valid) <= self.keep_items
+                if keeping:
+                    self._kept.append([item for _line, item in valid])
+                    kept += len(valid)
                 if op.unique_keys:
                     hashes.extend(_key_hash(op.item_key(item)) for _line, item in valid)
-            reused = self._reused_keys(hashes) if op.unique_keys else {}
+                    numbers.extend(line for line, _item in valid)
+            reused = self._reused_keys(hashes, numbers) if op.unique_keys else {}
         except OSError as err:
             raise AirflowFailException(
                 f"{op.task_id}: {op.items_param}: cannot read {self.source}: {err}"
@@ -132,11 +149,13 @@ class JsonlItems:
         """Second pass: ``(valid items, invalid results)`` a chunk at a time."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from airflow_provider.common.invalid_items import invalid_result
         from airflow_provider.common.models import InputError
 
         op = self.operator
-        for lines, values, items, bad in self.validated_chunks():
+        kept, self._kept = self._kept, []
+        for items in kept:  # validated by the first pass: not again
+            yield self._without_reused(items, [])
+        for lines, values, items, bad in self.validated_chunks(skip=len(kept)):
             invalid: list[ItemResult] = []
             if bad:
                 if op.on_invalid == "stop":
@@ -145,31 +164,40 @@ class JsonlItems:
                     )
                 labels = [f"line {line}" for line in lines]
                 items, invalid = op.validate_one_by_one(values, InputError(bad), labels)
-            if self.reused:
-                reused = [item for item in items if op.item_key(item) in self.reused]
-                items = [item for item in items if op.item_key(item) not in self.reused]
-                invalid += [
-                    invalid_result(
-                        op.item_key(item), [(op.items_param, "id used by several orders of this file")]
-                    )
-                    for item in reused
-                ]
-            yield items, invalid
+            yield self._without_reused(items, invalid)
 
-    def _reused_keys(self, hashes: array[int]) -> dict[str, list[int]]:
+    def _without_reused(
+        self, items: list[Any], invalid: list[ItemResult]
+    ) -> tuple[list[Any], list[ItemResult]]:
+        """Items whose caller id the file uses several times become ``invalid`` results."""
+        if not self.reused:
+            return items, invalid
+        from airflow_provider.common.invalid_items import invalid_result
+
+        op = self.operator
+        reused = [item for item in items if op.item_key(item) in self.reused]
+        kept = [item for item in items if op.item_key(item) not in self.reused]
+        message = [(op.items_param, "id used by several orders of this file")]
+        return kept, invalid + [invalid_result(op.item_key(item), message) for item in reused]
+
+    def _reused_keys(self, hashes: array[int], numbers: array[int]) -> dict[str, list[int]]:
         """Caller ids used more than once in the file, with their lines: a sort of the 64-bit
-        hashes finds the candidates; only when there are any is the file read again for them."""
+        hashes finds the candidates; only their lines are read again (to name the ids)."""
+        from airflow_provider.common.inputs import jsonl_chunks
+
         ordered = sorted(hashes)
         twice = {a for a, b in pairwise(ordered) if a == b}
         del ordered
         if not twice:
             return {}
+        candidates = {line for line, key_hash in zip(numbers, hashes, strict=True) if key_hash in twice}
+        op = self.operator
         where: dict[str, list[int]] = {}
-        for _lines, valid, _bad in self.valid_items_of_chunks():
-            for line, item in valid:
-                key = self.operator.item_key(item)
-                if _key_hash(key) in twice:
-                    where.setdefault(key, []).append(line)
+        for lines, values in jsonl_chunks(self.source, op.stream_chunk_size, param=op.items_param):
+            for line, value in zip(lines, values, strict=True):
+                if line in candidates:
+                    for item in op.validate_items([value]):
+                        where.setdefault(op.item_key(item), []).append(line)
         return {key: at for key, at in where.items() if len(at) > 1}
 
 

@@ -28,10 +28,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow_provider.common.data_aware import DataAwareOperator
 
+from airflow_provider.common import bulk_execute  # stdlib imports only: light at parse time
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider.common.bulk import CreateOnce
+    from airflow_provider.common.bulk import CreateOnce, StopSignal
+    from airflow_provider.common.checkpoint import ChunkPlan
     from airflow_provider.common.hooks import ApiHook
     from airflow_provider.common.models import InputError
     from airflow_provider.common.progress import Progress
@@ -178,6 +181,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     results stay inline up to :data:`~airflow_provider.common.results.MAX_INLINE_RESULTS`
     items (a larger list fails before anything is sent, asking for ``results_path``).
 
+    **Told to stop** (:meth:`on_kill`: SIGTERM, ``execution_timeout``): nothing new is sent,
+    the calls in flight get up to :attr:`stop_grace_seconds`, every result known is written
+    (the items not sent are ``skipped``), the report is pushed and the task fails, so that its
+    retry resumes (from the checkpoint, for creates).
+
     :param results_path: write every item's result to this JSON-lines file (local path or any
         ``ObjectStoragePath`` URL; templated) and keep XCom small.
     :param on_invalid: ``"stop"`` (default: send nothing if any item is invalid), ``"report"``
@@ -195,6 +203,11 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     stream_chunk_size: ClassVar[int] = 1000
     #: whether caller ids must be unique across the input (creates)
     unique_keys: ClassVar[bool] = False
+    #: seconds the calls in flight get to finish once the task is told to stop
+    stop_grace_seconds: ClassVar[float] = 10.0
+    _stop_signal: StopSignal | None = None
+    #: what a retried attempt's checkpoint says about the chunk being sent (creates)
+    chunk_plan: ChunkPlan | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -261,51 +274,24 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
         return {}
 
     # ------------------------------------------------------------- the core
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider.common.bulk import skipped
-        from airflow_provider.common.inputs import jsonl_source
-        from airflow_provider.common.results import ResultSink
+    #: validate, send chunk by chunk, report (:func:`airflow_provider.common.bulk_execute.execute`)
+    execute = bulk_execute.execute
 
-        raw = getattr(self, self.items_param)
-        source = jsonl_source(raw)
-        if source is None:
-            items, invalid = self.validated(raw)
-            total = len(items) + len(invalid)
-            chunks: Iterator[tuple[list[ItemT], list[ItemResult]]] = iter([(items, invalid)])
-        else:
-            from airflow_provider.common.jsonl_items import JsonlItems
+    @property
+    def stop_signal(self) -> StopSignal:
+        """Set by :meth:`on_kill`: read by the run before every item it starts."""
+        if self._stop_signal is None:
+            from airflow_provider.common.bulk import StopSignal
 
-            stream = JsonlItems(self, source)
-            total = stream.validate()
-            chunks = stream.chunks()
-        results_path = self.results_target(total, source)
-        progress = self.progress(total)
-        stopped = False
-        with self.session() as hook, ResultSink(results_path) as sink:
-            where = f" from {source}" if source else ""
-            to = f", results to {results_path}" if results_path else ""
-            self.log.info(
-                "%s: %d item(s)%s, %d at a time%s", self.action, total, where, self.concurrency(), to
-            )
-            for chunk, invalid in chunks:
-                settled = list(invalid)
-                if stopped:
-                    settled += [skipped(self.item_key(item)) for item in chunk]
-                    chunk = []
-                elif chunk:
-                    with self.fail_fast():
-                        chunk, rejected = self.prepared(hook, chunk, context)
-                    settled += rejected
-                for result in settled:
-                    sink.add(result)
-                    progress.record_result(result)
-                if chunk:
-                    for result in hook.run_async(self.run_chunk(hook, chunk, context, progress)).results:
-                        sink.add(result)
-                        stopped = stopped or self.stops_batch(result)
-                sink.flush()
-        progress.finish()
-        return self.finish(context, sink.report())
+            self._stop_signal = StopSignal()
+        return self._stop_signal
+
+    def on_kill(self) -> None:
+        """Told to stop (SIGTERM, ``execution_timeout``): nothing new is sent, the
+        calls in flight get up to :attr:`stop_grace_seconds`, the results and the report are
+        written, and the task fails (a retry resumes from the checkpoint)."""
+        self.log.warning("%s: told to stop: sending nothing more, finishing the calls in flight", self.action)
+        self.stop_signal.request()
 
     def validated(self, raw: Any) -> tuple[list[ItemT], list[ItemResult]]:
         """The valid items and, with ``on_invalid`` other than ``"stop"``, the invalid ones as
@@ -407,25 +393,10 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             return (self.prepare(hook, kept, context) if kept else []), list(rejected.values())
 
     def results_target(self, total: int, source: str | None = None) -> str | None:
-        """Where the results go: ``results_path``, beside a streamed input, or inline (small).
+        """Where the results go (:func:`~airflow_provider.common.results.results_target`)."""
+        from airflow_provider.common.results import results_target
 
-        A large list input without ``results_path`` fails here, before anything is sent.
-        """
-        from airflow_provider.common.results import MAX_INLINE_RESULTS, default_results_path
-
-        if self.results_path:
-            return str(self.results_path)
-        if source is not None:
-            return default_results_path(source)
-        if total > MAX_INLINE_RESULTS:
-            from airflow.sdk.exceptions import AirflowFailException
-
-            raise AirflowFailException(
-                f"{self.task_id}: {self.items_param}: {total} items would put a report of several MB in "
-                f"XCom: give results_path= (a JSON-lines file, local or object storage) for more than "
-                f"{MAX_INLINE_RESULTS}, or a JSON-lines file as {self.items_param}; nothing was sent"
-            )
-        return None
+        return results_target(self, total, source)
 
     def progress(self, total: int) -> Progress:
         from airflow_provider.common.progress import Progress
@@ -463,6 +434,8 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
             concurrency=self.concurrency(),
             stop_when=self.stops_batch,
             on_result=on_result,
+            stop=self.stop_signal,
+            grace_seconds=self.stop_grace_seconds,
         )
 
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
@@ -489,6 +462,12 @@ class BulkCreateOperator(BulkOperator[ItemT]):
     Subclasses implement :meth:`create`, :meth:`lookup` (or also the batched
     :meth:`lookup_many`) and :meth:`describe`, and :meth:`matches` where an existing order can
     be compared; :meth:`result_data` adds what a platform decided per order to its result.
+
+    **A retried attempt resumes** from the run's checkpoint (:mod:`~airflow_provider.common.
+    checkpoint`: the frontier in ``task_state_store`` on Airflow 3.3, else beside the results
+    file): orders an earlier attempt confirmed are carried into the report as recorded (with
+    ``data["confirmed_by_earlier_try"]``), only those it may have sent without confirming are
+    looked up, and the rest are sent as a first attempt sends them.
 
     :param lookup_first: look every order up by its caller id before sending its create.
         Default: always on a platform that does not refuse a reused caller id (HyperSKU,
@@ -546,16 +525,21 @@ class BulkCreateOperator(BulkOperator[ItemT]):
         return int(getattr(ti, "try_number", 1) or 1) > 1
 
     def creator(self, hook: Any, context: Context | None) -> CreateOnce:
+        """The :class:`CreateOnce` of a chunk. With a retried attempt's checkpoint
+        (:attr:`chunk_plan`), the orders an earlier attempt may have sent are looked up and the
+        others treated as a first attempt treats them."""
         from dataclasses import replace
 
         from airflow_provider.common.bulk import CreateOnce
 
+        plan = self.chunk_plan
         return CreateOnce(
             self,
             hook,
-            look_up_first=self.looks_up_first(context),
+            look_up_first=self.looks_up_first(None if plan is not None else context),
             # looking a lost create up follows the connection's retry settings
             policy=replace(hook.retry_policy, max_attempts=max(2, min(hook.retry_policy.max_attempts, 4))),
+            look_up_keys=frozenset(plan.look_up) if plan is not None else frozenset(),
         )
 
     async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
@@ -570,28 +554,30 @@ class BulkCreateOperator(BulkOperator[ItemT]):
 
         creator = self.creator(hook, context)
         settled: dict[str, ItemResult] = {}
-        if creator.look_up_first:
+        key = self.item_key
+        to_look_up = items if creator.look_up_first else [i for i in items if key(i) in creator.look_up_keys]
+        if to_look_up:
             batched = await creator.look_up_batches(
-                items, size=self.lookup_batch_size, concurrency=self.concurrency(), on_result=on_result
+                to_look_up, size=self.lookup_batch_size, concurrency=self.concurrency(), on_result=on_result
             )
             if batched is not None:
                 settled = batched
-                creator.look_up_first = False  # the rest are known to be absent
-        to_create = [item for item in items if self.item_key(item) not in settled]
-        if creator.look_up_first or settled:
+                creator.look_up_first, creator.look_up_keys = False, frozenset()  # the rest are absent
             self.log.info(
                 "%s: looking up %d order(s) by their own id before creating (%d found so far)",
                 self.action,
-                len(items),
+                len(to_look_up),
                 len(settled),
             )
         created = await run_bulk(
-            to_create,
+            [item for item in items if key(item) not in settled],
             creator,
-            key=self.item_key,
+            key=key,
             concurrency=self.concurrency(),
             stop_when=self.stops_batch,
             on_result=on_result,
+            stop=self.stop_signal,
+            grace_seconds=self.stop_grace_seconds,
         )
         settled.update((result.key, result) for result in created.results)
-        return BulkReport(results=[settled[self.item_key(item)] for item in items])
+        return BulkReport(results=[settled[key(item)] for item in items])

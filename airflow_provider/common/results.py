@@ -284,3 +284,22 @@ def default_results_path(source: str) -> str:
         if source.endswith(suffix):
             return source[: -len(suffix)] + ".results.jsonl"
     return source + ".results.jsonl"
+
+
+def results_target(op: Any, total: int, source: str | None = None) -> str | None:
+    """Where a bulk operator's results go: its ``results_path``, beside a streamed input, or
+    inline (small). A large list input without ``results_path`` fails here, before anything is
+    sent."""
+    if op.results_path:
+        return str(op.results_path)
+    if source is not None:
+        return default_results_path(source)
+    if total > MAX_INLINE_RESULTS:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(
+            f"{op.task_id}: {op.items_param}: {total} items would put a report of several MB in "
+            f"XCom: give results_path= (a JSON-lines file, local or object storage) for more than "
+            f"{MAX_INLINE_RESULTS}, or a JSON-lines file as {op.items_param}; nothing was sent"
+        )
+    return None

@@ -229,3 +229,48 @@ def test_the_connections_cap_bounds_every_tasks_concurrency(
     assert 1 <= server.peak <= 2
     lower = TinyCreateOrdersOperator(task_id="create", orders=orders(1), max_concurrency=1)
     assert lower.concurrency() == 1  # the cap is a ceiling, not a floor
+
+
+class CountingValidation(SmallChunks):
+    """Counts the lines its ``validate_items`` is given."""
+
+    validated = 0
+
+    def validate_items(self, raw: Any) -> list[Order]:
+        CountingValidation.validated += len(raw)
+        return super().validate_items(raw)
+
+
+def test_a_file_is_validated_once_per_line(server: Server, task_context: Any, tmp_path: Path) -> None:
+    CountingValidation.validated = 0
+    source = write_jsonl(tmp_path / "orders.jsonl", orders(2500))
+    report = CountingValidation(task_id="create", orders=source).execute(task_context())
+    assert report["counts"] == {"created": 2500}
+    assert CountingValidation.validated == 2500
+
+
+def test_past_the_kept_items_a_file_is_validated_again_and_memory_stays_flat(
+    server: Server, task_context: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider.common.jsonl_items import JsonlItems
+
+    monkeypatch.setattr(JsonlItems, "keep_items", 500)
+    CountingValidation.validated = 0
+    source = write_jsonl(tmp_path / "orders.jsonl", orders(2500))
+    report = CountingValidation(task_id="create", orders=source).execute(task_context())
+    assert report["counts"] == {"created": 2500}
+    # the first 500 were kept from the first pass; the 2,000 after them are validated again
+    assert CountingValidation.validated == 2500 + 2000
+
+
+def test_ids_used_twice_are_named_reading_only_their_lines_again(
+    server: Server, task_context: Any, tmp_path: Path
+) -> None:
+    rows = orders(300)
+    rows[250] = {"ref": "R7", "sku": "S", "qty": 1}
+    CountingValidation.validated = 0
+    source = write_jsonl(tmp_path / "orders.jsonl", rows)
+    with pytest.raises(AirflowFailException, match=r"R7.*used by 2 orders of this file \(lines 8, 251\)"):
+        CountingValidation(task_id="create", orders=source).execute(task_context())
+    assert CountingValidation.validated == 300 + 2  # every line once, then the two colliding lines
+    assert server.rows == []
