@@ -26,9 +26,8 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from airflow_provider.common.data_aware import DataAwareOperator
-
 from airflow_provider.common import bulk_execute  # stdlib imports only: light at parse time
+from airflow_provider.common.data_aware import DataAwareOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
