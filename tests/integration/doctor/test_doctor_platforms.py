@@ -39,6 +39,8 @@ def test_every_read_of_a_clean_sandbox_is_ok(connections: SandboxCluster, platfo
 
 
 def test_all_checks_every_provider_connection(connections: SandboxCluster) -> None:
+    # 超8 grants one token a minute per application: the tests above took theirs moments ago
+    connections.clock.advance(61)
     code, text = run(["--all"])
     assert code == 0, text
     for platform in ("hypersku", "supership", "chao8", "hishopping"):
