@@ -17,6 +17,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from test_connection_forms import (  # fixtures and helpers of the browser tests
+    FORM_WINDOW,
     AirflowServer,
     _publish,
     _save_failure,
@@ -65,6 +66,8 @@ def test_the_supplier_orders_asset_graph(
     except Exception:
         _save_failure(browser, artifacts, "asset-graph")
         raise
+    finally:  # the browser is shared: the connection-form tests lay their pages out at their size
+        browser.set_window_size(*FORM_WINDOW)
     # the producer, the asset and the consumer are all on the picture
     assert "order_to_doorstep" in text
     assert "supplier_orders_to_parcels" in text
