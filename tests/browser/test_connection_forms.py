@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -560,7 +561,10 @@ def edit_page_texts(driver: WebDriver, base_url: str, plan: FormPlan) -> list[st
         if "}" in (line.strip() for line in shown.splitlines()):
             break
         ActionChains(driver).send_keys(Keys.PAGE_DOWN).perform()
-        _wait(driver).until(_text_changed(lines, shown))
+        try:
+            _wait(driver, 5).until(_text_changed(lines, shown))
+        except TimeoutException:  # the key went nowhere (the editor had not taken focus): again
+            ActionChains(driver).click(lines).perform()
     else:
         pytest.fail(f"{plan.conn_id}: never saw the end of the extra JSON in the edit form")
     _click(driver, By.CSS_SELECTOR, "[role=dialog] [id$='trigger:Extra Fields']")
