@@ -80,36 +80,39 @@ class StatusTrigger(BaseTrigger):
         fetch = getattr(hook, self.status_method)
         statuses = dict(self.known)
         success, failure = set(self.success_statuses), set(self.failure_statuses)
+        while True:
+            final = await self._poll_once(hook, fetch, statuses, success, failure)
+            if final is not None:
+                # closed before the event goes out: a triggerer (or dag.test) may stop reading here
+                await self.cleanup()
+                yield final
+                return
+            await asyncio.sleep(self.poll_interval)
+
+    async def _poll_once(
+        self, hook: Any, fetch: Any, statuses: dict[str, str], success: set[str], failure: set[str]
+    ) -> TriggerEvent | None:
+        """One status read: the final event, or ``None`` while orders are pending."""
         from airflow_provider.common.errors import ApiError
 
-        while True:
-            pending = [i for i in self.order_ids if statuses.get(i) not in success | failure]
-            try:
-                statuses.update(
-                    {str(k): str(v) for k, v in (await fetch(pending, **self.method_kwargs)).items()}
-                )
-            except ApiError as err:
-                if not err.retryable:
-                    yield TriggerEvent({"status": "error", "message": str(err), "statuses": statuses})
-                    return
-                log.warning("Status poll failed; polling again in %.0f s: %s", self.poll_interval, err)
-            verdict = classify(self.order_ids, statuses, success, failure)
-            if verdict.failed:
-                yield TriggerEvent(
-                    {
-                        "status": "failure",
-                        "message": verdict.failure_message(getattr(hook, "status_label", None)),
-                        "statuses": statuses,
-                    }
-                )
-                return
-            if verdict.done:
-                yield TriggerEvent({"status": "success", "statuses": statuses})
-                return
-            log.info("%d of %d orders still pending", len(verdict.pending), len(self.order_ids))
-            await asyncio.sleep(self.poll_interval)
+        pending = [i for i in self.order_ids if statuses.get(i) not in success | failure]
+        try:
+            statuses.update({str(k): str(v) for k, v in (await fetch(pending, **self.method_kwargs)).items()})
+        except ApiError as err:
+            if not err.retryable:
+                return TriggerEvent({"status": "error", "message": str(err), "statuses": statuses})
+            log.warning("Status poll failed; polling again in %.0f s: %s", self.poll_interval, err)
+        verdict = classify(self.order_ids, statuses, success, failure)
+        if verdict.failed:
+            message = verdict.failure_message(getattr(hook, "status_label", None))
+            return TriggerEvent({"status": "failure", "message": message, "statuses": statuses})
+        if verdict.done:
+            return TriggerEvent({"status": "success", "statuses": statuses})
+        log.info("%d of %d orders still pending", len(verdict.pending), len(self.order_ids))
+        return None
 
     async def cleanup(self) -> None:
         if self._hook is not None:
             await self._hook.aclose()
             self._hook.close()
+            self._hook = None
