@@ -6,12 +6,13 @@ No customer's personal data and no secret leaves the provider (issue 22, item 5)
 echoed by the error), and the sandbox drops or fails a few calls (retries and look-ups log). Each
 platform's bulk create runs against its sandbox; then the task log and everything else written
 to the process's logs and streams (the sandbox's included), the XCom values, the results file,
-the error the task failed with and every secret (connection secrets, tokens issued) are searched
-for each planted value.
+the error the task failed with, the metrics sent (names and tags), the OpenLineage facets of the
+run and every secret (connection secrets, tokens issued) are searched for each planted value.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from metrics_recorder import recording_stats
 from planted_values import Person, Planted, logs_kept
 
 from airflow_provider.platforms import get_platform
@@ -187,13 +189,21 @@ def test_no_planted_value_leaves_a_bulk_create(
     )
     context = task_context()
     failure: BaseException | None = None
-    with logs_kept() as records:  # every level: no body is logged at all
+    with logs_kept() as records, recording_stats() as metrics:  # every level: no body is logged
         try:
             operator.execute(context)
         except Exception as err:  # invalid orders (and any the sandbox failed) fail the task
             failure = err
     assert failure is not None, "the invalid orders should fail the task"
     out, err = capfd.readouterr()
+    # what OpenLineage would emit for this run (None without the optional OpenLineage provider)
+    lineage = [
+        repr(operator.get_openlineage_facets_on_failure(context["ti"])),
+        repr(operator.get_openlineage_facets_on_complete(context["ti"])),
+    ]
+    assert metrics.sent, "no metric was recorded"
+    if importlib.util.find_spec("airflow.providers.openlineage") is not None:
+        assert "OperatorLineage" in lineage[0], lineage[0]
 
     assert records.lines, "no log record captured"
     findings = planted.findings("log records", [caplog.text, records.lines])
@@ -201,6 +211,8 @@ def test_no_planted_value_leaves_a_bulk_create(
     findings += planted.findings("XCom", context["ti"].xcom)
     findings += planted.findings("error", [str(failure), repr(failure), str(failure.__cause__ or "")])
     findings += planted.scan_files(tmp_path)
+    findings += planted.findings("metrics", [(m.stat, m.tags) for m in metrics.sent])
+    findings += planted.findings("lineage", lineage)
     assert not findings, f"{len(findings)} planted value(s) leaked:\n  " + "\n  ".join(findings[:20])
 
     assert "return_value" in context["ti"].xcom, f"{failure!r} {list(context['ti'].xcom)}"
