@@ -71,14 +71,18 @@ def _present_count(counts: Mapping[str, int]) -> int:
 
 
 def operator_lineage(operator: Any, *, failed: bool) -> Any:
-    """The ``OperatorLineage`` of the operator's last run (``None`` if it declares no dataset)."""
-    from airflow.providers.common.compat.openlineage.facet import (
-        Dataset,
-        ErrorMessageRunFacet,
-        OutputDataset,
-        OutputStatisticsOutputDatasetFacet,
-    )
-    from airflow.providers.openlineage.extractors import OperatorLineage
+    """The ``OperatorLineage`` of the operator's last run (``None`` if it declares no dataset, or
+    without the optional OpenLineage provider: Airflow calls this only when it is installed)."""
+    try:
+        from airflow.providers.common.compat.openlineage.facet import (
+            Dataset,
+            ErrorMessageRunFacet,
+            OutputDataset,
+            OutputStatisticsOutputDatasetFacet,
+        )
+        from airflow.providers.openlineage.extractors import OperatorLineage
+    except ImportError:
+        return None
     from airflow.sdk import Asset
 
     from airflow_provider.common.assets import (
