@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from test_connection_forms import (  # fixtures and helpers of the browser tests
@@ -48,6 +49,20 @@ def asset_id(server: AirflowServer, uri: str) -> int:
     return int(asset["id"])
 
 
+def _text_and_picture(browser: WebDriver, path: Path) -> str:
+    """The graph's text, and its picture written to ``path``; found again if React re-rendered it."""
+    for attempt in range(3):
+        try:
+            graph = browser.find_element(By.CSS_SELECTOR, ".react-flow")
+            text = graph.text
+            path.write_bytes(graph.screenshot_as_png)
+            return text
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def test_the_supplier_orders_asset_graph(
     browser: WebDriver, airflow_server: AirflowServer, artifacts: Path
 ) -> None:
@@ -59,10 +74,8 @@ def test_the_supplier_orders_asset_graph(
             lambda d: "supplier_orders_to_parcels" in d.find_element(By.CSS_SELECTOR, ".react-flow").text
         )
         _wait(browser).until(_settled(browser))
-        graph = browser.find_element(By.CSS_SELECTOR, ".react-flow")
-        text = graph.text
         path = artifacts / "asset-graph.png"
-        path.write_bytes(graph.screenshot_as_png)
+        text = _text_and_picture(browser, path)
     except Exception:
         _save_failure(browser, artifacts, "asset-graph")
         raise

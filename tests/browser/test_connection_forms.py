@@ -39,7 +39,7 @@ from typing import Any
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -424,10 +424,17 @@ def _wait(driver: WebDriver, timeout: float = UI_WAIT_S) -> WebDriverWait[WebDri
 
 
 def _click(driver: WebDriver, by: str, selector: str) -> WebElement:
-    element: WebElement = _wait(driver).until(EC.element_to_be_clickable((by, selector)))
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
-    return element
+    # React may re-render the element between finding it and clicking it: find it again then
+    for attempt in range(3):
+        element: WebElement = _wait(driver).until(EC.element_to_be_clickable((by, selector)))
+        try:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+            element.click()
+            return element
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _type(driver: WebDriver, selector: str, value: str) -> WebElement:
