@@ -33,13 +33,18 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -420,21 +425,36 @@ def saved_forms(
 
 # --------------------------------------------------------------------------------- browser steps
 def _wait(driver: WebDriver, timeout: float = UI_WAIT_S) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, timeout, poll_frequency=0.2)
+    # React replaces nodes while a condition inspects them: a stale node means "look again", not failure
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)
+    )
 
 
 def _click(driver: WebDriver, by: str, selector: str) -> WebElement:
-    # React may re-render the element between finding it and clicking it: find it again then
-    for attempt in range(3):
-        element: WebElement = _wait(driver).until(EC.element_to_be_clickable((by, selector)))
-        try:
-            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-            element.click()
-            return element
-        except StaleElementReferenceException:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return _click_when_ready(driver, lambda: driver.find_element(by, selector))
+
+
+def _click_when_ready(driver: WebDriver, locate: Callable[[], WebElement]) -> WebElement:
+    """Find and click until the click lands: React re-renders nodes (stale) and Chakra's accordions
+    and dialogs animate over them (intercepted) for a moment after every change."""
+
+    def attempt(_: WebDriver) -> WebElement | bool:
+        element = locate()
+        if not (element.is_displayed() and element.is_enabled()):
+            return False
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        element.click()
+        return element
+
+    clicked = WebDriverWait(
+        driver,
+        UI_WAIT_S,
+        poll_frequency=0.2,
+        ignored_exceptions=(StaleElementReferenceException, ElementClickInterceptedException),
+    ).until(attempt)
+    assert isinstance(clicked, WebElement)
+    return clicked
 
 
 def _type(driver: WebDriver, selector: str, value: str) -> WebElement:
@@ -446,10 +466,9 @@ def _type(driver: WebDriver, selector: str, value: str) -> WebElement:
     return element
 
 
-def _choose(driver: WebDriver, combobox: WebElement, search: str, option: str) -> None:
+def _choose(driver: WebDriver, locate: Callable[[], WebElement], search: str, option: str) -> None:
     """Pick ``option`` in a react-select box: type to filter, click the option with that exact text."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", combobox)
-    combobox.click()
+    combobox = _click_when_ready(driver, locate)
     combobox.send_keys(search)
     _click(driver, By.XPATH, f"//*[@role='option'][normalize-space(.)={_xpath_literal(option)}]")
 
@@ -501,8 +520,12 @@ def add_connection(driver: WebDriver, base_url: str, plan: FormPlan, artifacts: 
     _open_connections(driver, base_url)
     _click(driver, By.XPATH, "//button[contains(., 'Add Connection')]")
     _type(driver, "[role=dialog] input[name=connection_id]", plan.conn_id)
-    type_box = driver.find_element(By.CSS_SELECTOR, "[role=dialog] input[role=combobox]")
-    _choose(driver, type_box, plan.conn_type, plan.display_name)
+    _choose(
+        driver,
+        lambda: driver.find_element(By.CSS_SELECTOR, "[role=dialog] input[role=combobox]"),
+        plan.conn_type,
+        plan.display_name,
+    )
     for name, value in plan.standard.items():
         _type(driver, f"[role=dialog] input[name={name}]", value)
     if "password" in plan.standard:
@@ -515,11 +538,8 @@ def add_connection(driver: WebDriver, base_url: str, plan: FormPlan, artifacts: 
     if plan.extras or plan.selects:
         _click(driver, By.CSS_SELECTOR, "[role=dialog] [id$='trigger:Extra Fields']")
         for name, value in plan.selects.items():
-            box = driver.find_element(
-                By.XPATH,
-                f"//input[@name='element_{name}']/ancestor::div[@data-part='root'][1]//input[@role='combobox']",
-            )
-            _choose(driver, box, value, value)
+            select_box = f"//input[@name='element_{name}']/ancestor::div[@data-part='root'][1]//input[@role='combobox']"
+            _choose(driver, partial(driver.find_element, By.XPATH, select_box), value, value)
             _wait(driver).until(_has_value(f"input[name=element_{name}]", value))
         for name, value in plan.extras.items():
             box = _type(driver, f"[role=dialog] input[name=element_{name}]", value)
