@@ -118,6 +118,6 @@ class Chao8SyncStoresOperator(Chao8SyncBase):
     async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult:
         return await hook.async_stores(chunk)
 
-    async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
-        results = await super()._sync_chunk(hook, chunk)
+    async def run_batch(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
+        results = await super().run_batch(hook, chunk)
         return [r.model_copy(update={"outcome": "synced"}) if r.outcome == "created" else r for r in results]

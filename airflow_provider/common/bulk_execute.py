@@ -96,8 +96,8 @@ def execute(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
 
 
 def _checkpoint(op: BulkOperator[Any], context: Context, results_path: str | None) -> Checkpoint | None:
-    """A create's checkpoint (other bulk operators may repeat an item safely: none)."""
-    if not op.unique_keys:
+    """The checkpoint of an operator that resumes from one (reads repeat an item safely: none)."""
+    if not op.resumes_from_checkpoint:
         return None
     from airflow_provider.common.checkpoint import Checkpoint
 

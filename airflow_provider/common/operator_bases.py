@@ -204,6 +204,9 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     unique_keys: ClassVar[bool] = False
     #: seconds the calls in flight get to finish once the task is told to stop
     stop_grace_seconds: ClassVar[float] = 10.0
+    #: whether a retried attempt carries over what an earlier one confirmed instead of sending
+    #: it again (:mod:`~airflow_provider.common.checkpoint`: creates, and changes)
+    resumes_from_checkpoint: ClassVar[bool] = False
     _stop_signal: StopSignal | None = None
     #: what a retried attempt's checkpoint says about the chunk being sent (creates)
     chunk_plan: ChunkPlan | None = None
@@ -232,6 +235,14 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     @abstractmethod
     async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
         """Do the work for one item; exceptions become a ``failed`` result naming the error."""
+
+    def items_per_call(self) -> int:
+        """Items one call carries: 1 (:meth:`run_item` for each), or a batch (:meth:`run_batch`)."""
+        return 1
+
+    async def run_batch(self, hook: Any, items: list[ItemT]) -> list[ItemResult]:
+        """One call for up to :meth:`items_per_call` items: one result per item, in order."""
+        raise NotImplementedError(f"{type(self).__name__} sends one item per call")
 
     def prepare(self, hook: Any, items: list[ItemT], context: Context) -> list[ItemT]:
         """Once per chunk (a list input is one chunk), just before it is sent: gets the token;
@@ -421,21 +432,30 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     async def run_items(
         self, hook: Any, items: list[ItemT], context: Context, on_result: OnResult
     ) -> BulkReport:
-        """Every item through :meth:`run_item`, at most :meth:`concurrency` at a time."""
+        """Every item through :meth:`run_item` (or batches through :meth:`run_batch`), at most
+        :meth:`concurrency` calls at a time, stopping as :meth:`on_kill` says."""
         from functools import partial
 
-        from airflow_provider.common.bulk import run_bulk
+        from airflow_provider.common.bulk import run_batched, run_bulk
 
-        return await run_bulk(
-            items,
-            partial(self.run_item, hook),
-            key=self.item_key,
-            concurrency=self.concurrency(),
-            stop_when=self.stops_batch,
-            on_result=on_result,
-            stop=self.stop_signal,
-            grace_seconds=self.stop_grace_seconds,
-        )
+        size = self.items_per_call()
+        if size > 1:
+            return await run_batched(
+                items, partial(self.run_batch, hook), size=size, **self.bulk_run_options(on_result)
+            )
+        return await run_bulk(items, partial(self.run_item, hook), **self.bulk_run_options(on_result))
+
+    def bulk_run_options(self, on_result: OnResult) -> dict[str, Any]:
+        """How :func:`~airflow_provider.common.bulk.run_bulk` runs this operator's calls: its
+        concurrency, what stops the batch, and the graceful stop."""
+        return {
+            "key": self.item_key,
+            "concurrency": self.concurrency(),
+            "stop_when": self.stops_batch,
+            "on_result": on_result,
+            "stop": self.stop_signal,
+            "grace_seconds": self.stop_grace_seconds,
+        }
 
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
         """The XCom report, pushed before the task fails on any failed item."""
@@ -479,6 +499,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
     #: orders per batched look-up (platforms with :meth:`lookup_many`)
     lookup_batch_size: ClassVar[int] = 50
     unique_keys: ClassVar[bool] = True
+    resumes_from_checkpoint: ClassVar[bool] = True
     #: whether the platform refuses a create that reuses a caller id (a "duplicate" answer)
     refuses_reused_ids: ClassVar[bool] = False
 
@@ -569,14 +590,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
                 len(settled),
             )
         created = await run_bulk(
-            [item for item in items if key(item) not in settled],
-            creator,
-            key=key,
-            concurrency=self.concurrency(),
-            stop_when=self.stops_batch,
-            on_result=on_result,
-            stop=self.stop_signal,
-            grace_seconds=self.stop_grace_seconds,
+            [item for item in items if key(item) not in settled], creator, **self.bulk_run_options(on_result)
         )
         settled.update((result.key, result) for result in created.results)
         return BulkReport(results=[settled[key(item)] for item in items])
