@@ -1,16 +1,19 @@
 """
-A sandbox app wrapped so that a test can hold calls on the wire and see what each one carried.
+Stopping a bulk run with calls on the wire, and seeing what each call carried.
 
-``HeldCalls(app, path)`` records the query and body of every request to ``path`` (exact) and,
-while :attr:`hold` is clear, keeps each one waiting before the sandbox sees it (:attr:`arrived`
-is released once per call held). Tests use it to stop a bulk run with calls in flight, then to
-check which items a retried attempt sent again.
+- ``HeldCalls(app, path)`` wraps a sandbox app: it records the query and body of every request
+  to ``path`` (exact) and, while :attr:`~HeldCalls.hold` is clear, keeps each one waiting before
+  the sandbox sees it (:attr:`~HeldCalls.arrived` is released once per call held).
+- :func:`serve_held`: a platform's sandbox served so, with its connection set.
+- :func:`told_to_stop`: a task run in a thread, told to stop (``on_kill``) once its calls are on
+  the wire, then those calls let through.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 #: only a broken run waits this long: every wait is woken by an event
@@ -53,3 +56,53 @@ class HeldCalls:
     def carrying(self, key: str) -> int:
         """How many recorded calls carried ``key`` (as a quoted JSON string or a query value)."""
         return sum(f'"{key}"' in sent or f"={key}" in sent for sent in self.sent)
+
+
+def serve_held(
+    platform: str, path: str, serve_app: Callable[[Any], str], make_conn: Callable[..., str], **settings: Any
+) -> tuple[Any, HeldCalls]:
+    """The platform's sandbox (``settings`` for its backend) with calls to ``path`` held on demand,
+    served on loopback, its connection the platform's default one. The backend and the wrapper."""
+    from airflow_provider.platforms import get_platform
+    from airflow_provider.sandbox.registry import load_simulator
+
+    simulator = load_simulator(platform)
+    backend = simulator.new_backend(**settings)
+    held = HeldCalls(simulator.create_app(backend), path)
+    conn = simulator.connection(serve_app(held))
+    make_conn(
+        get_platform(platform).default_conn_id,
+        conn["conn_type"],
+        host=conn.get("host"),
+        login=conn.get("login"),
+        password=conn.get("password"),
+        extra=conn.get("extra") or {},
+    )
+    return backend, held
+
+
+def told_to_stop(
+    operator: Any, context: dict[str, Any], *, in_flight: Callable[[], None], release: Callable[[], None]
+) -> BaseException:
+    """Run ``operator.execute`` in a thread; once ``in_flight()`` returns (its calls on the wire)
+    call ``on_kill`` as Airflow's SIGTERM handler does, then ``release()`` those calls. What the
+    task ended with (it must not succeed)."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            operator.execute(context)
+        except BaseException as err:
+            failure.append(err)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    try:
+        in_flight()
+        operator.on_kill()
+    finally:
+        release()
+        runner.join(SAFETY_SECONDS)
+    assert not runner.is_alive(), "the task did not end after it was told to stop"
+    assert failure, "the task told to stop succeeded"
+    return failure[0]

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, Unpack
 
 from airflow_provider.common.errors import (
     ApiError,
@@ -101,16 +101,27 @@ class StopSignal:
             self._loop = self._event = None
 
 
+class RunOptions(TypedDict, total=False):
+    """How :func:`run_bulk` and :func:`run_batched` run their calls (all optional)."""
+
+    #: calls in flight at once (16)
+    concurrency: int
+    #: a result for which it is true stops the run: items not started are ``skipped``
+    stop_when: Callable[[ItemResult], bool] | None
+    #: sees every result as it comes (progress lines)
+    on_result: Callable[[ItemResult], None] | None
+    #: requested (the task told to stop): no item is started any more
+    stop: StopSignal | None
+    #: how long the calls in flight get once ``stop`` is requested (10 s)
+    grace_seconds: float
+
+
 async def run_bulk(
     items: Sequence[T],
     work: Callable[[T], Awaitable[ItemResult]],
     *,
     key: Callable[[T], str],
-    concurrency: int = 16,
-    stop_when: Callable[[ItemResult], bool] | None = None,
-    on_result: Callable[[ItemResult], None] | None = None,
-    stop: StopSignal | None = None,
-    grace_seconds: float = 10.0,
+    **options: Unpack[RunOptions],
 ) -> BulkReport:
     """
     Run ``work`` for every item with at most ``concurrency`` in flight; results in input order.
@@ -123,17 +134,7 @@ async def run_bulk(
     calls in flight get up to ``grace_seconds`` to finish, then are abandoned and reported
     ``unknown`` (a retried attempt looks them up before any create).
     """
-    return await _run_pool(
-        items,
-        1,
-        one=work,
-        key=key,
-        concurrency=concurrency,
-        stop_when=stop_when,
-        on_result=on_result,
-        stop=stop,
-        grace_seconds=grace_seconds,
-    )
+    return await _run_pool(items, 1, key=key, one=work, **options)
 
 
 async def run_batched(
@@ -142,11 +143,7 @@ async def run_batched(
     *,
     key: Callable[[T], str],
     size: int,
-    concurrency: int = 16,
-    stop_when: Callable[[ItemResult], bool] | None = None,
-    on_result: Callable[[ItemResult], None] | None = None,
-    stop: StopSignal | None = None,
-    grace_seconds: float = 10.0,
+    **options: Unpack[RunOptions],
 ) -> BulkReport:
     """
     :func:`run_bulk` for a platform whose call takes a batch: ``work`` gets ``size`` items at a
@@ -154,17 +151,7 @@ async def run_batched(
     in flight. A failing call fails its whole batch; a stop skips the batches not started and
     awaits those in flight as :func:`run_bulk` does (one abandoned is ``unknown`` throughout).
     """
-    return await _run_pool(
-        items,
-        max(1, size),
-        many=work,
-        key=key,
-        concurrency=concurrency,
-        stop_when=stop_when,
-        on_result=on_result,
-        stop=stop,
-        grace_seconds=grace_seconds,
-    )
+    return await _run_pool(items, max(1, size), key=key, many=work, **options)
 
 
 async def _run_pool(
@@ -174,11 +161,11 @@ async def _run_pool(
     key: Callable[[T], str],
     one: Callable[[T], Awaitable[ItemResult]] | None = None,
     many: Callable[[Sequence[T]], Awaitable[list[ItemResult]]] | None = None,
-    concurrency: int,
-    stop_when: Callable[[ItemResult], bool] | None,
-    on_result: Callable[[ItemResult], None] | None,
-    stop: StopSignal | None,
-    grace_seconds: float,
+    concurrency: int = 16,
+    stop_when: Callable[[ItemResult], bool] | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+    stop: StopSignal | None = None,
+    grace_seconds: float = 10.0,
 ) -> BulkReport:
     """The pool behind :func:`run_bulk` (``one`` per item) and :func:`run_batched` (``many``
     per ``size`` items): one code path for the stop, the grace and ``stop_when``."""

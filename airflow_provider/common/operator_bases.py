@@ -32,7 +32,7 @@ from airflow_provider.common.data_aware import DataAwareOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider.common.bulk import CreateOnce, StopSignal
+    from airflow_provider.common.bulk import CreateOnce, RunOptions, StopSignal
     from airflow_provider.common.checkpoint import ChunkPlan
     from airflow_provider.common.hooks import ApiHook
     from airflow_provider.common.models import InputError
@@ -438,18 +438,16 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
 
         from airflow_provider.common.bulk import run_batched, run_bulk
 
-        size = self.items_per_call()
+        size, how = self.items_per_call(), self.run_options(on_result)
         if size > 1:
             return await run_batched(
-                items, partial(self.run_batch, hook), size=size, **self.bulk_run_options(on_result)
+                items, partial(self.run_batch, hook), key=self.item_key, size=size, **how
             )
-        return await run_bulk(items, partial(self.run_item, hook), **self.bulk_run_options(on_result))
+        return await run_bulk(items, partial(self.run_item, hook), key=self.item_key, **how)
 
-    def bulk_run_options(self, on_result: OnResult) -> dict[str, Any]:
-        """How :func:`~airflow_provider.common.bulk.run_bulk` runs this operator's calls: its
-        concurrency, what stops the batch, and the graceful stop."""
+    def run_options(self, on_result: OnResult) -> RunOptions:
+        """How this operator's calls run: its concurrency, what stops the batch, the graceful stop."""
         return {
-            "key": self.item_key,
             "concurrency": self.concurrency(),
             "stop_when": self.stops_batch,
             "on_result": on_result,
@@ -589,8 +587,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
                 len(to_look_up),
                 len(settled),
             )
-        created = await run_bulk(
-            [item for item in items if key(item) not in settled], creator, **self.bulk_run_options(on_result)
-        )
+        to_create = [item for item in items if key(item) not in settled]
+        created = await run_bulk(to_create, creator, key=key, **self.run_options(on_result))
         settled.update((result.key, result) for result in created.results)
         return BulkReport(results=[settled[key(item)] for item in items])

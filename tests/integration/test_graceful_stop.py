@@ -13,42 +13,20 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
-from held_calls import SAFETY_SECONDS, HeldCalls
+from held_calls import SAFETY_SECONDS, HeldCalls, serve_held, told_to_stop
 
 from airflow_provider.common.bulk import STOP_MESSAGE
 from airflow_provider.common.operator_bases import BulkOperator
-from airflow_provider.platforms import get_platform
-from airflow_provider.sandbox.registry import load_simulator
 
 pytestmark = pytest.mark.integration
 
 TaskContext = Callable[..., dict[str, Any]]
-
-
-def serve(
-    platform: str, path: str, serve_app: Callable[[Any], str], make_conn: Callable[..., str], **how: Any
-) -> tuple[Any, HeldCalls]:
-    """The platform's sandbox with calls to ``path`` recorded (and held on demand), and its connection."""
-    simulator = load_simulator(platform)
-    backend = simulator.new_backend(**how)
-    held = HeldCalls(simulator.create_app(backend), path)
-    conn = simulator.connection(serve_app(held))
-    make_conn(
-        get_platform(platform).default_conn_id,
-        conn["conn_type"],
-        host=conn.get("host"),
-        login=conn.get("login"),
-        password=conn.get("password"),
-        extra=conn.get("extra") or {},
-    )
-    return backend, held
 
 
 def stopped_with_two_calls_in_flight(
@@ -58,26 +36,11 @@ def stopped_with_two_calls_in_flight(
     operator.stop_grace_seconds = (
         SAFETY_SECONDS  # the held calls answer at once: the bound never ends the wait
     )
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            operator.execute(context)
-        except BaseException as err:
-            failure.append(err)
-
     held.hold.clear()
-    runner = threading.Thread(target=run)
-    runner.start()
-    held.held(2)
-    operator.on_kill()
-    held.hold.set()
-    runner.join(SAFETY_SECONDS)
-    assert not runner.is_alive()
-    assert len(failure) == 1
-    assert isinstance(failure[0], AirflowException)
-    assert not isinstance(failure[0], AirflowFailException)  # Airflow retries it
-    assert "told to stop" in str(failure[0])
+    failure = told_to_stop(operator, context, in_flight=lambda: held.held(2), release=held.hold.set)
+    assert isinstance(failure, AirflowException)
+    assert not isinstance(failure, AirflowFailException)  # Airflow retries it
+    assert "told to stop" in str(failure)
     return dict(context["ti"].xcom["return_value"])
 
 
@@ -100,7 +63,7 @@ def sent_once_each(held: HeldCalls, keys: list[str]) -> dict[str, int]:
 def hypersku(
     serve_app: Callable[[Any], str], make_conn: Callable[..., str]
 ) -> Callable[[str], tuple[Any, HeldCalls]]:
-    return lambda path: serve("hypersku", path, serve_app, make_conn, failure_share=0)
+    return lambda path: serve_held("hypersku", path, serve_app, make_conn, failure_share=0)
 
 
 def hypersku_orders(task_context: TaskContext, n: int) -> list[str]:
@@ -184,7 +147,7 @@ def test_hypersku_address_update_stops_and_its_retry_sends_only_the_rest(
 def chao8(
     serve_app: Callable[[Any], str], make_conn: Callable[..., str]
 ) -> Callable[[str], tuple[Any, HeldCalls]]:
-    return lambda path: serve("chao8", path, serve_app, make_conn)
+    return lambda path: serve_held("chao8", path, serve_app, make_conn)
 
 
 PRODUCT_CODES = [f"GS-{i}" for i in range(10)]

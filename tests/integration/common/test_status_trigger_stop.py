@@ -17,11 +17,9 @@ from typing import Any
 
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
-from held_calls import SAFETY_SECONDS, HeldCalls
+from held_calls import SAFETY_SECONDS, serve_held
 
 from airflow_provider.common.triggers import StatusTrigger
-from airflow_provider.platforms import get_platform
-from airflow_provider.sandbox.registry import load_simulator
 
 pytestmark = pytest.mark.integration
 
@@ -49,18 +47,7 @@ def test_a_trigger_cancelled_mid_poll_closes_its_client_and_the_next_triggerer_c
     from airflow_provider.hypersku.sensors import HyperSkuOrderStatusSensor
     from airflow_provider.sandbox.hypersku import LIFECYCLE_SECONDS, SANDBOX_EXAMPLE_ORDER
 
-    simulator = load_simulator("hypersku")
-    backend = simulator.new_backend(failure_share=0)
-    held = HeldCalls(simulator.create_app(backend), STATUS_PATH)
-    conn = simulator.connection(serve_app(held))
-    make_conn(
-        get_platform("hypersku").default_conn_id,
-        conn["conn_type"],
-        host=conn.get("host"),
-        login=conn.get("login"),
-        password=conn.get("password"),
-        extra=conn.get("extra") or {},
-    )
+    backend, held = serve_held("hypersku", STATUS_PATH, serve_app, make_conn, failure_share=0)
     created = HyperSkuCreateOrdersOperator(
         task_id="create", orders=[{**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": f"TRIG-{i}"} for i in range(2)]
     ).execute(task_context())
