@@ -154,17 +154,33 @@ PRODUCT_CODES = [f"GS-{i}" for i in range(10)]
 PRODUCTS = [{"productCode": code, "productName": f"停止 {code}"} for code in PRODUCT_CODES]
 
 
-def test_chao8_product_sync_stops_between_batches_and_its_retry_sends_only_the_rest(
-    chao8: Callable[[str], tuple[Any, HeldCalls]], task_context: TaskContext, tmp_path: Path
+SYNCS = {
+    "products": ("Chao8SyncProductsOperator", "/cncop/basic/v3/products", PRODUCTS),
+    "dealers": (
+        "Chao8SyncDealersOperator",
+        "/cncop/org/v1/dealers",
+        [{"code": code, "name": f"经销商 {code}", "region": "440100"} for code in PRODUCT_CODES],
+    ),
+}
+
+
+@pytest.mark.parametrize("catalogue", sorted(SYNCS))
+def test_a_chao8_sync_stops_between_batches_and_its_retry_sends_only_the_rest(
+    catalogue: str, chao8: Callable[[str], tuple[Any, HeldCalls]], task_context: TaskContext, tmp_path: Path
 ) -> None:
-    from airflow_provider.chao8.operators import Chao8SyncProductsOperator
+    from airflow_provider.chao8 import operators
 
-    backend, held = chao8("/cncop/basic/v3/products/batch")
-    results = tmp_path / "products.results.jsonl"
+    class_name, prefix, items = SYNCS[catalogue]
+    backend, held = chao8(f"{prefix}/batch" if catalogue == "products" else f"{prefix}/sync")
+    results = tmp_path / f"{catalogue}.results.jsonl"
 
-    def sync() -> Chao8SyncProductsOperator:
-        return Chao8SyncProductsOperator(
-            task_id="products", products=PRODUCTS, chunk_size=2, max_concurrency=2, results_path=str(results)
+    def sync() -> Any:
+        return getattr(operators, class_name)(
+            task_id="sync",
+            chunk_size=2,
+            max_concurrency=2,
+            results_path=str(results),
+            **{catalogue: items},
         )
 
     report = stopped_with_two_calls_in_flight(sync(), task_context(), held)
@@ -172,7 +188,7 @@ def test_chao8_product_sync_stops_between_batches_and_its_retry_sends_only_the_r
     # two batches of two were in flight: they finished; the three batches left were not sent
     assert report["counts"] == {"created": 4, "updated": 0, "failed": 0, "skipped": 6}
     assert len(held.sent) == 2
-    assert backend.requests["/cncop/basic/v3/products/batch-query"] == 2
+    assert backend.requests[f"{prefix}/batch-query"] == 2
     assert sorted(outcomes(results).values()) == ["created"] * 4 + ["skipped"] * 6
 
     again = sync().execute(task_context(try_number=2))
