@@ -183,7 +183,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     **Told to stop** (:meth:`on_kill`: SIGTERM, ``execution_timeout``): nothing new is sent,
     the calls in flight get up to :attr:`stop_grace_seconds`, every result known is written
     (the items not sent are ``skipped``), the report is pushed and the task fails, so that its
-    retry resumes (from the checkpoint, for creates).
+    retry resumes (from the checkpoint, with :attr:`resumes_from_checkpoint`).
 
     :param results_path: write every item's result to this JSON-lines file (local path or any
         ``ObjectStoragePath`` URL; templated) and keep XCom small.
@@ -299,7 +299,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     def on_kill(self) -> None:
         """Told to stop (SIGTERM, ``execution_timeout``): nothing new is sent, the
         calls in flight get up to :attr:`stop_grace_seconds`, the results and the report are
-        written, and the task fails (a retry resumes from the checkpoint)."""
+        written, and the task fails (a retry resumes, from the checkpoint where there is one)."""
         self.log.warning("%s: told to stop: sending nothing more, finishing the calls in flight", self.action)
         self.stop_signal.request()
 
