@@ -250,6 +250,7 @@ def test_told_to_stop_it_finishes_the_calls_in_flight_writes_them_and_fails(
 
     assert isinstance(failure, AirflowException)
     assert "told to stop" in str(failure)
+    assert "a retry resumes from the checkpoint" in str(failure)
     assert len(server.rows) == 4  # the calls in flight finished; nothing new was sent
     report = context["ti"].xcom["return_value"]
     assert report["counts"] == {"created": 4, "skipped": 396}
@@ -297,3 +298,35 @@ def test_a_call_that_outlasts_the_grace_is_reported_unknown() -> None:
         "kind": "stopped",
         "message": "task told to stop while this call was in flight: its answer was not awaited",
     }
+
+
+def test_told_to_stop_an_operator_without_a_checkpoint_says_its_retry_sends_the_items_again(
+    task_context: Any,
+) -> None:
+    from test_common_operator_bases import TinyCancelOperator
+
+    arrived = threading.Semaphore(0)
+    answer = threading.Event()
+    sent: list[str] = []
+
+    class HeldCancel(TinyCancelOperator):
+        async def run_item(self, hook: Any, item: str) -> ItemResult:
+            sent.append(item)
+            arrived.release()
+            await asyncio.to_thread(answer.wait, SAFETY_SECONDS)
+            return ItemResult(key=item, outcome="ok")
+
+    operator = HeldCancel(task_id="cancel", order_ids=[f"O{i}" for i in range(6)], max_concurrency=2)
+    assert not operator.resumes_from_checkpoint
+    context = task_context()
+
+    def two_on_the_wire() -> None:
+        for _ in range(2):
+            assert arrived.acquire(timeout=SAFETY_SECONDS)
+
+    failure = told_to_stop(operator, context, in_flight=two_on_the_wire, release=answer.set)
+
+    assert isinstance(failure, AirflowException)
+    assert "a retry sends the items again" in str(failure)
+    assert sent == ["O0", "O1"]
+    assert context["ti"].xcom["return_value"]["counts"] == {"ok": 2, "skipped": 4}
