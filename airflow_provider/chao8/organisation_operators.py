@@ -97,6 +97,8 @@ class Chao8SyncStoresOperator(Chao8SyncBase):
     items_param = "stores"
     key_field = "code"
     counted = ("synced", "failed")
+    # its "synced" results cannot be read back as confirmed: a retry sends every store again
+    resumes_from_checkpoint = False
 
     def __init__(self, *, stores: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -118,6 +120,6 @@ class Chao8SyncStoresOperator(Chao8SyncBase):
     async def upsert(self, hook: Chao8Hook, chunk: list[Any]) -> BatchResult:
         return await hook.async_stores(chunk)
 
-    async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
-        results = await super()._sync_chunk(hook, chunk)
+    async def run_batch(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
+        results = await super().run_batch(hook, chunk)
         return [r.model_copy(update={"outcome": "synced"}) if r.outcome == "created" else r for r in results]

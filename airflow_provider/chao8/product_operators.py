@@ -15,12 +15,9 @@ from airflow_provider.chao8.sync_operator_base import Chao8SyncBase
 from airflow_provider.common.operator_bases import BulkOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
     from airflow_provider.chao8.hooks import Chao8Hook
     from airflow_provider.chao8.models import BatchResult, ProductUpsert
-    from airflow_provider.common.operator_bases import OnResult
-    from airflow_provider.common.results import BulkReport, ItemResult
+    from airflow_provider.common.results import ItemResult
 
 
 class Chao8SyncProductsOperator(Chao8SyncBase):
@@ -98,6 +95,7 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     asset_changes = ("products",)
 
     template_fields: Sequence[str] = ("product_codes", "results_path")
+    resumes_from_checkpoint = True
     action = "enable / disable / delete 超8 products"
     items_param = "product_codes"
     actions: ClassVar[dict[str, str]] = {
@@ -124,27 +122,14 @@ class Chao8ProductsStatusOperator(Chao8Operator, BulkOperator[Any]):
     def item_key(self, item: str) -> str:
         return item
 
-    async def run_items(
-        self, hook: Chao8Hook, items: list[str], context: Context, on_result: OnResult
-    ) -> BulkReport:
-        from airflow_provider.common.results import BulkReport
-
-        chunks = [items[start : start + self.chunk_size] for start in range(0, len(items), self.chunk_size)]
-
-        async def one(chunk: list[str]) -> list[ItemResult]:
-            results = await self._apply(hook, chunk)
-            for result in results:
-                on_result(result)
-            return results
-
-        done = await hook.gather_limited(chunks, one, limit=self.concurrency())
-        return BulkReport(results=[result for chunk in done for result in chunk])
+    def items_per_call(self) -> int:
+        return self.chunk_size
 
     async def run_item(self, hook: Chao8Hook, item: str) -> ItemResult:
         """One product code on its own (a chunk of one)."""
-        return (await self._apply(hook, [item]))[0]
+        return (await self.run_batch(hook, [item]))[0]
 
-    async def _apply(self, hook: Chao8Hook, chunk: list[str]) -> list[ItemResult]:
+    async def run_batch(self, hook: Chao8Hook, chunk: list[str]) -> list[ItemResult]:
         """The action on one chunk of codes: ``ok`` each, or ``failed`` with 超8's reason."""
         from airflow_provider.common.errors import ApiError
         from airflow_provider.common.results import ItemResult, error_dict

@@ -15,12 +15,9 @@ from airflow_provider.chao8.base_operator import Chao8Operator
 from airflow_provider.common.operator_bases import BulkOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
     from airflow_provider.chao8.hooks import Chao8Hook
     from airflow_provider.chao8.models import BatchResult
     from airflow_provider.common.models import ApiModel
-    from airflow_provider.common.operator_bases import OnResult
     from airflow_provider.common.results import BulkReport, ItemResult
 
 
@@ -59,8 +56,12 @@ def load_records(path: str) -> list[dict[str, Any]]:
 class Chao8SyncBase(Chao8Operator, BulkOperator[Any]):
     """
     Batch upsert of a list keyed by a code: each chunk is queried first (created vs updated),
-    then upserted in one call; ``chunk_size`` items per call, chunks at bounded concurrency.
+    then upserted in one call; ``chunk_size`` items per call, chunks at bounded concurrency
+    (:meth:`~airflow_provider.common.operator_bases.BulkOperator.run_batch`: the shared run,
+    its graceful stop and a retry's checkpoint included).
     """
+
+    resumes_from_checkpoint = True
 
     #: the item field naming an item (the vendor's spelling)
     key_field: ClassVar[str] = ""
@@ -118,28 +119,15 @@ class Chao8SyncBase(Chao8Operator, BulkOperator[Any]):
             raise InputError([(key, self.key_field, "repeated in this input") for key in repeated])
         return items
 
-    async def run_items(
-        self, hook: Chao8Hook, items: list[Any], context: Context, on_result: OnResult
-    ) -> BulkReport:
-        from airflow_provider.common.results import BulkReport
-
-        size = self.chunk_size
-        chunks = [items[start : start + size] for start in range(0, len(items), size)]
-
-        async def sync(chunk: list[Any]) -> list[ItemResult]:
-            results = await self._sync_chunk(hook, chunk)
-            for result in results:
-                on_result(result)
-            return results
-
-        done = await hook.gather_limited(chunks, sync, limit=self.concurrency())
-        return BulkReport(results=[result for chunk in done for result in chunk])
+    def items_per_call(self) -> int:
+        return self.chunk_size
 
     async def run_item(self, hook: Chao8Hook, item: Any) -> ItemResult:
         """One record synced on its own (a chunk of one)."""
-        return (await self._sync_chunk(hook, [item]))[0]
+        return (await self.run_batch(hook, [item]))[0]
 
-    async def _sync_chunk(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
+    async def run_batch(self, hook: Chao8Hook, chunk: list[Any]) -> list[ItemResult]:
+        """One chunk: queried (created vs updated), then upserted in one call."""
         from airflow_provider.common.errors import ApiError
         from airflow_provider.common.results import ItemResult, error_dict
 

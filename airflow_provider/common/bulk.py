@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, TypeVar, Unpack
 
 from airflow_provider.common.errors import (
     ApiError,
@@ -101,16 +101,27 @@ class StopSignal:
             self._loop = self._event = None
 
 
+class RunOptions(TypedDict, total=False):
+    """How :func:`run_bulk` and :func:`run_batched` run their calls (all optional)."""
+
+    #: calls in flight at once (16)
+    concurrency: int
+    #: a result for which it is true stops the run: items not started are ``skipped``
+    stop_when: Callable[[ItemResult], bool] | None
+    #: sees every result as it comes (progress lines)
+    on_result: Callable[[ItemResult], None] | None
+    #: requested (the task told to stop): no item is started any more
+    stop: StopSignal | None
+    #: how long the calls in flight get once ``stop`` is requested (10 s)
+    grace_seconds: float
+
+
 async def run_bulk(
     items: Sequence[T],
     work: Callable[[T], Awaitable[ItemResult]],
     *,
     key: Callable[[T], str],
-    concurrency: int = 16,
-    stop_when: Callable[[ItemResult], bool] | None = None,
-    on_result: Callable[[ItemResult], None] | None = None,
-    stop: StopSignal | None = None,
-    grace_seconds: float = 10.0,
+    **options: Unpack[RunOptions],
 ) -> BulkReport:
     """
     Run ``work`` for every item with at most ``concurrency`` in flight; results in input order.
@@ -123,38 +134,82 @@ async def run_bulk(
     calls in flight get up to ``grace_seconds`` to finish, then are abandoned and reported
     ``unknown`` (a retried attempt looks them up before any create).
     """
-    # A fixed pool of workers pulling positions, not one task per item: 100,000 items cost
+    return await _run_pool(items, 1, key=key, one=work, **options)
+
+
+async def run_batched(
+    items: Sequence[T],
+    work: Callable[[Sequence[T]], Awaitable[list[ItemResult]]],
+    *,
+    key: Callable[[T], str],
+    size: int,
+    **options: Unpack[RunOptions],
+) -> BulkReport:
+    """
+    :func:`run_bulk` for a platform whose call takes a batch: ``work`` gets ``size`` items at a
+    time (one call) and answers one result per item, in order; at most ``concurrency`` batches
+    in flight. A failing call fails its whole batch; a stop skips the batches not started and
+    awaits those in flight as :func:`run_bulk` does (one abandoned is ``unknown`` throughout).
+    """
+    return await _run_pool(items, max(1, size), key=key, many=work, **options)
+
+
+async def _run_pool(
+    items: Sequence[T],
+    size: int,
+    *,
+    key: Callable[[T], str],
+    one: Callable[[T], Awaitable[ItemResult]] | None = None,
+    many: Callable[[Sequence[T]], Awaitable[list[ItemResult]]] | None = None,
+    concurrency: int = 16,
+    stop_when: Callable[[ItemResult], bool] | None = None,
+    on_result: Callable[[ItemResult], None] | None = None,
+    stop: StopSignal | None = None,
+    grace_seconds: float = 10.0,
+) -> BulkReport:
+    """The pool behind :func:`run_bulk` (``one`` per item) and :func:`run_batched` (``many``
+    per ``size`` items): one code path for the stop, the grace and ``stop_when``."""
+    # A fixed pool of workers pulling positions, not one task per batch: 100,000 items cost
     # ``concurrency`` tasks, not 100,000.
     results: list[ItemResult | None] = [None] * len(items)
-    positions = iter(range(len(items)))
+    starts = iter(range(0, len(items), size))
     stopped = False
+
+    def every(batch: Sequence[T], outcome: Outcome, error: dict[str, Any] | None) -> list[ItemResult]:
+        return [ItemResult(key=key(item), outcome=outcome, error=error) for item in batch]
 
     async def worker() -> None:
         nonlocal stopped
-        for index in positions:
-            item = items[index]
+        for start in starts:
+            batch = items[start : start + size]
             if stop is not None and stop.requested:
-                result = skipped(key(item), STOP_MESSAGE)
+                done = every(batch, "skipped", {"kind": "skipped", "message": STOP_MESSAGE})
             elif stopped:
-                result = skipped(key(item))
+                done = every(batch, "skipped", {"kind": "skipped", "message": "batch stopped"})
             else:
                 try:
-                    result = await work(item)
+                    done = [await one(batch[0])] if one is not None else await many(batch)  # type: ignore[misc]
+                    if len(done) != len(batch):
+                        raise RuntimeError(f"{len(done)} result(s) for a batch of {len(batch)}")
                 except asyncio.CancelledError:
                     if stop is None or not stop.requested:
                         raise
-                    kept = {"kind": "stopped", "message": ABANDONED_MESSAGE}
-                    result = ItemResult(key=key(item), outcome="unknown", error=kept)
+                    done = every(batch, "unknown", {"kind": "stopped", "message": ABANDONED_MESSAGE})
                 except Exception as err:
-                    log.warning("%s failed: %s", key(item), err)
-                    result = ItemResult(key=key(item), outcome="failed", error=error_dict(err))
-                if stop_when is not None and stop_when(result):
+                    log.warning(
+                        "%s failed: %s", key(batch[0]) if size == 1 else f"a batch of {len(batch)}", err
+                    )
+                    done = every(batch, "failed", error_dict(err))
+                if stop_when is not None and any(stop_when(result) for result in done):
                     stopped = True
-            results[index] = result
+            results[start : start + len(done)] = done
             if on_result is not None:
-                on_result(result)
+                for result in done:
+                    on_result(result)
 
-    workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(items))))]
+    workers = [
+        asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, -(-len(items) // size))))
+    ]
 
     async def abandon_after_grace(stop: StopSignal) -> None:
         await stop.wait()

@@ -96,8 +96,8 @@ def execute(op: BulkOperator[Any], context: Context) -> dict[str, Any]:
 
 
 def _checkpoint(op: BulkOperator[Any], context: Context, results_path: str | None) -> Checkpoint | None:
-    """A create's checkpoint (other bulk operators may repeat an item safely: none)."""
-    if not op.unique_keys:
+    """The checkpoint of an operator that resumes from one (reads repeat an item safely: none)."""
+    if not op.resumes_from_checkpoint:
         return None
     from airflow_provider.common.checkpoint import Checkpoint
 
@@ -130,7 +130,8 @@ def _stopped(op: BulkOperator[Any], context: Context, report: Any) -> dict[str, 
         context["ti"].xcom_push(key="return_value", value=payload)
     counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts.items()))
     where = f"; results in {report.results_file}" if report.results_file else ""
+    resumes = "resumes from the checkpoint" if op.resumes_from_checkpoint else "sends the items again"
     raise AirflowException(
         f"{op.action}: told to stop (on_kill / SIGTERM): {counts}{where}; "
-        "the items not sent are 'skipped' and a retry resumes from the checkpoint"
+        f"the items not sent are 'skipped' and a retry {resumes}"
     )

@@ -32,7 +32,7 @@ from airflow_provider.common.data_aware import DataAwareOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider.common.bulk import CreateOnce, StopSignal
+    from airflow_provider.common.bulk import CreateOnce, RunOptions, StopSignal
     from airflow_provider.common.checkpoint import ChunkPlan
     from airflow_provider.common.hooks import ApiHook
     from airflow_provider.common.models import InputError
@@ -183,7 +183,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     **Told to stop** (:meth:`on_kill`: SIGTERM, ``execution_timeout``): nothing new is sent,
     the calls in flight get up to :attr:`stop_grace_seconds`, every result known is written
     (the items not sent are ``skipped``), the report is pushed and the task fails, so that its
-    retry resumes (from the checkpoint, for creates).
+    retry resumes (from the checkpoint, with :attr:`resumes_from_checkpoint`).
 
     :param results_path: write every item's result to this JSON-lines file (local path or any
         ``ObjectStoragePath`` URL; templated) and keep XCom small.
@@ -204,6 +204,9 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     unique_keys: ClassVar[bool] = False
     #: seconds the calls in flight get to finish once the task is told to stop
     stop_grace_seconds: ClassVar[float] = 10.0
+    #: whether a retried attempt carries over what an earlier one confirmed instead of sending
+    #: it again (:mod:`~airflow_provider.common.checkpoint`: creates, and changes)
+    resumes_from_checkpoint: ClassVar[bool] = False
     _stop_signal: StopSignal | None = None
     #: what a retried attempt's checkpoint says about the chunk being sent (creates)
     chunk_plan: ChunkPlan | None = None
@@ -232,6 +235,14 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     @abstractmethod
     async def run_item(self, hook: Any, item: ItemT) -> ItemResult:
         """Do the work for one item; exceptions become a ``failed`` result naming the error."""
+
+    def items_per_call(self) -> int:
+        """Items one call carries: 1 (:meth:`run_item` for each), or a batch (:meth:`run_batch`)."""
+        return 1
+
+    async def run_batch(self, hook: Any, items: list[ItemT]) -> list[ItemResult]:
+        """One call for up to :meth:`items_per_call` items: one result per item, in order."""
+        raise NotImplementedError(f"{type(self).__name__} sends one item per call")
 
     def prepare(self, hook: Any, items: list[ItemT], context: Context) -> list[ItemT]:
         """Once per chunk (a list input is one chunk), just before it is sent: gets the token;
@@ -288,7 +299,7 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     def on_kill(self) -> None:
         """Told to stop (SIGTERM, ``execution_timeout``): nothing new is sent, the
         calls in flight get up to :attr:`stop_grace_seconds`, the results and the report are
-        written, and the task fails (a retry resumes from the checkpoint)."""
+        written, and the task fails (a retry resumes, from the checkpoint where there is one)."""
         self.log.warning("%s: told to stop: sending nothing more, finishing the calls in flight", self.action)
         self.stop_signal.request()
 
@@ -421,21 +432,28 @@ class BulkOperator(PlatformOperator, Generic[ItemT]):
     async def run_items(
         self, hook: Any, items: list[ItemT], context: Context, on_result: OnResult
     ) -> BulkReport:
-        """Every item through :meth:`run_item`, at most :meth:`concurrency` at a time."""
+        """Every item through :meth:`run_item` (or batches through :meth:`run_batch`), at most
+        :meth:`concurrency` calls at a time, stopping as :meth:`on_kill` says."""
         from functools import partial
 
-        from airflow_provider.common.bulk import run_bulk
+        from airflow_provider.common.bulk import run_batched, run_bulk
 
-        return await run_bulk(
-            items,
-            partial(self.run_item, hook),
-            key=self.item_key,
-            concurrency=self.concurrency(),
-            stop_when=self.stops_batch,
-            on_result=on_result,
-            stop=self.stop_signal,
-            grace_seconds=self.stop_grace_seconds,
-        )
+        size, how = self.items_per_call(), self.run_options(on_result)
+        if size > 1:
+            return await run_batched(
+                items, partial(self.run_batch, hook), key=self.item_key, size=size, **how
+            )
+        return await run_bulk(items, partial(self.run_item, hook), key=self.item_key, **how)
+
+    def run_options(self, on_result: OnResult) -> RunOptions:
+        """How this operator's calls run: its concurrency, what stops the batch, the graceful stop."""
+        return {
+            "concurrency": self.concurrency(),
+            "stop_when": self.stops_batch,
+            "on_result": on_result,
+            "stop": self.stop_signal,
+            "grace_seconds": self.stop_grace_seconds,
+        }
 
     def finish(self, context: Context, report: BulkReport) -> dict[str, Any]:
         """The XCom report, pushed before the task fails on any failed item."""
@@ -479,6 +497,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
     #: orders per batched look-up (platforms with :meth:`lookup_many`)
     lookup_batch_size: ClassVar[int] = 50
     unique_keys: ClassVar[bool] = True
+    resumes_from_checkpoint: ClassVar[bool] = True
     #: whether the platform refuses a create that reuses a caller id (a "duplicate" answer)
     refuses_reused_ids: ClassVar[bool] = False
 
@@ -568,15 +587,7 @@ class BulkCreateOperator(BulkOperator[ItemT]):
                 len(to_look_up),
                 len(settled),
             )
-        created = await run_bulk(
-            [item for item in items if key(item) not in settled],
-            creator,
-            key=key,
-            concurrency=self.concurrency(),
-            stop_when=self.stops_batch,
-            on_result=on_result,
-            stop=self.stop_signal,
-            grace_seconds=self.stop_grace_seconds,
-        )
+        to_create = [item for item in items if key(item) not in settled]
+        created = await run_bulk(to_create, creator, key=key, **self.run_options(on_result))
         settled.update((result.key, result) for result in created.results)
         return BulkReport(results=[settled[key(item)] for item in items])

@@ -73,21 +73,29 @@ class StatusTrigger(BaseTrigger):
         )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """
+        Poll until a final event. Cancelled (its triggerer stopping, the task cleared) the
+        client is closed here, whoever runs the trigger; the trigger row stays, and the
+        triggerer that takes it over runs a new one from :meth:`serialize`, polling afresh.
+        """
         # the hook's module (and what it imports) loads off the loop: a first import stalls it
         hook_class = await asyncio.to_thread(import_hook, self.hook_class_path)
         hook = self._hook = hook_class(self.conn_id)
-        await hook.aload_connection()
-        fetch = getattr(hook, self.status_method)
-        statuses = dict(self.known)
-        success, failure = set(self.success_statuses), set(self.failure_statuses)
-        while True:
-            final = await self._poll_once(hook, fetch, statuses, success, failure)
-            if final is not None:
-                # closed before the event goes out: a triggerer (or dag.test) may stop reading here
-                await self.cleanup()
-                yield final
-                return
-            await asyncio.sleep(self.poll_interval)
+        try:
+            await hook.aload_connection()
+            fetch = getattr(hook, self.status_method)
+            statuses = dict(self.known)
+            success, failure = set(self.success_statuses), set(self.failure_statuses)
+            while True:
+                final = await self._poll_once(hook, fetch, statuses, success, failure)
+                if final is not None:
+                    # closed before the event goes out: a triggerer (or dag.test) may stop reading here
+                    await self.cleanup()
+                    yield final
+                    return
+                await asyncio.sleep(self.poll_interval)
+        finally:
+            await self.cleanup()
 
     async def _poll_once(
         self, hook: Any, fetch: Any, statuses: dict[str, str], success: set[str], failure: set[str]
@@ -112,7 +120,10 @@ class StatusTrigger(BaseTrigger):
         return None
 
     async def cleanup(self) -> None:
-        if self._hook is not None:
-            await self._hook.aclose()
-            self._hook.close()
-            self._hook = None
+        """Both clients closed (again: a no-op); the triggerer calls it after every run."""
+        hook, self._hook = self._hook, None
+        if hook is not None:
+            try:
+                await hook.aclose()
+            finally:
+                hook.close()

@@ -44,6 +44,7 @@ class HyperSkuCancelOrdersOperator(HyperSkuOperator, BulkOperator[str]):
 
     action = "HyperSKU cancel orders"
     items_param = "order_ids"
+    resumes_from_checkpoint = True
     template_fields: Sequence[str] = ("order_ids", "results_path")
 
     def __init__(self, *, order_ids: Any, **kwargs: Any) -> None:
@@ -89,6 +90,8 @@ class HyperSkuCancelOrdersOperator(HyperSkuOperator, BulkOperator[str]):
         from airflow_provider.common.errors import ApiError
 
         report = await super().run_items(hook, items, context, on_result)
+        if self.stop_signal.requested:
+            return report  # told to stop: no new call (each result keeps the status it has)
         try:
             after = await hook.afetch_statuses(items)
         except ApiError as err:
@@ -125,6 +128,7 @@ class HyperSkuUpdateOrderAddressesOperator(HyperSkuOperator, BulkOperator["Updat
 
     action = "HyperSKU update order addresses"
     items_param = "updates"
+    resumes_from_checkpoint = True
     template_fields: Sequence[str] = ("order_id", "shipping_address", "updates", "results_path")
 
     def __init__(

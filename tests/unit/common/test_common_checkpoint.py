@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from held_calls import told_to_stop
 from test_common_operator_bases import SERVER, AsyncServer, Order, Server, TinyCreateOrdersOperator, TinyHook
 
 from airflow_provider.common.bulk import StopSignal, collector_paused, run_bulk
@@ -240,25 +241,16 @@ def test_told_to_stop_it_finishes_the_calls_in_flight_writes_them_and_fails(
     operator = FreshIdsCreate(task_id="create", orders=source, results_path=str(results), max_concurrency=4)
     GATE.hold = threading.Event()
     context = task_context()
-    failure: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            operator.execute(context)
-        except BaseException as err:
-            failure.append(err)
+    def four_creates_on_the_wire() -> None:
+        for _ in range(4):
+            assert GATE.held.acquire(timeout=SAFETY_SECONDS)
 
-    runner = threading.Thread(target=run)
-    runner.start()
-    for _ in range(4):  # four creates on the wire, held by the server
-        assert GATE.held.acquire(timeout=SAFETY_SECONDS)
-    operator.on_kill()
-    GATE.hold.set()
-    runner.join(SAFETY_SECONDS)
+    failure = told_to_stop(operator, context, in_flight=four_creates_on_the_wire, release=GATE.hold.set)
 
-    assert failure
-    assert isinstance(failure[0], AirflowException)
-    assert "told to stop" in str(failure[0])
+    assert isinstance(failure, AirflowException)
+    assert "told to stop" in str(failure)
+    assert "a retry resumes from the checkpoint" in str(failure)
     assert len(server.rows) == 4  # the calls in flight finished; nothing new was sent
     report = context["ti"].xcom["return_value"]
     assert report["counts"] == {"created": 4, "skipped": 396}
@@ -306,3 +298,35 @@ def test_a_call_that_outlasts_the_grace_is_reported_unknown() -> None:
         "kind": "stopped",
         "message": "task told to stop while this call was in flight: its answer was not awaited",
     }
+
+
+def test_told_to_stop_an_operator_without_a_checkpoint_says_its_retry_sends_the_items_again(
+    task_context: Any,
+) -> None:
+    from test_common_operator_bases import TinyCancelOperator
+
+    arrived = threading.Semaphore(0)
+    answer = threading.Event()
+    sent: list[str] = []
+
+    class HeldCancel(TinyCancelOperator):
+        async def run_item(self, hook: Any, item: str) -> ItemResult:
+            sent.append(item)
+            arrived.release()
+            await asyncio.to_thread(answer.wait, SAFETY_SECONDS)
+            return ItemResult(key=item, outcome="ok")
+
+    operator = HeldCancel(task_id="cancel", order_ids=[f"O{i}" for i in range(6)], max_concurrency=2)
+    assert not operator.resumes_from_checkpoint
+    context = task_context()
+
+    def two_on_the_wire() -> None:
+        for _ in range(2):
+            assert arrived.acquire(timeout=SAFETY_SECONDS)
+
+    failure = told_to_stop(operator, context, in_flight=two_on_the_wire, release=answer.set)
+
+    assert isinstance(failure, AirflowException)
+    assert "a retry sends the items again" in str(failure)
+    assert sent == ["O0", "O1"]
+    assert context["ti"].xcom["return_value"]["counts"] == {"ok": 2, "skipped": 4}
