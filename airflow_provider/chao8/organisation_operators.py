@@ -97,8 +97,6 @@ class Chao8SyncStoresOperator(Chao8SyncBase):
     items_param = "stores"
     key_field = "code"
     counted = ("synced", "failed")
-    # its "synced" results cannot be read back as confirmed: a retry sends every store again
-    resumes_from_checkpoint = False
 
     def __init__(self, *, stores: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

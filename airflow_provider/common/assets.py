@@ -43,7 +43,7 @@ MAX_IDS_IN_EVENT = 100
 _ACCOUNT = re.compile(r"^(?:[A-Za-z0-9_.~-]|%[0-9A-Fa-f]{2})+$")
 #: outcomes that mean the platform now holds the item as asked (its id is worth naming)
 PRESENT_OUTCOMES = frozenset(
-    {"created", "existed", "updated", "ok", "completed", "cancelled", "deleted", "reset"}
+    {"created", "existed", "updated", "synced", "ok", "completed", "cancelled", "deleted", "reset"}
 )
 
 

@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from airflow_provider.common.errors import ApiError
 
 #: outcomes of a result whose order exists on the platform after the run
-PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "ok"})
+PRESENT_OUTCOMES = frozenset({"created", "existed", "updated", "synced", "ok"})
 #: outcomes that count as a failure of the item
 FAILURE_OUTCOMES = frozenset({"failed", "unknown", "invalid"})
-Outcome = Literal["created", "existed", "updated", "ok", "failed", "unknown", "skipped", "invalid"]
+Outcome = Literal["created", "existed", "updated", "synced", "ok", "failed", "unknown", "skipped", "invalid"]
 
 #: failures listed in an XCom report that points to a results file
 MAX_FAILURES_IN_XCOM = 100
@@ -98,7 +98,7 @@ class ItemResult(BaseModel):
     What happened to one item of a bulk call (compact: ids, status, counts; no personal data).
 
     :param key: the caller's own id of the item (``thirdOrderId``, ``soc``, ``orderNo``, ...).
-    :param outcome: created / existed / updated / ok / failed / unknown / skipped / invalid.
+    :param outcome: created / existed / updated / synced / ok / failed / unknown / skipped / invalid.
     :param id: the platform's id of the object, when known.
     :param status: the platform's status of the object, when known.
     :param error: for failed/unknown/invalid items: ``{kind, message, code, http_status, ...}``.

@@ -32,6 +32,7 @@ from airflow_provider.chao8.operators import (
     Chao8UpdateProductionOrdersOperator,
 )
 from airflow_provider.common.errors import NotFoundError
+from airflow_provider.common.report_reader import read_report
 from airflow_provider.sandbox.chao8 import (
     LOGISTICS_CREATED_SECONDS,
     LOGISTICS_SCANNING_SECONDS,
@@ -355,9 +356,13 @@ def test_products_status_stores_and_audits_operators(
         Chao8ProductsStatusOperator(task_id="x", product_codes="A", action_name="archive")
 
     stores = Chao8SyncStoresOperator(
-        task_id="stores", stores=[{"code": "ST-9", "name": "九号店", "dealerCode": SANDBOX_DEALER_CODES[0]}]
+        task_id="stores",
+        stores=[{"code": "ST-9", "name": "九号店", "dealerCode": SANDBOX_DEALER_CODES[0]}],
+        results_path=str(tmp_path / "stores.jsonl"),
     ).execute(task_context())
     assert stores["counts"] == {"synced": 1, "failed": 0}
+    # a synced store reads back from the results file as present (a retry does not send it again)
+    assert [r["key"] for r in read_report(stores).results()] == ["ST-9"]
 
     hook.create_logistics_order(logistics("OUT-Z", quantity=1))
     backend.clock.advance(LOGISTICS_CREATED_SECONDS + LOGISTICS_SCANNING_SECONDS)
