@@ -1,0 +1,41 @@
+"""
+``orders_from_file``: one HyperSKU bulk create of the orders in a JSON-lines file (``orders_file``,
+one order per line), the way the docs say to keep customers' data out of XCom and the UI: only
+the file's path is a template field. The results go beside it (``orders.jsonl`` ->
+``orders.results.jsonl``). The system test's ``watcher`` scenario makes the orders its watcher
+follows with it, and ``planted`` sends orders carrying planted personal data through it.
+
+Invalid orders are reported (``on_invalid="report"``): the valid ones are created, the task
+fails naming each invalid order and field, and its one retry finds the orders already made.
+No default outlet: the example DAGs scheduled on HyperSKU's orders do not run on these orders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Param, dag
+
+from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator
+
+
+@dag(
+    dag_id="orders_from_file",
+    schedule=None,
+    start_date=datetime(2026, 11, 1),
+    catchup=False,
+    default_args={"retries": 1, "retry_delay": timedelta(seconds=5)},
+    params={"orders_file": Param(type="string", description="an absolute path to a .jsonl file")},
+    tags=["load", "system-test"],
+)
+def orders_from_file() -> None:
+    HyperSkuCreateOrdersOperator(
+        task_id="create_orders",
+        orders="{{ params.orders_file }}",
+        on_invalid="report",
+        max_concurrency=8,
+        outlets=[],
+    )
+
+
+orders_from_file()
