@@ -34,16 +34,12 @@ def selected_scenarios() -> set[str] | None:
     return chosen or None
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "scenario(name): the system test scenario a test is")
-
-
 def scenario_of(item: pytest.Item) -> str:
-    """A test's scenario name: its ``scenario`` mark, its parameter id (chaos scenarios) or
+    """A test's scenario name: its module's ``SCENARIO``, its parameter id (chaos scenarios) or
     ``flagship``."""
-    marker = item.get_closest_marker("scenario")
-    if marker is not None:
-        return str(marker.args[0])
+    named = getattr(getattr(item, "module", None), "SCENARIO", None)
+    if named:
+        return str(named)
     callspec = getattr(item, "callspec", None)
     return str(callspec.id) if callspec is not None else "flagship"
 

@@ -47,18 +47,25 @@ def trigger_holders(fleet: Fleet, classpath_part: str) -> list[int | None]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def table_texts(fleet: Fleet, decrypt: Callable[[str], str | None]) -> Iterator[tuple[str, str, str]]:
-    """``(table, column, text)`` of every non-empty cell of every table of the metadata DB; a
-    Fernet-encrypted value (trigger kwargs, Variables) is searched decrypted too, a binary one
-    decoded as UTF-8."""
+def table_texts(
+    fleet: Fleet,
+    decrypt: Callable[[str], str | None],
+    skip_row: Callable[[str, dict[str, Any]], bool] = lambda table, row: False,
+) -> Iterator[tuple[str, str, str]]:
+    """``(table, column, text)`` of every non-empty cell of every table of the metadata DB (but
+    the rows ``skip_row`` names); a Fernet-encrypted value (trigger kwargs, Variables) comes
+    decrypted too, a binary one decoded as UTF-8 (decompressed when it is zlib data)."""
     with metadata_db(fleet) as db, db.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
         tables = [row[0] for row in cursor.fetchall()]
         for table in tables:
             cursor.execute(f'SELECT * FROM "{table}"')  # the names come from pg_tables
             columns = [column.name for column in cursor.description or ()]
-            for row in cursor:
-                for column, cell in zip(columns, row, strict=True):
+            for values in cursor:
+                row = dict(zip(columns, values, strict=True))
+                if skip_row(table, row):
+                    continue
+                for column, cell in row.items():
                     if cell is None:
                         continue
                     text = _as_text(cell)
