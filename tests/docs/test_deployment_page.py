@@ -48,7 +48,7 @@ def test_the_page_gives_the_watcher_and_planted_scenarios_as_the_tests_run_them(
     assert f"creates {test_watcher.ORDERS} orders" in PAGE
     assert f"batch 1 ({test_watcher.BATCH} orders)" in PAGE
     assert f"none of the {test_watcher.ORDERS - 3 * test_watcher.BATCH} orders left alone" in PAGE
-    assert f"{test_planted.ORDERS} HyperSKU orders" in PAGE
+    assert f"{test_planted.ORDERS} HyperSKU orders and {test_planted.ORDERS} SuperShip parcels" in PAGE
     assert "one in a hundred invalid" in PAGE
     assert test_planted.INVALID_EVERY == 100
     for name in ("watcher", "planted"):

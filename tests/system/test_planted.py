@@ -2,21 +2,23 @@
 Scenario ``planted`` (issue 22, item 6): no secret and no customer's personal data anywhere the
 fleet writes.
 
-300 HyperSKU orders carry distinctive names, addresses, phones, e-mails and tax numbers
-(``tests/planted_values.py``); one in a hundred is invalid in a personal field (an address line
-that is not a string), and the sandbox fails 3 % of calls and loses 1 % of answers, so the error,
-retry and look-up paths log too. The fleet creates them with ``orders_from_file`` (the orders
-as a file: only its path is a template field); the invalid ones fail the task, which Airflow
-retries once. The planted secrets are every secret of the fleet's four connections and the
-tokens the sandbox handed out (read back from the token store).
+300 HyperSKU orders and 300 SuperShip parcels carry distinctive names, addresses, phones,
+e-mails, tax numbers and delivery notes (``tests/planted_values.py``); one in a hundred is
+invalid in a personal field (an address line that is not a string, a phone that is not a
+number), and the sandbox fails 3 % of calls and loses 1 % of answers, so the error, retry and
+look-up paths log too. The fleet creates them with ``orders_from_file`` and
+``parcels_from_file`` (the orders as a file: only its path is a template field), both at once;
+the invalid ones fail the tasks, which Airflow retries once. The planted secrets are every
+secret of the fleet's four connections and the tokens the sandbox handed out (read back from the
+token store).
 
 Then every file under the fleet's root (task logs on the workers, the triggerers', scheduler's,
 dag-processor's and api-server's logs, Postgres' and Redis' files, the sandbox's log, results
 files) and every cell of every table of the metadata database (``xcom``,
 ``rendered_task_instance_fields``, ``log``, ``task_instance``, ``trigger`` (decrypted),
 ``asset_event``, ...) and every metric the fleet sent (names and tags) are searched for each
-planted value; the test fails naming where each was found. The metrics of the run add up to the
-orders.
+planted value; the test fails naming where each was found. The outcome metrics of each run add
+up to its orders.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +39,7 @@ from cluster.fleet import Fleet, wait_for
 from cluster.statsd_listener import StatsdListener
 from tests.planted_values import Person, Planted
 from tests.system.fleet_db import table_texts
-from tests.system.fleet_helpers import SANDBOX_SPEED, hypersku_orders, lifetimes, sandbox
+from tests.system.fleet_helpers import SANDBOX_SPEED, lifetimes, sandbox
 
 pytestmark = pytest.mark.system
 #: the scenario's name (``make system-test SCENARIOS=planted``)
@@ -45,7 +49,8 @@ ORDERS = 300
 INVALID_EVERY = 100
 PREFIX = "PV"
 TIMEOUT = 900.0
-METRICS = "airflow.fulfillment.hypersku."
+#: the sandbox's faults during the runs: retries, lost answers and their look-ups log too
+FAULTS = {"error_rate": 0.03, "lose_answer_rate": 0.01, "seed": 22}
 
 #: the planted personal values, matched so that no random bytes (a Fernet token, compressed
 #: data in Postgres' files) can match by chance: the marker with the word after it, the e-mail's
@@ -67,7 +72,7 @@ class FleetPlanted(Planted):
         return found + [secret[:6] + "…" for secret in self.secrets if secret in text]
 
 
-def _order(person: Person) -> dict[str, Any]:
+def _hypersku_order(person: Person) -> dict[str, Any]:
     address: dict[str, Any] = {
         "firstName": person.first_name,
         "lastName": person.last_name,
@@ -84,75 +89,114 @@ def _order(person: Person) -> dict[str, Any]:
     if person.n % INVALID_EVERY == 7:
         address["address1"] = [person.street]  # not a string: the error must not quote it
     return {
-        "thirdOrderId": f"{PREFIX}-{person.n:04d}",
+        "thirdOrderId": _key(person),
         "logisticsId": "1002",
         "shippingAddress": address,
         "skuItems": [{"skuId": "SKU1001-BLK", "num": 1}],
     }
 
 
+def _supership_parcel(person: Person) -> dict[str, Any]:
+    from airflow_provider.sandbox.supership.seed import sample_order
+
+    parcel = sample_order(_key(person), person.n)
+    parcel.update(
+        name=person.name, phone=person.phone, email=person.email, address=person.street, note=person.note
+    )
+    if person.n % INVALID_EVERY == 7:
+        parcel["phone"] = f"{person.phone}zqx"  # not a phone number: the error must not quote it
+    return parcel
+
+
+def _key(person: Person) -> str:
+    return f"{PREFIX}-{person.n:04d}"
+
+
+@dataclass(frozen=True)
+class Platform:
+    """One platform's bulk create of planted orders: its DAG, its orders, its caller id field."""
+
+    name: str
+    dag_id: str
+    order: Callable[[Person], dict[str, Any]]
+    key_field: str
+
+
+PLATFORMS = (
+    Platform("hypersku", "orders_from_file", _hypersku_order, "thirdOrderId"),
+    Platform("supership", "parcels_from_file", _supership_parcel, "soc"),
+)
+
+
 def test_planted(fleet: Fleet, statsd: StatsdListener, scenario_table: list[dict[str, Any]]) -> None:
-    fleet.wait_for_dags(["orders_from_file"])
-    row: dict[str, Any] = {"scenario": "planted", "orders": ORDERS, "seconds to recover": "-"}
+    fleet.wait_for_dags([platform.dag_id for platform in PLATFORMS])
+    row: dict[str, Any] = {
+        "scenario": "planted",
+        "orders": ORDERS * len(PLATFORMS),
+        "seconds to recover": "-",
+    }
     scenario_table.append(row)
     planted = FleetPlanted()
     for conn in fleet.connections.values():
         planted.add_connection_secrets(json.loads(conn))
     people = planted.people(ORDERS)
-    invalid = {f"{PREFIX}-{p.n:04d}" for p in people if p.n % INVALID_EVERY == 7}
-
-    sandbox(fleet, "hypersku", "faults", "POST", json={"clear": True, "include_auth": False})
-    sandbox(
-        fleet,
-        "hypersku",
-        "faults",
-        "POST",
-        json={"error_rate": 0.03, "lose_answer_rate": 0.01, "seed": 22, "include_auth": False},
-    )
-    sandbox(fleet, "hypersku", "clock", "POST", json={"speed": SANDBOX_SPEED})
-    sandbox(fleet, "hypersku", "stats/reset", "POST")
+    invalid = {_key(p) for p in people if p.n % INVALID_EVERY == 7}
+    inputs: dict[str, Path] = {}
+    for platform in PLATFORMS:
+        # retries, lost answers and their look-ups log too
+        sandbox(fleet, platform.name, "faults", "POST", json={"clear": True, "include_auth": False})
+        sandbox(fleet, platform.name, "faults", "POST", json={**FAULTS, "include_auth": False})
+        sandbox(fleet, platform.name, "clock", "POST", json={"speed": SANDBOX_SPEED})
+        sandbox(fleet, platform.name, "stats/reset", "POST")
+        # the one file holding the planted values by design: the input the test writes
+        inputs[platform.name] = path = fleet.root / "inputs" / f"planted_{platform.name}.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [json.dumps(platform.order(p), ensure_ascii=False) + "\n" for p in people]
+        path.write_text("".join(lines), encoding="utf-8")
     statsd.clear()
-    # the one file holding the planted values by design: the input the test writes
-    orders_file = fleet.root / "inputs" / "planted_orders.jsonl"
-    orders_file.parent.mkdir(parents=True, exist_ok=True)
-    orders_file.write_text(
-        "".join(json.dumps(_order(p), ensure_ascii=False) + "\n" for p in people), encoding="utf-8"
-    )
     t0 = time.monotonic()
     try:
-        run_id = fleet.trigger("orders_from_file", {"orders_file": str(orders_file)})
-        wait_for(
-            "the run to end",
-            lambda: fleet.dag_run("orders_from_file", run_id)["state"] in ("success", "failed"),
-            timeout=TIMEOUT,
-            every=2,
-        )
+        runs = {p.name: fleet.trigger(p.dag_id, {"orders_file": str(inputs[p.name])}) for p in PLATFORMS}
+        for platform in PLATFORMS:
+            wait_for(
+                f"the {platform.name} run to end",
+                lambda p=platform: fleet.dag_run(p.dag_id, runs[p.name])["state"] in ("success", "failed"),  # type: ignore[misc]
+                timeout=TIMEOUT,
+                every=2,
+            )
     finally:
-        sandbox(fleet, "hypersku", "faults", "POST", json={"clear": True, "include_auth": False})
+        for platform in PLATFORMS:
+            sandbox(fleet, platform.name, "faults", "POST", json={"clear": True, "include_auth": False})
     wall_s = time.monotonic() - t0
 
-    # ---- the run: the valid orders made once each, the invalid ones reported with their field
-    state = fleet.dag_run("orders_from_file", run_id)["state"]
-    task = fleet.task_instances("orders_from_file", run_id)[0]
-    row["run state"] = f"{state} (by design: {len(invalid)} invalid)"
-    row["tries"] = task["try_number"]
-    per_id = Counter(
-        str(o["thirdOrderId"])
-        for o in hypersku_orders(fleet)
-        if str(o.get("thirdOrderId", "")).startswith(PREFIX)
-    )
-    results = _results(orders_file)
-    reported_invalid = {
-        key
-        for key, r in results.items()
-        if r["outcome"] == "invalid" and (r.get("error") or {}).get("message")
-    }
-    inputs = [f"{PREFIX}-{p.n:04d}" for p in people]
-    row["duplicates"] = sum(1 for n in per_id.values() if n > 1)
-    row["lost"] = sum(1 for key in inputs if per_id.get(key) != 1 and key not in reported_invalid)
-    stats = sandbox(fleet, "hypersku", "stats")
-    allowed = lifetimes(stats, wall_s) + 1
-    row["token calls"] = f"{stats['token_calls']} (<= {allowed})"
+    # ---- each run: the valid orders made once each, the invalid ones reported with their field
+    states, tries, token_calls, reported_invalid = {}, {}, {}, {}
+    duplicates = lost = 0
+    for platform in PLATFORMS:
+        run_id = runs[platform.name]
+        states[platform.name] = fleet.dag_run(platform.dag_id, run_id)["state"]
+        tries[platform.name] = fleet.task_instances(platform.dag_id, run_id)[0]["try_number"]
+        per_id = Counter(
+            str(order.get(platform.key_field))
+            for order in _store_orders(fleet, platform.name)
+            if str(order.get(platform.key_field, "")).startswith(PREFIX + "-")
+        )
+        results = _results(inputs[platform.name])
+        reported_invalid[platform.name] = {
+            key
+            for key, result in results.items()
+            if result["outcome"] == "invalid" and (result.get("error") or {}).get("message")
+        }
+        duplicates += sum(1 for n in per_id.values() if n > 1)
+        lost += sum(
+            1 for p in people if per_id.get(_key(p)) != 1 and _key(p) not in reported_invalid[platform.name]
+        )
+        stats = sandbox(fleet, platform.name, "stats")
+        token_calls[platform.name] = (int(stats["token_calls"]), lifetimes(stats, wall_s) + 1)
+    row["run state"] = f"{'/'.join(sorted(set(states.values())))} (by design: invalid orders)"
+    row["tries"] = tries
+    row.update(duplicates=duplicates, lost=lost)
+    row["token calls"] = ", ".join(f"{name} {n} (<= {allowed})" for name, (n, allowed) in token_calls.items())
 
     # ---- the secrets the sandbox handed out: the tokens in the token store
     fernet = Fernet(fleet.fernet_key.encode())
@@ -160,21 +204,38 @@ def test_planted(fleet: Fleet, statsd: StatsdListener, scenario_table: list[dict
     planted.add_secrets(*tokens)
 
     # ---- search everything
-    found = _files_found(fleet, planted, exclude={orders_file})
-    found += _tables_found(fleet, planted, fernet)
+    found = _files_found(fleet, planted, exclude=set(inputs.values()))
+    in_tables, naming_the_input = _tables_found(fleet, planted, fernet, str(inputs["hypersku"]))
+    found += in_tables
     found += _metrics_found(statsd, planted)
     row["leaks"] = len(found)
-    items = _check_metrics(statsd)
+    items = {platform.name: _outcomes(statsd, platform) for platform in PLATFORMS}
     print(f"\nPLANTED {json.dumps(row)} metrics {json.dumps(items)}", flush=True)
 
-    assert state == "failed", fleet.task_instances("orders_from_file", run_id)
-    assert reported_invalid == invalid, sorted(reported_invalid ^ invalid)
-    assert row["duplicates"] == 0
-    assert row["lost"] == 0
-    assert int(stats["token_calls"]) <= allowed, stats
+    # the search finds what is there: the planted values in the inputs, the connections' secrets
+    # in the sandbox's banner, the input's path in the tables that keep the run's parameters
+    for path in inputs.values():
+        assert len(planted.findings("input", path.read_bytes())) >= ORDERS
+    assert planted.findings("banner", fleet.components["sandbox"].text())
+    assert {"dag_run", "rendered_task_instance_fields"} <= naming_the_input, naming_the_input
     assert tokens, "no token in the token store: nothing of the sandbox's secrets was planted"
     assert not found, f"{len(found)} planted value(s) found:\n  " + "\n  ".join(found[:40])
-    assert items.get("invalid", 0) == len(invalid) * row["tries"], items
+    assert states == dict.fromkeys(states, "failed"), states
+    for platform in PLATFORMS:
+        assert reported_invalid[platform.name] == invalid, (platform.name, reported_invalid[platform.name])
+        # each attempt that reached its report counted every order once, the invalid ones too
+        runs_counted = items[platform.name].pop("bulk_runs")
+        assert sum(items[platform.name].values()) == ORDERS * runs_counted, items
+        assert items[platform.name].get("invalid") == len(invalid) * runs_counted, items
+    assert duplicates == 0
+    assert lost == 0
+    for name, (calls, allowed) in token_calls.items():
+        assert calls <= allowed, (name, calls, allowed)
+
+
+def _store_orders(fleet: Fleet, platform: str) -> list[dict[str, Any]]:
+    rows = sandbox(fleet, platform, "store").get("orders", {})
+    return list(rows.values()) if isinstance(rows, dict) else list(rows)
 
 
 def _results(orders_file: Path) -> dict[str, dict[str, Any]]:
@@ -229,7 +290,11 @@ def _files_found(fleet: Fleet, planted: Planted, exclude: set[Path]) -> list[str
     return found
 
 
-def _tables_found(fleet: Fleet, planted: Planted, fernet: Fernet) -> list[str]:
+def _tables_found(
+    fleet: Fleet, planted: Planted, fernet: Fernet, input_path: str
+) -> tuple[list[str], set[str]]:
+    """The planted values in the metadata DB, and the tables naming ``input_path``."""
+
     def decrypt(text: str) -> str | None:
         try:
             return fernet.decrypt(text.encode()).decode("utf-8", "replace")
@@ -241,9 +306,12 @@ def _tables_found(fleet: Fleet, planted: Planted, fernet: Fernet) -> list[str]:
         return table == "variable" and bool(_TOKEN_STORE_KEY.match(str(row.get("key"))))
 
     found: list[str] = []
+    naming: set[str] = set()
     for table, column, text in table_texts(fleet, decrypt, skip_row=token_store):
         found += planted.findings(f"table {table}.{column}", text)
-    return list(dict.fromkeys(found))
+        if input_path in text:
+            naming.add(table)
+    return list(dict.fromkeys(found)), naming
 
 
 def _metrics_found(statsd: StatsdListener, planted: Planted) -> list[str]:
@@ -251,17 +319,17 @@ def _metrics_found(statsd: StatsdListener, planted: Planted) -> list[str]:
     return planted.findings("statsd metrics", "\n".join(lines))
 
 
-def _check_metrics(statsd: StatsdListener) -> dict[str, int]:
-    """Each attempt that reached its report counted every order once: the outcomes add up."""
+def _outcomes(statsd: StatsdListener, platform: Platform) -> dict[str, int]:
+    """The bulk runs and the outcome counters of ``platform``'s run, as its workers sent them."""
+    prefix = f"airflow.fulfillment.{platform.name}."
     wait_for(
-        "the create's counters",
-        lambda: bool(statsd.counters(METRICS + "bulk_runs", dag_id="orders_from_file")),
+        f"the {platform.name} create's counters",
+        lambda: bool(statsd.counters(prefix + "bulk_runs", dag_id=platform.dag_id)),
         timeout=30,
     )
-    runs = statsd.counters(METRICS + "bulk_runs", dag_id="orders_from_file")[METRICS + "bulk_runs"]
+    runs = statsd.counters(prefix + "bulk_runs", dag_id=platform.dag_id)[prefix + "bulk_runs"]
     items = {
-        name.removeprefix(METRICS + "items."): n
-        for name, n in statsd.counters(METRICS + "items.", dag_id="orders_from_file").items()
+        name.removeprefix(prefix + "items."): n
+        for name, n in statsd.counters(prefix + "items.", dag_id=platform.dag_id).items()
     }
-    assert sum(items.values()) == ORDERS * runs, (runs, items)
     return {"bulk_runs": runs, **items}

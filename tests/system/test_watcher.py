@@ -36,6 +36,7 @@ import pytest
 
 from cluster import control
 from cluster.fleet import Fleet, wait_for
+from cluster.statsd_listener import StatsdListener
 from tests.system.fleet_db import trigger_holders, watcher_cursor
 from tests.system.fleet_helpers import SANDBOX_SPEED, HyperSkuClient, lifetimes, sandbox
 
@@ -51,6 +52,7 @@ TRIGGER_CLASS = "HyperSkuOrderEventTrigger"
 TIMEOUT = 300.0
 PENDING_SOURCING, CLOSED = "8", "6"
 #: the path of HyperSKU's ``getOrdersStatus`` (the watcher's one call per poll)
+METRICS = "airflow.fulfillment.hypersku."
 STATUS_PATH = "/api/customer/admin/orders/status"
 
 
@@ -123,7 +125,7 @@ def _cancel_at_once(fleet: Fleet, client: HyperSkuClient, order_ids: list[str]) 
         sandbox(fleet, "hypersku", "faults", "POST", json={"clear": True, "include_auth": False})
 
 
-def test_watcher(fleet: Fleet, scenario_table: list[dict[str, Any]]) -> None:
+def test_watcher(fleet: Fleet, statsd: StatsdListener, scenario_table: list[dict[str, Any]]) -> None:
     fleet.wait_for_dags(["orders_from_file", EVENTS_DAG])
     row: dict[str, Any] = {"scenario": "watcher", "orders": ORDERS}
     scenario_table.append(row)
@@ -131,19 +133,26 @@ def test_watcher(fleet: Fleet, scenario_table: list[dict[str, Any]]) -> None:
     sandbox(fleet, "hypersku", "faults", "POST", json={"clear": True, "include_auth": False})
     sandbox(fleet, "hypersku", "clock", "POST", json={"speed": 0})
     sandbox(fleet, "hypersku", "stats/reset", "POST")
+    statsd.clear()
     t0 = time.monotonic()
     try:
         _scenario(fleet, row)
+        # on the frozen clock: one token lifetime
+        stats = sandbox(fleet, "hypersku", "stats")
     finally:
         sandbox(fleet, "hypersku", "clock", "POST", json={"speed": SANDBOX_SPEED})
         for name in ("triggerer-1", "triggerer-2"):
             control.send(fleet.root, {"command": "start", "component": name})
-    stats = sandbox(fleet, "hypersku", "stats")
     fleet_token_calls = int(stats["token_calls"]) - 1  # the test's own client took one
     allowed = lifetimes(stats, time.monotonic() - t0) + 1
     row["token calls"] = f"{fleet_token_calls} (<= {allowed})"
-    print(f"\nWATCHER {json.dumps(row)}", flush=True)
+    created = {
+        name: n for name, n in statsd.counters(METRICS + "items.", dag_id="orders_from_file").items() if n
+    }
+    print(f"\nWATCHER {json.dumps(row)} metrics {json.dumps(created)}", flush=True)
     assert fleet_token_calls <= allowed, stats
+    # the create's outcome counters, as the worker sent them: every order created once
+    assert created == {METRICS + "items.created": ORDERS}, created
 
 
 def _scenario(fleet: Fleet, row: dict[str, Any]) -> None:
