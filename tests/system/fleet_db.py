@@ -89,3 +89,14 @@ def _as_text(cell: Any) -> str:
     if isinstance(cell, str):
         return cell
     return json.dumps(cell, ensure_ascii=False, default=str)
+
+
+def live_triggerers(fleet: Fleet) -> int:
+    """Triggerer jobs running whose last heartbeat is recent (within the health threshold)."""
+    with metadata_db(fleet) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM job WHERE job_type = 'TriggererJob' AND state = 'running' "
+            "AND latest_heartbeat > now() - interval '10 seconds'"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
