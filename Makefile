@@ -110,6 +110,6 @@ $(CLUSTER_VENV)/.installed: uv.lock pyproject.toml | $(UV)
 cluster: cluster-deps $(CLUSTER_VENV)/.installed
 	$(CLUSTER_VENV)/bin/python cluster/fleet.py $(if $(ROOT),--root $(ROOT))
 
-# every scenario by default; SCENARIOS=api-server,postgres runs those (names: tests/system/test_chaos.py, flagship)
+# every scenario by default; SCENARIOS=api-server,postgres runs those (names: tests/system/test_chaos.py, flagship, watcher, planted)
 system-test: cluster-deps $(CLUSTER_VENV)/.installed
 	FULFILLMENT_SYSTEM_TEST=1 FLEET_SCENARIOS=$(SCENARIOS) $(CLUSTER_VENV)/bin/python -m pytest tests/system -s -q -p no:cacheprovider $(PYTEST_ARGS)

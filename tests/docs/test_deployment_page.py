@@ -39,3 +39,17 @@ def test_the_page_lists_every_chaos_scenario_and_the_control_commands() -> None:
     assert f"({WAIT_ORDERS} orders," in PAGE
     for command in control.COMMANDS:
         assert f"python cluster/fleet.py {command} " in PAGE
+
+
+def test_the_page_gives_the_watcher_and_planted_scenarios_as_the_tests_run_them() -> None:
+    sys.path.insert(0, str(REPO))
+    from tests.system import test_planted, test_watcher
+
+    assert f"creates {test_watcher.ORDERS} orders" in PAGE
+    assert f"batch 1 ({test_watcher.BATCH} orders)" in PAGE
+    assert f"none of the {test_watcher.ORDERS - 3 * test_watcher.BATCH} orders left alone" in PAGE
+    assert f"{test_planted.ORDERS} HyperSKU orders and {test_planted.ORDERS} SuperShip parcels" in PAGE
+    assert "one in a hundred invalid" in PAGE
+    assert test_planted.INVALID_EVERY == 100
+    for name in ("watcher", "planted"):
+        assert f"**`{name}`** (`tests/system/test_{name}.py`" in PAGE

@@ -2,9 +2,10 @@
 The system test starts a whole deployment: only ``make system-test`` runs it.
 
 The fleet starts once per session (``fleet``) and serves every test of the folder. Each test is
-one scenario (``test_cluster.py``: ``flagship``; ``test_chaos.py``: one per fault);
+one scenario (``test_cluster.py``: ``flagship``; ``test_chaos.py``: one per fault;
+``test_watcher.py``: ``watcher``; ``test_planted.py``: ``planted``);
 ``FLEET_SCENARIOS=api-server,postgres`` (``make system-test SCENARIOS=...``) runs only those.
-The chaos scenarios' table is printed at the end of the session.
+The scenarios' table is printed at the end of the session.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 if os.environ.get("FULFILLMENT_SYSTEM_TEST") != "1":
-    collect_ignore = ["test_cluster.py", "test_chaos.py"]
+    collect_ignore = ["test_cluster.py", "test_chaos.py", "test_watcher.py", "test_planted.py"]
 
-#: one row per chaos scenario run, printed as a table at the end of the session
+#: one row per scenario run (chaos, watcher, planted), printed as a table at the end of the session
 SCENARIO_ROWS: list[dict[str, Any]] = []
 TABLE_COLUMNS = ("scenario", "orders", "duplicates", "lost", "run state", "token calls", "seconds to recover")
 
@@ -34,7 +35,11 @@ def selected_scenarios() -> set[str] | None:
 
 
 def scenario_of(item: pytest.Item) -> str:
-    """A test's scenario name: its parameter id (chaos scenarios) or ``flagship``."""
+    """A test's scenario name: its module's ``SCENARIO``, its parameter id (chaos scenarios) or
+    ``flagship``."""
+    named = getattr(getattr(item, "module", None), "SCENARIO", None)
+    if named:
+        return str(named)
     callspec = getattr(item, "callspec", None)
     return str(callspec.id) if callspec is not None else "flagship"
 
@@ -86,7 +91,7 @@ def fleet(statsd: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def scenario_table() -> list[dict[str, Any]]:
-    """Where each chaos scenario adds its row (printed at the end of the session)."""
+    """Where each scenario adds its row (printed at the end of the session)."""
     return SCENARIO_ROWS
 
 
@@ -101,5 +106,5 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if SCENARIO_ROWS:
-        terminalreporter.write_sep("=", "chaos scenarios")
+        terminalreporter.write_sep("=", "scenarios")
         terminalreporter.write_line(format_table(SCENARIO_ROWS))

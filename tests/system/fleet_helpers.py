@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -49,3 +50,36 @@ def lifetimes(stats: dict[str, Any], wall_s: float) -> int:
     if ttl <= 0:
         return 1
     return 1 + math.ceil(wall_s * speed / ttl)
+
+
+def hypersku_connection(fleet: Fleet) -> dict[str, Any]:
+    """The fleet's HyperSKU connection (as the sandbox printed it)."""
+    return dict(json.loads(fleet.connections["AIRFLOW_CONN_HYPERSKU_DEFAULT"]))
+
+
+class HyperSkuClient:
+    """The test's own HyperSKU client (the platform's API, one token): changes made "by a person
+    on the platform", outside Airflow."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        conn = hypersku_connection(fleet)
+        self.url = str(conn["host"]).rstrip("/")
+        answer = httpx.post(
+            f"{self.url}/api/auth/admin/token",
+            json={"username": conn["login"], "password": conn["password"]},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        self.token = str(answer.json()["token"])
+
+    def cancel(self, order_ids: list[str]) -> None:
+        for order_id in order_ids:
+            answer = httpx.post(
+                f"{self.url}/api/customer/admin/orders/cancelOrder",
+                json={"orderId": order_id},
+                headers={"Authorization": self.token},
+                timeout=30,
+            )
+            answer.raise_for_status()
+            body = answer.json()
+            assert body.get("status") == 200, (order_id, body)
