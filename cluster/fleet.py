@@ -459,10 +459,16 @@ class Fleet:
                 continue
         return None
 
-    def logs(self, prefix: str) -> Iterator[tuple[str, str]]:
+    def logs(self, prefix: str, since: dict[str, int] | None = None) -> Iterator[tuple[str, str]]:
+        """``(name, log text)`` of the components named ``prefix...``; with ``since`` (from
+        :meth:`log_marks`), only what each wrote after the mark."""
         for name, component in self.components.items():
             if name.startswith(prefix):
-                yield name, component.text()
+                yield name, component.text((since or {}).get(name, 0))
+
+    def log_marks(self) -> dict[str, int]:
+        """Where every component's log ends now: pass it to :meth:`logs` as ``since``."""
+        return {name: component.log_size() for name, component in self.components.items()}
 
 
 def _port_open(port: int) -> bool:

@@ -93,8 +93,16 @@ class Component:
             self.signal(signal.SIGKILL)
             self.wait(10)
 
-    def text(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+    def text(self, since: int = 0) -> str:
+        """The log from byte ``since`` (a :meth:`log_size` taken earlier) to its end."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            return log.read().decode("utf-8", errors="replace")
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
 
 
 @dataclass
