@@ -1,7 +1,8 @@
 """
 ``orders_from_file``: one HyperSKU bulk create of the orders in a JSON-lines file (``orders_file``,
-one order per line); ``parcels_from_file``: the same for SuperShip parcels. Both are made the way the docs say to keep customers' data out of XCom and the UI: only
-the file's path is a template field. The results go beside it (``orders.jsonl`` ->
+one order per line); ``parcels_from_file``: the same for SuperShip parcels. Both are made the
+way the docs say to keep customers' data out of XCom and the UI: only the file's path is a
+template field. The results go beside it (``orders.jsonl`` ->
 ``orders.results.jsonl``). The system test's ``watcher`` scenario makes the orders its watcher
 follows with ``orders_from_file``, and ``planted`` sends orders and parcels carrying planted
 personal data through both.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, dag
+from airflow.sdk import DAG, BaseOperator, Param, dag
 
 from airflow_provider.hypersku.operators import HyperSkuCreateOrdersOperator
 from airflow_provider.supership.operators import SuperShipCreateOrdersOperator
@@ -27,45 +28,29 @@ def orders_file() -> Param:
     return Param(type="string", description="an absolute path to a .jsonl file")
 
 
-@dag(
-    dag_id="orders_from_file",
-    schedule=None,
-    start_date=datetime(2026, 11, 1),
-    catchup=False,
-    default_args=RETRY_ONCE,
-    params={"orders_file": orders_file()},
-    tags=["load", "system-test"],
-)
-def orders_from_file() -> None:
-    HyperSkuCreateOrdersOperator(
-        task_id="create_orders",
-        orders="{{ params.orders_file }}",
-        on_invalid="report",
-        max_concurrency=8,
-        outlets=[],
+def load_from_file(dag_id: str, operator: type[BaseOperator], task_id: str) -> DAG:
+    """A DAG creating the orders of one JSON-lines file (its path the only template field)."""
+
+    @dag(
+        dag_id=dag_id,
+        schedule=None,
+        start_date=datetime(2026, 11, 1),
+        catchup=False,
+        default_args=RETRY_ONCE,
+        params={"orders_file": orders_file()},
+        tags=["load", "system-test"],
     )
+    def load() -> None:
+        operator(
+            task_id=task_id,
+            orders="{{ params.orders_file }}",
+            on_invalid="report",
+            max_concurrency=8,
+            outlets=[],
+        )
+
+    return load()
 
 
-orders_from_file()
-
-
-@dag(
-    dag_id="parcels_from_file",
-    schedule=None,
-    start_date=datetime(2026, 11, 1),
-    catchup=False,
-    default_args=RETRY_ONCE,
-    params={"orders_file": orders_file()},
-    tags=["load", "system-test"],
-)
-def parcels_from_file() -> None:
-    SuperShipCreateOrdersOperator(
-        task_id="create_parcels",
-        orders="{{ params.orders_file }}",
-        on_invalid="report",
-        max_concurrency=8,
-        outlets=[],
-    )
-
-
-parcels_from_file()
+orders_from_file = load_from_file("orders_from_file", HyperSkuCreateOrdersOperator, "create_orders")
+parcels_from_file = load_from_file("parcels_from_file", SuperShipCreateOrdersOperator, "create_parcels")
