@@ -149,3 +149,24 @@ def test_cursor_key_settle_pause_and_the_32_message_are_the_codes() -> None:
     assert quoted is not None
     message = event_triggers.NO_CURSOR_MESSAGE.format(name="SuperShipOrderEventTrigger")
     assert quoted[1] in " ".join(message.split())
+
+
+def test_the_first_request_sections_settings_and_log_lines_are_airflows() -> None:
+    """The settings the section names exist (with the default it states) and the lines it quotes
+    are the ones Airflow's triggerer logs; tests/unit/common/test_common_triggerer_first_request.py
+    pins the in-process API built inside the first request's handler."""
+    from airflow.configuration import conf
+    from airflow.jobs import job, triggerer_job_runner
+
+    section = _prose().split("## A triggerer's first trigger request", 1)[1]
+    for option in re.findall(r"`\[triggerer\] (\w+)`", section):
+        assert conf.has_option("triggerer", option), option
+    assert "`[triggerer] triggerer_health_check_threshold` (30 s by default)" in section
+    assert conf.get_default_value("triggerer", "triggerer_health_check_threshold") in ("30", 30, 30.0)
+    sources = Path(triggerer_job_runner.__file__).read_text() + Path(job.__file__).read_text()
+    sources = re.sub(r'"\s+"', "", sources)  # a message split over adjacent string literals
+    quoted = re.findall(r"\*\"(.*?)\"\*", section)
+    assert len(quoted) >= 3
+    for line in quoted:
+        for words in line.split("…"):
+            assert " ".join(words.split()) in " ".join(sources.split()), words
