@@ -31,22 +31,42 @@ def order(prefix: str, i: int) -> dict[str, Any]:
     return {**SANDBOX_EXAMPLE_ORDER, "thirdOrderId": f"{prefix}-{i:06d}", "thirdOrderName": f"{prefix}-{i}"}
 
 
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``; ``None`` elsewhere)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Timer:
-    """Wall and CPU seconds of the timed part, and the round trips recorded inside it."""
+    """Wall and CPU seconds of the timed part (this process's, and the sandbox's when
+    ``BENCH_SERVER_PID`` names it), and the round trips recorded inside it."""
 
     def __init__(self) -> None:
         self.round_trips: list[float] = []
         self.recording = False
         self.seconds = self.cpu = 0.0
+        self.server_cpu: float | None = None
+        pid = os.environ.get("BENCH_SERVER_PID")
+        self._server_pid = int(pid) if pid else None
 
     def __enter__(self) -> Timer:
         self.recording = True
+        self._server_cpu = process_cpu_seconds(self._server_pid)
         self._wall, self._cpu = time.perf_counter(), time.process_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._wall
         self.cpu = time.process_time() - self._cpu
+        after = process_cpu_seconds(self._server_pid)
+        if after is not None and self._server_cpu is not None:
+            self.server_cpu = after - self._server_cpu
         self.recording = False
 
     def record_async_sends(self) -> None:
@@ -79,7 +99,12 @@ class Timer:
 
     def result(self) -> dict[str, Any]:
         p50 = statistics.median(self.round_trips) * 1000 if self.round_trips else None
-        return {"seconds": self.seconds, "cpu_seconds": self.cpu, "p50_ms": p50}
+        return {
+            "seconds": self.seconds,
+            "cpu_seconds": self.cpu,
+            "p50_ms": p50,
+            "server_cpu_seconds": self.server_cpu,
+        }
 
 
 # ------------------------------------------------------------------ bare httpx
