@@ -45,7 +45,8 @@ SERVER_PID_ENV = "BENCH_SERVER_PID"  # bench_variants.py reads the sandbox's CPU
 @dataclass(frozen=True)
 class Variant:
     label: str
-    child: str  # bare-httpx, bare-aiohttp, list, file, list-lookup, httphook, httpop
+    child: str  # bare-httpx, bare-aiohttp, list, file, list-lookup, httphook, httpop; "-lazywrite": the
+    # transport before its body write was started at once (bench_variants.without_eager_write)
     concurrency: int
     transport: str = "aiohttp"  # FULFILLMENT_ASYNC_TRANSPORT of the run (operator variants)
     baseline: bool = False  # run on --baseline-orders
@@ -58,7 +59,9 @@ class Variant:
 MAIN = [
     Variant("bare httpx, 16 in flight", "bare-httpx", 16, "httpx"),
     Variant("bare httpx, 32 in flight", "bare-httpx", 32, "httpx"),
+    Variant("bare httpx, aiohttp transport, 16", "bare-aiohttp", 16),
     Variant("operator, list, 16", "list", 16),
+    Variant("operator, list, 16, body written by a task (before)", "list-lazywrite", 16),
     Variant("operator, list, 32", "list", 32),
     Variant("operator, JSON-lines file, 16", "file", 16),
     Variant("operator, list, 16, lookup_first=True", "list-lookup", 16),
@@ -76,6 +79,9 @@ def concurrency_variants(levels: list[int]) -> list[Variant]:
             Variant(f"bare httpx, httpx transport, {c}", "bare-httpx", c, "httpx"),
             Variant(f"bare httpx, aiohttp transport, {c}", "bare-aiohttp", c, "aiohttp"),
             Variant(f"operator, httpx transport (before), {c}", "list", c, "httpx"),
+            Variant(
+                f"operator, aiohttp transport, body written by a task (before), {c}", "list-lazywrite", c
+            ),
             Variant(f"operator, aiohttp transport (after), {c}", "list", c, "aiohttp"),
         ]
     return out
@@ -159,7 +165,7 @@ def _run(
     import httpx
 
     prefix = os.path.join(folder, f"B{uuid.uuid4().hex[:10]}")
-    if variant.child in ("list", "file", "list-lookup"):
+    if variant.child.removesuffix("-lazywrite") in ("list", "file", "list-lookup"):
         _write_orders(f"{prefix}.jsonl", os.path.basename(prefix), n)
     result_path = f"{prefix}.result.json"
     env = {**os.environ, "FULFILLMENT_ASYNC_TRANSPORT": variant.transport, SERVER_PID_ENV: str(server_pid)}
@@ -202,7 +208,7 @@ def _print_run(run: Run, reference: float | None) -> None:
     ratio = f"{run.rate / reference:6.1%}" if reference else "     "
     p50 = f"{run.client_p50_ms:7.1f}" if run.client_p50_ms else "      -"
     print(
-        f"{run.round:>3} {run.variant.label:<46}{run.load:>6.2f}{run.orders:>7}{run.rate:>9.1f} {ratio:>7}"
+        f"{run.round:>3} {run.variant.label:<68}{run.load:>6.2f}{run.orders:>7}{run.rate:>9.1f} {ratio:>7}"
         f"{run.limit:>9.1f}{run.rate / run.limit:>7.0%}{run.peak_in_flight:>6}{p50}{run.probe_p50_ms:>8.1f}"
         f"{run.cpu_ms_per_order:>8.2f}{_busy(run):>7}",
         flush=True,
@@ -210,7 +216,7 @@ def _print_run(run: Run, reference: float | None) -> None:
 
 
 HEADER = (
-    f"{'rnd':>3} {'variant':<46}{'load':>6}{'orders':>7}{'orders/s':>9} {'vs ref':>7}{'c/p50':>9}{'share':>7}"
+    f"{'rnd':>3} {'variant':<68}{'load':>6}{'orders':>7}{'orders/s':>9} {'vs ref':>7}{'c/p50':>9}{'share':>7}"
     f"{'peak':>6}{'p50':>7}{'probe':>8}{'cpu ms':>8}{'srv':>7}"
 )
 
