@@ -4,19 +4,22 @@ HyperSKU creates against the sandbox, every variant side by side, interleaved ro
 Two tables:
 
 1. **20 ms latency** (``--orders``, default 1,000): a bare ``httpx.AsyncClient`` at 16 and at 32 in
-   flight (httpx's own transport: the reference users compare with), the operator from a list at
-   16 and 32, from a JSON-lines file at 16, from a list with the look-up before each create
-   (``lookup_first=True``, the default on HyperSKU), the same list at 32 on httpx's own transport
-   (before), an ``HttpHook`` loop and one ``HttpOperator`` per order (those two on
-   ``--baseline-orders``, rates per order).
+   flight (httpx's own transport: the reference users compare with) and at 16 on ours, the
+   operator from a list at 16 and 32, from a JSON-lines file at 16, from a list with the look-up
+   before each create (``lookup_first=True``, the default on HyperSKU), the list at 16 on our
+   transport before its body write was started at once (``bench_variants.without_eager_write``),
+   the same list at 32 on httpx's own transport (before), an ``HttpHook`` loop and one
+   ``HttpOperator`` per order (those two on ``--baseline-orders``, rates per order).
 2. **200 ms latency**, concurrency 16, 64 and 128 (``--orders-200``): bare httpx on httpx's
-   transport and on ours, the operator before (``FULFILLMENT_ASYNC_TRANSPORT=httpx``) and after.
+   transport and on ours, the operator on httpx's transport (``FULFILLMENT_ASYNC_TRANSPORT=httpx``),
+   on ours before the eager body write, and on ours.
 
 Every run is a fresh Python process; the variants' order turns each round so none always runs
 first or last. Beside every figure: the machine's 1-minute load when the run started, the ratio
 to bare httpx at 16 of the same round, the sandbox's peak of requests in flight (its own count),
-and the physical limit ``concurrency / p50``, where p50 is the sandbox's real round trip measured
-before each round with one request at a time. Medians over the rounds at the end; ``--json``
+the physical limit ``concurrency / p50``, where p50 is the sandbox's real round trip measured
+before each round with one request at a time, and the sandbox process's CPU over the timed part
+(per order, and over the wall time: how busy its one event loop was). Medians over the rounds at the end; ``--json``
 writes every run for ``chart.py``.
 """
 
