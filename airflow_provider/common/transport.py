@@ -28,7 +28,7 @@ On Python 3.11 aiohttp writes a request's body (with its buffered headers) from 
 which the event loop runs only after every callback it already holds: when 16 answers come in
 together, each next request left only after all 16 had been handled, about 5 ms later at 16 in
 flight. Python 3.12 starts that task eagerly (aiohttp asks for it);
-:func:`_eager_body_request_class` does the same on 3.11 (docs/benchmarks.md, "Where the 5 ms went").
+:func:`_eager_body_request_class` does the same on 3.11 (docs/benchmarks.md, "Where the 5 ms per request went").
 """
 
 from __future__ import annotations
