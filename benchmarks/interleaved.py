@@ -4,19 +4,22 @@ HyperSKU creates against the sandbox, every variant side by side, interleaved ro
 Two tables:
 
 1. **20 ms latency** (``--orders``, default 1,000): a bare ``httpx.AsyncClient`` at 16 and at 32 in
-   flight (httpx's own transport: the reference users compare with), the operator from a list at
-   16 and 32, from a JSON-lines file at 16, from a list with the look-up before each create
-   (``lookup_first=True``, the default on HyperSKU), the same list at 32 on httpx's own transport
-   (before), an ``HttpHook`` loop and one ``HttpOperator`` per order (those two on
-   ``--baseline-orders``, rates per order).
+   flight (httpx's own transport: the reference users compare with) and at 16 on ours, the
+   operator from a list at 16 and 32, from a JSON-lines file at 16, from a list with the look-up
+   before each create (``lookup_first=True``, the default on HyperSKU), the list at 16 on our
+   transport before its body write was started at once (``bench_variants.without_eager_write``),
+   the same list at 32 on httpx's own transport (before), an ``HttpHook`` loop and one
+   ``HttpOperator`` per order (those two on ``--baseline-orders``, rates per order).
 2. **200 ms latency**, concurrency 16, 64 and 128 (``--orders-200``): bare httpx on httpx's
-   transport and on ours, the operator before (``FULFILLMENT_ASYNC_TRANSPORT=httpx``) and after.
+   transport and on ours, the operator on httpx's transport (``FULFILLMENT_ASYNC_TRANSPORT=httpx``),
+   on ours before the eager body write, and on ours.
 
 Every run is a fresh Python process; the variants' order turns each round so none always runs
 first or last. Beside every figure: the machine's 1-minute load when the run started, the ratio
 to bare httpx at 16 of the same round, the sandbox's peak of requests in flight (its own count),
-and the physical limit ``concurrency / p50``, where p50 is the sandbox's real round trip measured
-before each round with one request at a time. Medians over the rounds at the end; ``--json``
+the physical limit ``concurrency / p50``, where p50 is the sandbox's real round trip measured
+before each round with one request at a time, and the sandbox process's CPU over the timed part
+(per order, and over the wall time: how busy its one event loop was). Medians over the rounds at the end; ``--json``
 writes every run for ``chart.py``.
 """
 
@@ -39,12 +42,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CREATE = "/api/customer/admin/orders/create"
 TOKEN = "/api/auth/admin/token"
 PROBE_CALLS = 40
+SERVER_PID_ENV = "BENCH_SERVER_PID"  # bench_variants.py reads the sandbox's CPU over its timed part
 
 
 @dataclass(frozen=True)
 class Variant:
     label: str
-    child: str  # bare-httpx, bare-aiohttp, list, file, list-lookup, httphook, httpop
+    child: str  # bare-httpx, bare-aiohttp, list, file, list-lookup, httphook, httpop; "-lazywrite": the
+    # transport before its body write was started at once (bench_variants.without_eager_write)
     concurrency: int
     transport: str = "aiohttp"  # FULFILLMENT_ASYNC_TRANSPORT of the run (operator variants)
     baseline: bool = False  # run on --baseline-orders
@@ -57,7 +62,9 @@ class Variant:
 MAIN = [
     Variant("bare httpx, 16 in flight", "bare-httpx", 16, "httpx"),
     Variant("bare httpx, 32 in flight", "bare-httpx", 32, "httpx"),
+    Variant("bare httpx, aiohttp transport, 16", "bare-aiohttp", 16),
     Variant("operator, list, 16", "list", 16),
+    Variant("operator, list, 16, body written by a task (before)", "list-lazywrite", 16),
     Variant("operator, list, 32", "list", 32),
     Variant("operator, JSON-lines file, 16", "file", 16),
     Variant("operator, list, 16, lookup_first=True", "list-lookup", 16),
@@ -75,6 +82,9 @@ def concurrency_variants(levels: list[int]) -> list[Variant]:
             Variant(f"bare httpx, httpx transport, {c}", "bare-httpx", c, "httpx"),
             Variant(f"bare httpx, aiohttp transport, {c}", "bare-aiohttp", c, "aiohttp"),
             Variant(f"operator, httpx transport (before), {c}", "list", c, "httpx"),
+            Variant(
+                f"operator, aiohttp transport, body written by a task (before), {c}", "list-lazywrite", c
+            ),
             Variant(f"operator, aiohttp transport (after), {c}", "list", c, "aiohttp"),
         ]
     return out
@@ -92,6 +102,7 @@ class Run:
     client_p50_ms: float | None
     probe_p50_ms: float
     peak_in_flight: int
+    server_cpu_seconds: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,6 +117,11 @@ class Run:
     @property
     def cpu_ms_per_order(self) -> float:
         return self.cpu_seconds * 1000 / self.orders
+
+    @property
+    def server_busy(self) -> float | None:
+        """The sandbox process's CPU over the run's wall time: 1.0 is its one event loop saturated."""
+        return None if self.server_cpu_seconds is None else self.server_cpu_seconds / self.seconds
 
 
 # ------------------------------------------------------------------ the sandbox (own process)
@@ -146,14 +162,16 @@ def _write_orders(path: str, prefix: str, n: int) -> None:
             handle.write(json.dumps(order(prefix, i)) + "\n")
 
 
-def _run(table: str, round_no: int, variant: Variant, url: str, n: int, probe: float, folder: str) -> Run:
+def _run(
+    table: str, round_no: int, variant: Variant, url: str, n: int, probe: float, folder: str, server_pid: int
+) -> Run:
     import httpx
 
     prefix = os.path.join(folder, f"B{uuid.uuid4().hex[:10]}")
-    if variant.child in ("list", "file", "list-lookup"):
+    if variant.child.removesuffix("-lazywrite") in ("list", "file", "list-lookup"):
         _write_orders(f"{prefix}.jsonl", os.path.basename(prefix), n)
     result_path = f"{prefix}.result.json"
-    env = {**os.environ, "FULFILLMENT_ASYNC_TRANSPORT": variant.transport}
+    env = {**os.environ, "FULFILLMENT_ASYNC_TRANSPORT": variant.transport, SERVER_PID_ENV: str(server_pid)}
     httpx.post(f"{url}/_sandbox/stats/reset", timeout=30)
     load = os.getloadavg()[0]
     command = [sys.executable, os.path.join(HERE, "bench_variants.py"), variant.child, url, str(n)]
@@ -178,6 +196,7 @@ def _run(table: str, round_no: int, variant: Variant, url: str, n: int, probe: f
         client_p50_ms=result["p50_ms"],
         probe_p50_ms=probe,
         peak_in_flight=int(stats.get("peak_in_flight", 0)),
+        server_cpu_seconds=result.get("server_cpu_seconds"),
     )
 
 
@@ -192,17 +211,21 @@ def _print_run(run: Run, reference: float | None) -> None:
     ratio = f"{run.rate / reference:6.1%}" if reference else "     "
     p50 = f"{run.client_p50_ms:7.1f}" if run.client_p50_ms else "      -"
     print(
-        f"{run.round:>3} {run.variant.label:<46}{run.load:>6.2f}{run.orders:>7}{run.rate:>9.1f} {ratio:>7}"
+        f"{run.round:>3} {run.variant.label:<68}{run.load:>6.2f}{run.orders:>7}{run.rate:>9.1f} {ratio:>7}"
         f"{run.limit:>9.1f}{run.rate / run.limit:>7.0%}{run.peak_in_flight:>6}{p50}{run.probe_p50_ms:>8.1f}"
-        f"{run.cpu_ms_per_order:>8.2f}",
+        f"{run.cpu_ms_per_order:>8.2f}{_busy(run):>7}",
         flush=True,
     )
 
 
 HEADER = (
-    f"{'rnd':>3} {'variant':<46}{'load':>6}{'orders':>7}{'orders/s':>9} {'vs ref':>7}{'c/p50':>9}{'share':>7}"
-    f"{'peak':>6}{'p50':>7}{'probe':>8}{'cpu ms':>8}"
+    f"{'rnd':>3} {'variant':<68}{'load':>6}{'orders':>7}{'orders/s':>9} {'vs ref':>7}{'c/p50':>9}{'share':>7}"
+    f"{'peak':>6}{'p50':>7}{'probe':>8}{'cpu ms':>8}{'srv':>7}"
 )
+
+
+def _busy(run: Run) -> str:
+    return "-" if run.server_busy is None else f"{run.server_busy:.0%}"
 
 
 def _table(
@@ -213,6 +236,7 @@ def _table(
     folder: str,
     orders: int,
     rounds: int,
+    server_pid: int,
 ) -> list[Run]:
     runs: list[Run] = []
     print(f"\n== {name}")
@@ -222,7 +246,7 @@ def _table(
         reference = None
         for variant in _turned(variants, round_no):
             n = args.baseline_orders if variant.baseline else orders
-            run = _run(name, round_no, variant, url, n, probe, folder)
+            run = _run(name, round_no, variant, url, n, probe, folder, server_pid)
             runs.append(run)
         mine = [r for r in runs if r.round == round_no]
         reference = next((r.rate for r in mine if r.variant == variants[0]), None)
@@ -237,9 +261,9 @@ def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
     )
     print(
         "| variant | orders/s median (min-max) | load (min-max) | ratio to first row: median (per round) | "
-        "c / p50 | share of c / p50 | peak in flight | CPU ms / order |"
+        "c / p50 | share of c / p50 | peak in flight | CPU ms / order | sandbox CPU ms / order | sandbox busy |"
     )
-    print("|---|--:|--:|---|--:|--:|--:|--:|")
+    print("|---|--:|--:|---|--:|--:|--:|--:|--:|--:|")
     for variant in variants:
         mine = [r for r in runs if r.variant == variant]
         rates = [r.rate for r in mine]
@@ -254,8 +278,14 @@ def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
             f"({' '.join(f'{x:.2f}' for x in ratios)}) | "
             f"{statistics.median(r.limit for r in mine):.1f} | "
             f"{statistics.median(r.rate / r.limit for r in mine):.0%} | "
-            f"{max(r.peak_in_flight for r in mine)} | {statistics.median(r.cpu_ms_per_order for r in mine):.2f} |"
+            f"{max(r.peak_in_flight for r in mine)} | {statistics.median(r.cpu_ms_per_order for r in mine):.2f} | "
+            f"{_median_or_dash([r.server_cpu_seconds * 1000 / r.orders for r in mine if r.server_cpu_seconds is not None])} | "
+            f"{_median_or_dash([r.server_busy * 100 for r in mine if r.server_busy is not None], '%', 0)} |"
         )
+
+
+def _median_or_dash(values: list[float], unit: str = "", digits: int = 2) -> str:
+    return f"{statistics.median(values):.{digits}f}{unit}" if values else "-"
 
 
 def _start_sandbox(latency_ms: float) -> tuple[Any, str]:
@@ -264,6 +294,12 @@ def _start_sandbox(latency_ms: float) -> tuple[Any, str]:
     server = ctx.Process(target=_serve, args=(latency_ms, queue), daemon=True)
     server.start()
     return server, queue.get(timeout=60)
+
+
+def _pid(process: Any) -> int:
+    pid = process.pid
+    assert pid is not None
+    return int(pid)
 
 
 def main() -> None:
@@ -286,12 +322,13 @@ def main() -> None:
         "c/p50 = the physical limit in orders/s (concurrency / the sandbox's p50, per call of the variant); "
         "share = orders/s of it; peak = the sandbox's most requests in flight; p50 = the client's median "
         "round trip in the run; probe = the sandbox's p50 one at a time before the round; cpu ms = the "
-        "client process's CPU per order."
+        "client process's CPU per order; srv = the sandbox process's CPU over the timed part / its wall time "
+        "(100% = its one event loop saturated)."
     )
     runs: list[Run] = []
     server, url = _start_sandbox(20.0)
     try:
-        runs += _table("20 ms latency", MAIN, url, args, folder, args.orders, args.rounds)
+        runs += _table("20 ms latency", MAIN, url, args, folder, args.orders, args.rounds, _pid(server))
     finally:
         server.terminate()
     levels = [int(level) for level in args.levels.split(",") if level]
@@ -299,7 +336,9 @@ def main() -> None:
     if args.rounds_200:
         server, url = _start_sandbox(200.0)
         try:
-            runs += _table("200 ms latency", wide, url, args, folder, args.orders_200, args.rounds_200)
+            runs += _table(
+                "200 ms latency", wide, url, args, folder, args.orders_200, args.rounds_200, _pid(server)
+            )
         finally:
             server.terminate()
     print()

@@ -23,14 +23,22 @@ The ``httpx-aiohttp`` package's transport was not taken for that reason: its 0.2
 ``aiohttp.ClientConnectionError``, a server closing the connection after the request included,
 to ``httpx.ConnectTimeout`` ("not sent"), which would send a create whose answer was lost again.
 aiohttp is imported here only (a task imports it when it opens its async client).
+
+On Python 3.11 aiohttp writes a request's body (with its buffered headers) from a task of its own,
+which the event loop runs only after every callback it already holds: when 16 answers come in
+together, each next request left only after all 16 had been handled, about 5 ms later at 16 in
+flight. Python 3.12 starts that task eagerly (aiohttp asks for it);
+:func:`_eager_body_request_class` does the same on 3.11 (docs/benchmarks.md, "Where the 5 ms per request went").
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import sys
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +125,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,  # httpx decodes Content-Encoding itself
             skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
             trust_env=False,  # httpx's own reading of the environment decided the proxy
+            request_class=_request_class(),
         )
         if self._max_connections is not None:
             self._slots = asyncio.Semaphore(self._max_connections)
@@ -163,7 +172,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if slots is None:
             return _nothing
         try:
-            await asyncio.wait_for(slots.acquire(), pool_timeout)
+            if slots.locked():
+                await asyncio.wait_for(slots.acquire(), pool_timeout)
+            else:  # free: taken without suspending (wait_for's task would send the request loops later)
+                await slots.acquire()
         except TimeoutError as err:
             raise httpx.PoolTimeout("no free connection within the pool timeout") from err
         released = False
@@ -184,6 +196,68 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
 def _nothing() -> None:
     return None
+
+
+def _request_class() -> type[aiohttp.ClientRequest]:
+    import aiohttp
+
+    if sys.version_info >= (3, 12):  # aiohttp starts its body writer eagerly there itself
+        return aiohttp.ClientRequest
+    return _eager_body_request_class()
+
+
+@functools.cache
+def _eager_body_request_class() -> type[aiohttp.ClientRequest]:
+    """``aiohttp.ClientRequest`` whose body writer runs at once up to its first wait (Python 3.11)."""
+    import aiohttp
+
+    class EagerBodyRequest(aiohttp.ClientRequest):
+        def write_bytes(self, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, None]:  # type: ignore[override]
+            return started_now(super().write_bytes(*args, **kwargs))
+
+    return EagerBodyRequest
+
+
+def started_now(coro: Coroutine[Any, Any, None]) -> Coroutine[Any, Any, None]:
+    """
+    Run ``coro`` now until it first waits (what an eager task does on Python 3.12); the returned
+    coroutine, run by the task aiohttp makes of it, finishes it: it passes on what each awaited
+    future gives, and a cancellation of that task into ``coro``.
+    """
+    try:
+        awaited = coro.send(None)
+    except StopIteration:
+        return _finished()
+    except BaseException as err:
+        return _raising(err)
+    return _resumed(coro, awaited)
+
+
+async def _finished() -> None:
+    return None
+
+
+async def _raising(err: BaseException) -> None:
+    raise err
+
+
+async def _resumed(coro: Coroutine[Any, Any, None], awaited: Any) -> None:
+    while True:
+        try:
+            if awaited is None:  # a bare yield (asyncio.sleep(0))
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait([awaited])
+        except BaseException as err:  # the task was cancelled: as a task would, cancel what it awaited
+            if awaited is not None:
+                awaited.cancel()
+            step: Callable[[], Any] = functools.partial(coro.throw, err)
+        else:
+            step = functools.partial(coro.send, None)
+        try:
+            awaited = step()
+        except StopIteration:
+            return
 
 
 def _split_proxy(proxy: str | None) -> tuple[str | None, aiohttp.BasicAuth | None]:

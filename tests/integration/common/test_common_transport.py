@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime
+import socket
 import ssl
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -152,6 +154,65 @@ async def test_an_answer_comes_back_with_status_headers_and_body() -> None:
     assert seen[0][0] == "POST /orders HTTP/1.1"
     assert "X-K: v" in seen[0] or "x-k: v" in seen[0]
     assert httpx.Response(200, content=seen[1][0]).json() == {"id": "A-1"}
+
+
+def answer_one_request(conn: socket.socket) -> None:
+    """Read one request (head and Content-Length body) from a blocking socket and answer it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
+    while len(body) < length:
+        body += conn.recv(65536)
+    conn.sendall(ANSWER)
+
+
+async def test_a_post_is_on_the_wire_before_the_loop_runs_its_next_callback() -> None:
+    """aiohttp on Python 3.11 wrote a body from a task of its own, run after every callback the
+    loop already held (16 answers handled before the next request left): the request must be on
+    the wire when the callback queued right after the sending step runs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    accepted: list[socket.socket] = []
+    second = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        accepted.append(conn)
+        answer_one_request(conn)  # the warm-up: the connection is then pooled
+        second.wait(10)
+        answer_one_request(conn)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    on_the_wire: list[bytes] = []
+
+    def peek() -> None:
+        try:
+            on_the_wire.append(accepted[0].recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except BlockingIOError:
+            on_the_wire.append(b"")
+
+    try:
+        async with client() as http:
+            url = f"http://127.0.0.1:{port}/orders"
+            await http.post(url, json={"id": "warm-up"})
+            sending = asyncio.ensure_future(http.post(url, json={"id": "A-2"}))
+            asyncio.get_running_loop().call_soon(peek)  # runs right after the sending step
+            await asyncio.sleep(0)
+            second.set()
+            assert (await sending).json() == {"ok": True}
+    finally:
+        second.set()
+        listener.close()
+        server.join(10)
+        for conn in accepted:
+            conn.close()
+    assert on_the_wire[0].startswith(b"POST /orders HTTP/1.1")
+    assert on_the_wire[0].endswith(b'{"id":"A-2"}')
 
 
 async def test_a_refused_connection_is_a_connect_error(unused_tcp_port: int) -> None:
