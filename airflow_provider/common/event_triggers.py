@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
-from airflow_provider.common.status import import_hook
+from airflow_provider.common.status import import_async_hook
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class OrderStatusEventTrigger(BaseEventTrigger):
         batch = int(cursor["batch"]) if cursor else 0
         baseline = store is None  # no cursor to resume from: the first poll fires nothing
         # the registry, the hook's module and what it imports load off the loop: a first import stalls it
-        hook_class = await asyncio.to_thread(lambda: import_hook(self.hook_class_path))
+        hook_class = await asyncio.to_thread(import_async_hook, self.hook_class_path)
         hook = self._hook = hook_class(self.conn_id)
         await hook.aload_connection()
         final, watched = set(self.final_statuses), set(self.statuses)

@@ -53,6 +53,15 @@ def import_hook(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
+def import_async_hook(path: str) -> Any:
+    """:func:`import_hook`, plus what the hook's first async client imports and builds (the async
+    transport, aiohttp, the default TLS context): a trigger calls it in a thread, so that none of
+    it happens first on the triggerer's event loop."""
+    hook_class = import_hook(path)
+    importlib.import_module("airflow_provider.common.transport").warm_up()
+    return hook_class
+
+
 def note_undocumented(
     platform: str, operation: str, statuses: Mapping[str, str], documented: Iterable[object]
 ) -> dict[str, str]:

@@ -79,8 +79,18 @@ def _aiohttp_can_proxy(proxy: str | None) -> bool:
     return not any(environment.get(scheme) for scheme in ("http", "https", "all"))
 
 
+def warm_up() -> None:
+    """Import and build, once per process, what a first async client needs (aiohttp, the request
+    class, the default TLS context): a trigger calls it off its event loop, where it would stall."""
+    _request_class()
+    _ssl_context(True)
+
+
+@functools.lru_cache(maxsize=16)
 def _ssl_context(verify: bool | str) -> ssl.SSLContext:
-    """What httpx builds from ``verify`` (certifi's bundle, ``SSL_CERT_FILE``, off, or a CA path)."""
+    """What httpx builds from ``verify`` (certifi's bundle, ``SSL_CERT_FILE``, off, or a CA path),
+    built once per value and process: loading a CA bundle costs tens of ms of CPU, and clients
+    may share a context."""
     import ssl
 
     if isinstance(verify, str):  # httpx warns for a path: build the same context without it

@@ -9,7 +9,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider.common.status import classify, import_hook
+from airflow_provider.common.status import classify, import_async_hook
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class StatusTrigger(BaseTrigger):
         triggerer that takes it over runs a new one from :meth:`serialize`, polling afresh.
         """
         # the hook's module (and what it imports) loads off the loop: a first import stalls it
-        hook_class = await asyncio.to_thread(import_hook, self.hook_class_path)
+        hook_class = await asyncio.to_thread(import_async_hook, self.hook_class_path)
         hook = self._hook = hook_class(self.conn_id)
         try:
             await hook.aload_connection()

@@ -143,6 +143,7 @@ def test_the_status_trigger_never_blocks_the_event_loop(
     variables_store: None,
     make_conn: Callable[..., str],
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     simulator = load_simulator(platform)
     backend = simulator.new_backend()
@@ -167,6 +168,8 @@ def test_the_status_trigger_never_blocks_the_event_loop(
         from airflow_provider.common.auth import TokenManager
 
         TokenManager.clear_process_cache()
+        # nor the async transport a first async client imports (other tests of the session did)
+        monkeypatch.delitem(sys.modules, "airflow_provider.common.transport", raising=False)
         trigger = StatusTrigger(
             hook_class_path=hook_class_path,
             conn_id=conn_id,

@@ -51,7 +51,7 @@ def fake_hook(monkeypatch: pytest.MonkeyPatch) -> type[FakeHook]:
     FakeHook.statuses = {}
     FakeHook.fail_with = []
     FakeHook.asked = []
-    monkeypatch.setattr(event_triggers, "import_hook", lambda path: FakeHook)
+    monkeypatch.setattr(event_triggers, "import_async_hook", lambda path: FakeHook)
     return FakeHook
 
 
