@@ -22,12 +22,11 @@ from test_connection_forms import (  # fixtures and helpers of the browser tests
     AirflowServer,
     _publish,
     _save_failure,
-    _settled,
-    _wait,
     airflow_server,
     artifacts,
     browser,
     chromium,
+    open_graph,
 )
 
 pytestmark = pytest.mark.browser
@@ -69,11 +68,13 @@ def test_the_supplier_orders_asset_graph(
     airflow_server.wait_dags_serialized()
     browser.set_window_size(*GRAPH_WINDOW)
     try:
-        browser.get(f"{airflow_server.url}/assets/{asset_id(airflow_server, SUPPLIER_ORDERS)}")
-        _wait(browser).until(
-            lambda d: "supplier_orders_to_parcels" in d.find_element(By.CSS_SELECTOR, ".react-flow").text
+        open_graph(
+            browser,
+            f"{airflow_server.url}/assets/{asset_id(airflow_server, SUPPLIER_ORDERS)}",
+            shows="supplier_orders_to_parcels",
+            artifacts=artifacts,
+            name="asset-graph",
         )
-        _wait(browser).until(_settled(browser))
         path = artifacts / "asset-graph.png"
         text = _text_and_picture(browser, path)
     except Exception:
