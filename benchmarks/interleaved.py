@@ -11,7 +11,8 @@ Two tables:
    the same list at 32 on httpx's own transport (before), an ``HttpHook`` loop and one
    ``HttpOperator`` per order (those two on ``--baseline-orders``, rates per order).
 2. **200 ms latency**, concurrency 16, 64 and 128 (``--orders-200``): bare httpx on httpx's
-   transport and on ours, the operator on httpx's transport (``FULFILLMENT_ASYNC_TRANSPORT=httpx``),
+   transport and on ours (reusing its warm-up's connections, and "cold": a new client in the
+   timed part, as every task starts with none open), the operator on httpx's transport (``FULFILLMENT_ASYNC_TRANSPORT=httpx``),
    on ours before the eager body write, and on ours.
 
 Every run is a fresh Python process; the variants' order turns each round so none always runs
@@ -48,8 +49,10 @@ SERVER_PID_ENV = "BENCH_SERVER_PID"  # bench_variants.py reads the sandbox's CPU
 @dataclass(frozen=True)
 class Variant:
     label: str
-    child: str  # bare-httpx, bare-aiohttp, list, file, list-lookup, httphook, httpop; "-lazywrite": the
-    # transport before its body write was started at once (bench_variants.without_eager_write)
+    # bare-httpx, bare-aiohttp ("-cold": a new client in the timed part), list, file, list-lookup,
+    # httphook, httpop; "-lazywrite": the transport before its body write was started at once
+    # (bench_variants.without_eager_write)
+    child: str
     concurrency: int
     transport: str = "aiohttp"  # FULFILLMENT_ASYNC_TRANSPORT of the run (operator variants)
     baseline: bool = False  # run on --baseline-orders
@@ -81,6 +84,7 @@ def concurrency_variants(levels: list[int]) -> list[Variant]:
         out += [
             Variant(f"bare httpx, httpx transport, {c}", "bare-httpx", c, "httpx"),
             Variant(f"bare httpx, aiohttp transport, {c}", "bare-aiohttp", c, "aiohttp"),
+            Variant(f"bare httpx, aiohttp transport, cold, {c}", "bare-aiohttp-cold", c, "aiohttp"),
             Variant(f"operator, httpx transport (before), {c}", "list", c, "httpx"),
             Variant(
                 f"operator, aiohttp transport, body written by a task (before), {c}", "list-lazywrite", c

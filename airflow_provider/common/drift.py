@@ -13,7 +13,6 @@ operation's answers is added to it as well as logged.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -123,25 +122,39 @@ def reset_warnings() -> None:
 # ----------------------------------------------------------------------------- fields
 
 
-def unknown_fields(value: Any, prefix: str = "") -> Iterator[str]:
-    """Dotted names of every field an answer carried that its models do not declare."""
+def unknown_fields(value: Any, prefix: str = "") -> list[str]:
+    """Dotted names of every field an answer carried that its models do not declare.
+
+    Runs on every answer of a bulk run: a list built in one pass, scalar fields never visited.
+    """
     if isinstance(value, BaseModel):
-        for name in sorted(value.model_extra or {}):
-            yield f"{prefix}{name}"
+        extra = value.model_extra
+        found = [f"{prefix}{name}" for name in sorted(extra)] if extra else []
         for name, info in type(value).model_fields.items():
             child = getattr(value, name, None)
-            yield from unknown_fields(child, _child_prefix(value, prefix, info.alias or name))
-    elif isinstance(value, list | tuple):
-        seen: set[str] = set()
+            if isinstance(child, _NESTED):
+                found += unknown_fields(child, _child_prefix(value, prefix, info.alias or name))
+        return found
+    if isinstance(value, list | tuple):
+        found, seen = [], set()
         for item in value:
-            for found in unknown_fields(item, prefix):
-                if found not in seen:
-                    seen.add(found)
-                    yield found
-    elif isinstance(value, Mapping):
+            if isinstance(item, _NESTED):
+                for name in unknown_fields(item, prefix):
+                    if name not in seen:
+                        seen.add(name)
+                        found.append(name)
+        return found
+    if isinstance(value, Mapping):
+        found = []
         for child in value.values():
             if isinstance(child, BaseModel | list | tuple):
-                yield from unknown_fields(child, prefix)
+                found += unknown_fields(child, prefix)
+        return found
+    return []
+
+
+#: values that can hold a model (the rest cannot carry an unknown field)
+_NESTED = (BaseModel, list, tuple, Mapping)
 
 
 def missing_beside_unknown(value: Any, prefix: str = "") -> Iterator[str]:
@@ -187,7 +200,7 @@ def _declared(model: type[Any]) -> set[str]:
 
 def note_answer(platform: str, op: str, result: Any) -> None:
     """Log (once per field per process) and record every unknown field of a parsed answer."""
-    unknown = list(unknown_fields(result))
+    unknown = unknown_fields(result)
     if not unknown:
         return
     found = _recording.get()
@@ -313,25 +326,12 @@ def word_for(err: BaseException) -> str:
 # ----------------------------------------------------------------------------- operations
 
 
-def operation_for(path: str, endpoints: Mapping[str, str]) -> str:
-    """The endpoint name whose (possibly templated) path ``path`` is; the path itself otherwise."""
-    bare = path.split("?", 1)[0]
-    for name, template in endpoints.items():
-        if template == bare:
-            return name
-    for name, template in endpoints.items():
-        if "{" in template and re.fullmatch(re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(template)), bare):
-            return name
-    return bare
-
-
-def parse_answer(platform: str, endpoints: Mapping[str, str], api_call: ApiCall[T], data: Any) -> T:
+def parse_answer(platform: str, op: str, api_call: ApiCall[T], data: Any) -> T:
     """``api_call``'s parsed answer; unknown fields noted once, a missing required field or an
     unreadable answer a :class:`~airflow_provider.common.errors.ResponseError` naming the
-    operation and the field."""
+    operation ``op`` (the endpoint's name) and the field."""
     from airflow_provider.common.errors import ResponseError
 
-    op = operation_for(api_call.path, endpoints)
     try:
         with operation(platform, op):
             result = api_call.parse(data)

@@ -47,7 +47,7 @@ from airflow_provider.common.errors import (
     TransportError,
 )
 from airflow_provider.common.masking import amask, mask
-from airflow_provider.common.metrics import CallMeter
+from airflow_provider.common.metrics import OTHER_OPERATION, CallMeter
 from airflow_provider.common.personal import redact_error
 from airflow_provider.common.retry import AsyncSleep, Attempts, Clock, RetryPolicy, Sleep, parse_retry_after
 
@@ -420,11 +420,16 @@ class ApiHook(BaseHook):
             retry_policy or self.retry_policy,
             platform_label=self.hook_name or self.platform,
             operation=f"{method} {path}",
-            host=host_of(self.settings.base_url),
+            host=self._host,
             idempotent=method in READ_ONLY_METHODS if idempotent is None else idempotent,
             clock=self._clock,
             logger=log,
         )
+
+    @cached_property
+    def _host(self) -> str:
+        """``host[:port]`` of the base URL, as retries and final errors name it."""
+        return host_of(self.settings.base_url)
 
     def _may_refresh(self, err: ApiError, attempts: Attempts) -> bool:
         """Whether ``err`` refused the token and the call may refresh it and try again (once)."""
@@ -557,7 +562,10 @@ class ApiHook(BaseHook):
     def _parse_answer(self, api_call: ApiCall[T], data: Any) -> T:
         from airflow_provider.common.drift import parse_answer
 
-        return parse_answer(self.platform, self.settings.endpoints, api_call, data)
+        op = self.call_meter.operation(api_call.path)
+        if op == OTHER_OPERATION:  # no endpoint of the catalogue: the path names it
+            op = api_call.path.split("?", 1)[0]
+        return parse_answer(self.platform, op, api_call, data)
 
     # ----------------------------------------------------------------- UI test button
     def probe(self) -> str:

@@ -140,7 +140,8 @@ class CallMeter:
                 self._patterns.append((re.compile("[^/]+".join(map(re.escape, pieces)) + "$"), operation))
             else:
                 self._literal.setdefault(path, operation)
-        self._timing_stats: dict[str, str] = {}
+        #: operation -> (timing name, tags), built once per operation
+        self._timing_stats: dict[str, tuple[str, dict[str, str]]] = {}
 
     def operation(self, path: str) -> str:
         """The endpoint name of ``path`` (:data:`OTHER_OPERATION` when it is none of them)."""
@@ -163,12 +164,11 @@ class CallMeter:
         """The call started at ``started`` ended (answer, error or cancellation)."""
         now = time.monotonic()
         self._in_flight.change(-1, now)
-        stat = self._timing_stats.get(operation)
-        if stat is None:
-            stat = self._timing_stats[operation] = name(self.platform, "calls", operation)
-        stats().timing(
-            stat, (now - started) * 1000.0, tags={"platform": self.platform, "operation": operation}
-        )
+        named = self._timing_stats.get(operation)
+        if named is None:
+            tags = {"platform": self.platform, "operation": operation}
+            named = self._timing_stats[operation] = (name(self.platform, "calls", operation), tags)
+        stats().timing(named[0], (now - started) * 1000.0, tags=named[1])
 
     def failed(self, operation: str, err: ApiError) -> None:
         """An attempt ended in ``err`` (a vendor answer, a transport fault...): counted by kind."""

@@ -12,6 +12,7 @@ each describes a call once as an :class:`~airflow_provider.common.hooks.ApiCall`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from airflow_provider.common.api_call import ApiCall
@@ -56,7 +57,11 @@ class HyperSkuBaseHook(ApiHook):
         return str(self.extra.get(name) or "").strip()
 
     def _is_token_path(self, path: str) -> bool:
-        return any(path.endswith(self.endpoint(name)) for name in self.token_endpoints)
+        return path.endswith(self._token_paths)
+
+    @cached_property
+    def _token_paths(self) -> tuple[str, ...]:
+        return tuple(self.endpoint(name) for name in self.token_endpoints)
 
     def check_response(self, response: httpx.Response) -> Any:
         """The AG-Admin envelope: body ``status`` decides, not only the HTTP status."""

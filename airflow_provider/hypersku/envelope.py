@@ -86,22 +86,24 @@ def check_envelope(body: Any, *, http_status: int, headers: Mapping[str, str] | 
     Success is a ``status`` of 0 or 200 with ``rel`` not false, whatever the HTTP status; an
     error ``status`` (``500`` included) inside an HTTP 200 is a business error.
     """
-    trace_id = trace_id_of(body, headers)
     if not isinstance(body, dict):
         if http_status >= 400:
-            raise envelope_error({}, http_status=http_status, trace_id=trace_id)
+            raise envelope_error({}, http_status=http_status, trace_id=trace_id_of(body, headers))
         raise ResponseError(PLATFORM, "answer is not an AG-Admin envelope", http_status=http_status)
     code = int_or_none(body.get("status"))
+    if code in SUCCESS_CODES and body.get("rel") is not False:
+        return body.get("data")
+    # only an error carries its trace id on: a success is not searched for one (every answer of
+    # a bulk run comes through here)
+    trace_id = trace_id_of(body, headers)
     if code is None and http_status >= 400:
         raise envelope_error(body, http_status=http_status, trace_id=trace_id)
     if code is None:
         raise ResponseError(PLATFORM, "answer has no 'status'", http_status=http_status, trace_id=trace_id)
     if code not in SUCCESS_CODES:
         raise envelope_error(body, http_status=http_status, trace_id=trace_id)
-    if body.get("rel") is False:
-        message = str(body.get("message") or "request refused (rel=false)")
-        raise BadRequestError(PLATFORM, message, http_status=http_status, code=code, trace_id=trace_id)
-    return body.get("data")
+    message = str(body.get("message") or "request refused (rel=false)")
+    raise BadRequestError(PLATFORM, message, http_status=http_status, code=code, trace_id=trace_id)
 
 
 def check_token_answer(body: Any, *, http_status: int, headers: Mapping[str, str] | None = None) -> Any:

@@ -130,6 +130,7 @@ class HiShoppingBackend(OrderBook, Apps):
         self._nonces = {}
         self._codes: deque[tuple[int, str | None]] = deque()
         self._sequence = 0
+        self._refunds = []
         self._txn_sequence = 0
         self._ledger_lock = threading.RLock()
         self.top_up(starting_credit, remark="opening credit")
