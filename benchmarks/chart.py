@@ -1,7 +1,8 @@
 """
 The chart of docs/benchmarks.md: orders/s against concurrency at 200 ms latency, bare httpx and
 the operator, on httpx's own transport (before), on aiohttp's with the body written by a task of
-its own (before the eager write) and on aiohttp's (after), with the physical limit
+its own (before the eager write) and on aiohttp's (after), bare httpx on aiohttp's with a new
+client in the timed part (cold, as a task starts), with the physical limit
 ``concurrency / p50``. Reads the medians from ``interleaved.py --json``; writes an SVG by hand
 (no plotting library is installed with the project).
 
@@ -24,6 +25,7 @@ SERIES = {
     ("bare-httpx", "httpx"): ("bare httpx, httpx transport", "#9e9e9e", True),
     ("list", "httpx"): ("operator, before (httpx transport)", "#e07b39", True),
     ("bare-aiohttp", "aiohttp"): ("bare httpx, aiohttp transport", "#5a5a5a", False),
+    ("bare-aiohttp-cold", "aiohttp"): ("bare httpx, aiohttp, cold client", "#8e44ad", True),
     ("list-lazywrite", "aiohttp"): ("operator, aiohttp, body by a task", "#8fb8de", True),
     ("list", "aiohttp"): ("operator, after (aiohttp transport)", "#1f6fb2", False),
 }
