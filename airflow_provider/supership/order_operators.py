@@ -193,6 +193,8 @@ class SuperShipCancelOrdersOperator(SuperShipOperator, BulkOperator[str]):
     SuperShip cancels only orders not yet picked up. When a cancel is refused, the order is read
     back: status ``0`` (cancelled) means success (a retried or repeated cancel), anything else
     fails the order with SuperShip's message and the current status. An empty input skips.
+    A retried attempt resumes from the checkpoint: the codes an earlier attempt cancelled are
+    carried into its report (``data.confirmed_by_earlier_try``), not sent again.
 
     Pushes to XCom ``{"counts", "results": [{"key": code, "outcome": updated (cancelled now) |
     ok (already cancelled) | failed, "status", "error", "data": {soc, status_name}}]}``.
@@ -213,6 +215,7 @@ class SuperShipCancelOrdersOperator(SuperShipOperator, BulkOperator[str]):
     ui_color = "#fde2e2"
     action = "SuperShip cancel orders"
     items_param = "codes"
+    resumes_from_checkpoint = True
 
     def __init__(self, *, codes: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

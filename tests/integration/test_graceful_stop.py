@@ -228,3 +228,49 @@ def test_chao8_product_status_stops_between_batches_and_its_retry_sends_only_the
     assert len(held.sent) == 4  # 2 + the 2 batches of the 4 not sent
     assert sent_once_each(held, PRODUCT_CODES) == dict.fromkeys(PRODUCT_CODES, 1)
     assert backend.requests["/cncop/basic/v3/products/batch-disable"] == 4
+
+
+# -------------------------------------------------------------------------------- SuperShip
+@pytest.fixture
+def supership(
+    serve_app: Callable[[Any], str], make_conn: Callable[..., str]
+) -> Callable[[str], tuple[Any, HeldCalls]]:
+    return lambda path: serve_held("supership", path, serve_app, make_conn)
+
+
+def supership_codes(task_context: TaskContext, n: int) -> list[str]:
+    from airflow_provider.sandbox.supership import sample_order
+    from airflow_provider.supership.operators import SuperShipCreateOrdersOperator
+
+    made = SuperShipCreateOrdersOperator(
+        task_id="create", orders=[sample_order(f"STOP-{i}", i) for i in range(n)]
+    ).execute(task_context())
+    return [str(result["id"]) for result in made["results"]]
+
+
+def test_supership_cancel_stops_and_its_retry_sends_only_the_rest(
+    supership: Callable[[str], tuple[Any, HeldCalls]], task_context: TaskContext, tmp_path: Path
+) -> None:
+    from airflow_provider.supership.operators import SuperShipCancelOrdersOperator
+
+    backend, held = supership("/v1/partner/orders/cancel")
+    codes = supership_codes(task_context, 6)
+    results = tmp_path / "cancel.results.jsonl"
+
+    def cancel() -> SuperShipCancelOrdersOperator:
+        return SuperShipCancelOrdersOperator(
+            task_id="cancel", codes=codes, results_path=str(results), max_concurrency=2
+        )
+
+    report = stopped_with_two_calls_in_flight(cancel(), task_context(), held)
+
+    assert report["counts"] == {"updated": 2, "skipped": 4}
+    first = outcomes(results)
+    assert sorted(first.values()) == ["skipped"] * 4 + ["updated"] * 2
+
+    again = cancel().execute(task_context(try_number=2))
+
+    # the two cancelled by attempt 1 keep their outcome (not re-sent, so not "already cancelled")
+    assert again["counts"] == {"updated": 6}
+    assert sent_once_each(held, codes) == dict.fromkeys(codes, 1)
+    assert backend.requests["/v1/partner/orders/cancel"] == 6
