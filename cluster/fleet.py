@@ -445,18 +445,23 @@ class Fleet:
         )
 
     def running_task(self, ti_id: str) -> str | None:
-        """The component whose process group runs task instance ``ti_id`` (its process is titled
-        ``airflow worker -- <ti id>``), or ``None``."""
+        """The component whose process group runs task instance ``ti_id``, or ``None``.
+
+        Several processes carry the id in their title: the Celery pool process (``airflow
+        supervisor: <ti id>``, in its worker's group) and the task runner it forks (``airflow
+        worker -- <ti id>``, in a group of its own: the task SDK's supervisor calls ``setpgid``).
+        Every one is checked: once PIDs wrap around, the runner can come first in ``/proc``.
+        """
         groups = {component.pid: name for name, component in self.components.items()}
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
+        for pid, title in process_titles():
+            if ti_id not in title:
                 continue
             try:
-                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                if ti_id in title:
-                    return groups.get(os.getpgid(int(proc.name)))
-            except (OSError, ProcessLookupError):
+                group = os.getpgid(pid)
+            except ProcessLookupError:
                 continue
+            if group in groups:
+                return groups[group]
         return None
 
     def logs(self, prefix: str, since: dict[str, int] | None = None) -> Iterator[tuple[str, str]]:
@@ -469,6 +474,20 @@ class Fleet:
     def log_marks(self) -> dict[str, int]:
         """Where every component's log ends now: pass it to :meth:`logs` as ``since``."""
         return {name: component.log_size() for name, component in self.components.items()}
+
+
+def process_titles() -> Iterator[tuple[int, str]]:
+    """``(pid, title)`` of every process this user can read, in ``/proc``'s order."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            yield (
+                int(proc.name),
+                (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"),
+            )
+        except OSError:
+            continue
 
 
 def _port_open(port: int) -> bool:
