@@ -203,7 +203,8 @@ class SuperShipUpdateWarehousesOperator(SuperShipOperator, BulkOperator["Warehou
     ``contact`` (all required, as SuperShip's PHP SDK sends them; an address change needs a new
     warehouse). Sending the same values again changes nothing and counts as success: safe to
     retry. Bad input fails the task naming the warehouse and the field before anything is
-    sent; an empty input skips.
+    sent; an empty input skips. A retried attempt resumes from the checkpoint: the updates an
+    earlier attempt confirmed are carried into its report, not sent again.
 
     Pushes to XCom ``{"counts", "results": [{"key": code, "outcome": updated (something
     changed) | ok (already so) | failed, "id": code, "error", "data": {"changed": [field
@@ -224,6 +225,7 @@ class SuperShipUpdateWarehousesOperator(SuperShipOperator, BulkOperator["Warehou
     ui_color = "#fdf5e2"
     action = "SuperShip update warehouses"
     items_param = "updates"
+    resumes_from_checkpoint = True
 
     def __init__(self, *, updates: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

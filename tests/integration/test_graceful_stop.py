@@ -274,3 +274,37 @@ def test_supership_cancel_stops_and_its_retry_sends_only_the_rest(
     assert again["counts"] == {"updated": 6}
     assert sent_once_each(held, codes) == dict.fromkeys(codes, 1)
     assert backend.requests["/v1/partner/orders/cancel"] == 6
+
+
+def test_supership_warehouse_update_stops_and_its_retry_sends_only_the_rest(
+    supership: Callable[[str], tuple[Any, HeldCalls]], task_context: TaskContext, tmp_path: Path
+) -> None:
+    from airflow_provider.sandbox.supership import SANDBOX_WAREHOUSES
+    from airflow_provider.supership.operators import SuperShipUpdateWarehousesOperator
+
+    backend, held = supership("/v1/partner/warehouses/update")
+    for i in range(4):  # six warehouses in all: two held on the wire, four left to send
+        backend._add_warehouse({**SANDBOX_WAREHOUSES[0], "code": f"WSTOP{i}", "primary": "2"})
+    codes = sorted(str(w["code"]) for w in backend.store.values("warehouses"))
+    assert len(codes) == 6
+    updates = [
+        {"code": code, "name": f"Kho dừng {i}", "phone": f"09000000{i:02d}", "contact": "Anh Dừng"}
+        for i, code in enumerate(codes)
+    ]
+    results = tmp_path / "warehouses.results.jsonl"
+
+    def update() -> SuperShipUpdateWarehousesOperator:
+        return SuperShipUpdateWarehousesOperator(
+            task_id="warehouses", updates=updates, results_path=str(results), max_concurrency=2
+        )
+
+    report = stopped_with_two_calls_in_flight(update(), task_context(), held)
+
+    assert report["counts"] == {"updated": 2, "skipped": 4}
+    assert sorted(outcomes(results).values()) == ["skipped"] * 4 + ["updated"] * 2
+
+    again = update().execute(task_context(try_number=2))
+
+    # the two changed by attempt 1 keep their outcome (sent again, they would read "ok": no change)
+    assert again["counts"] == {"updated": 6}
+    assert sent_once_each(held, codes) == dict.fromkeys(codes, 1)
