@@ -40,6 +40,8 @@ T = TypeVar("T")
 STOP_MESSAGE = "task told to stop (on_kill / SIGTERM): not sent"
 #: what a call still in flight when the stop's grace ran out is reported as
 ABANDONED_MESSAGE = "task told to stop while this call was in flight: its answer was not awaited"
+#: workers a bulk run starts per event-loop turn (docs/benchmarks.md, "The first wave")
+WORKERS_PER_TURN = 8
 
 
 def skipped(key: str, message: str = "batch stopped") -> ItemResult:
@@ -207,18 +209,23 @@ async def _run_pool(
                 for result in done:
                     on_result(result)
 
-    workers = [
-        asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, -(-len(items) // size))))
-    ]
+    workers: list[asyncio.Future[None]] = []
 
     async def abandon_after_grace(stop: StopSignal) -> None:
         await stop.wait()
-        _done, late = await asyncio.wait(workers, timeout=grace_seconds)
-        for task in late:
-            task.cancel()
+        if workers:
+            _done, late = await asyncio.wait(list(workers), timeout=grace_seconds)
+            for task in late:
+                task.cancel()
 
     watcher = None if stop is None else asyncio.ensure_future(abandon_after_grace(stop))
     try:
+        for started in range(1, max(1, min(concurrency, -(-len(items) // size))) + 1):
+            workers.append(asyncio.ensure_future(worker()))
+            if started % WORKERS_PER_TURN == 0:
+                # Started together, 128 workers each build a request and begin connecting before
+                # any request is written (~45 ms): a few per loop turn, the first ones leave at once.
+                await asyncio.sleep(0)
         await asyncio.gather(*workers)
     finally:
         for task in workers:

@@ -276,17 +276,21 @@ class ApiHook(BaseHook):
     def run_async(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run an async hook method from sync code; the async client is closed afterwards."""
 
-        async def closing() -> T:
+        answer: dict[str, T] = {}
+
+        async def closing() -> None:
             try:
-                return await coro
+                answer["value"] = await coro  # not the task's result: see run_sync
             finally:
                 await self.aclose()
 
         try:
             asyncio.get_running_loop()
-        except RuntimeError:  # the usual case (a task's execute): no bridge thread needed
-            return asyncio.run(closing())
-        return run_sync(closing())
+        except RuntimeError:  # the usual case (a task's execute): no bridge thread, no extra frame
+            asyncio.run(closing())
+        else:
+            run_sync(closing())
+        return answer["value"]
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from airflow_provider.common.asyncio_bridge import run_sync
-from airflow_provider.common.bulk import CreateOnce, push_report, run_bulk
+from airflow_provider.common.bulk import WORKERS_PER_TURN, CreateOnce, push_report, run_bulk
 from airflow_provider.common.errors import (
     BadRequestError,
     DuplicateError,
@@ -187,6 +187,41 @@ def test_run_bulk_bounds_concurrency_and_keeps_order() -> None:
     assert [r.key for r in report.results] == [str(n) for n in range(40)]
     assert report.counts == {"created": 39, "failed": 1}
     assert report.failures[0].error == {"kind": "RuntimeError", "message": "boom"}
+
+
+def test_run_bulk_sends_the_first_items_before_every_worker_has_started() -> None:
+    """128 workers started together each prepare a request before any is written; a few per
+    loop turn, the first calls begin while the rest start, and all still run together."""
+    started_when_first_call_began: list[int] = []
+    workers_started = 0
+    in_flight, peak = 0, 0
+    full = asyncio.Event()
+
+    async def work(n: int) -> ItemResult:
+        nonlocal in_flight, peak
+        if not started_when_first_call_began:
+            started_when_first_call_began.append(workers_started)
+        in_flight += 1
+        peak = max(peak, in_flight)
+        if in_flight == 32:
+            full.set()
+        await asyncio.wait_for(full.wait(), 60)
+        in_flight -= 1
+        return ItemResult(key=str(n), outcome="created")
+
+    original = asyncio.ensure_future
+
+    def counting(coro: Any) -> Any:
+        nonlocal workers_started
+        workers_started += 1
+        return original(coro)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("airflow_provider.common.bulk.asyncio.ensure_future", counting)
+        report = run(run_bulk(list(range(100)), work, key=str, concurrency=32))
+    assert started_when_first_call_began == [WORKERS_PER_TURN]
+    assert peak == 32
+    assert report.counts == {"created": 100}
 
 
 def test_run_bulk_stop_when_skips_the_rest() -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from demo_platform import PASSWORD, USERNAME, DemoHook
 
+from airflow_provider.common.asyncio_bridge import run_sync
 from airflow_provider.common.auth import MemoryTokenStore
 from airflow_provider.common.connection_settings import base_url_from, timeout_from
 from airflow_provider.common.errors import (
@@ -285,3 +286,24 @@ def test_gather_limited_bounds_concurrency_and_run_async_closes_the_client(hook:
     assert peak == hook.settings.max_concurrency == hook.concurrency() == 16
     assert hook.concurrency(3) == 3
     assert hook._aclient is None
+
+
+@pytest.mark.parametrize("runner", ["run_async", "run_sync"])
+def test_a_coroutines_result_is_never_formatted(hook: DemoHook, runner: str) -> None:
+    """A bulk run's report is the coroutine's result: asyncio.run's SIGINT check on Python 3.11
+    formats its task's repr (17 ms per 1,000 orders), so the report never is the task's result."""
+    formatted: list[str] = []
+
+    class Report:
+        def __repr__(self) -> str:
+            formatted.append("repr")
+            return "Report()"
+
+    async def produce() -> Report:
+        hook.async_client()
+        return Report()
+
+    run = hook.run_async if runner == "run_async" else run_sync
+    assert isinstance(run(produce()), Report)
+    assert formatted == []
+    assert hook._aclient is None or runner == "run_sync"
