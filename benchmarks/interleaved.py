@@ -288,6 +288,13 @@ def _summary(name: str, runs: list[Run], variants: list[Variant]) -> None:
         )
 
 
+def _chosen(variants: list[Variant], only: str | None) -> list[Variant]:
+    if not only:
+        return variants
+    parts = [part.strip() for part in only.split("|") if part.strip()]
+    return [v for v in variants if any(part in v.label for part in parts)]
+
+
 def _median_or_dash(values: list[float], unit: str = "", digits: int = 2) -> str:
     return f"{statistics.median(values):.{digits}f}{unit}" if values else "-"
 
@@ -308,13 +315,18 @@ def _pid(process: Any) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the 20 ms table")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the 20 ms table (0: skip)")
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--baseline-orders", type=int, default=100, help="HttpHook / HttpOperator runs")
     parser.add_argument("--rounds-200", type=int, default=3, help="rounds of the 200 ms table (0: skip)")
     parser.add_argument("--orders-200", type=int, default=1000)
     parser.add_argument("--levels", default="16,64,128", help="concurrency of the 200 ms table")
     parser.add_argument("--json", help="write every run here (for chart.py)")
+    parser.add_argument(
+        "--only",
+        help="parts of variant labels, separated by |: run those variants alone (the first one "
+        "chosen is each table's reference row)",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="bench-interleaved-")
     os.environ["AIRFLOW_HOME"] = folder
@@ -330,14 +342,20 @@ def main() -> None:
         "(100% = its one event loop saturated)."
     )
     runs: list[Run] = []
-    server, url = _start_sandbox(20.0)
-    try:
-        runs += _table("20 ms latency", MAIN, url, args, folder, args.orders, args.rounds, _pid(server))
-    finally:
-        server.terminate()
+    main_variants = _chosen(MAIN, args.only) if args.rounds else []
     levels = [int(level) for level in args.levels.split(",") if level]
-    wide = concurrency_variants(levels)
-    if args.rounds_200:
+    wide = _chosen(concurrency_variants(levels), args.only) if args.rounds_200 else []
+    if not main_variants and not wide:
+        raise SystemExit("no variant to run (--only, --rounds, --rounds-200)")
+    if main_variants:
+        server, url = _start_sandbox(20.0)
+        try:
+            runs += _table(
+                "20 ms latency", main_variants, url, args, folder, args.orders, args.rounds, _pid(server)
+            )
+        finally:
+            server.terminate()
+    if wide:
         server, url = _start_sandbox(200.0)
         try:
             runs += _table(
@@ -345,9 +363,10 @@ def main() -> None:
             )
         finally:
             server.terminate()
-    print()
-    _summary("20 ms latency", [r for r in runs if r.table == "20 ms latency"], MAIN)
-    if args.rounds_200:
+    if main_variants:
+        print()
+        _summary("20 ms latency", [r for r in runs if r.table == "20 ms latency"], main_variants)
+    if wide:
         print()
         _summary("200 ms latency", [r for r in runs if r.table == "200 ms latency"], wide)
     print(
