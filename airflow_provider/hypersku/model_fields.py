@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, StringConstraints
 
 from airflow_provider.common.models import ApiModel, to_decimal, valid_items
 from airflow_provider.hypersku.countries import check_country_code
@@ -64,7 +64,8 @@ def _id(value: Any) -> Any:
 Money = Annotated[Decimal | None, BeforeValidator(_money)]
 Time = Annotated[datetime | None, BeforeValidator(_time)]
 IdStr = Annotated[str, BeforeValidator(_id)]
-Text = Annotated[str, BeforeValidator(_id), Field(min_length=1)]
+# the length bound before the validator: checked by pydantic-core itself, not a Python call per field
+Text = Annotated[str, StringConstraints(min_length=1), BeforeValidator(_id)]
 CountryCode = Annotated[str, BeforeValidator(lambda v: check_country_code(v) if isinstance(v, str) else v)]
 
 
