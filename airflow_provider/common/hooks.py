@@ -32,6 +32,7 @@ from airflow_provider.common.auth import Token, TokenManager, TokenStore, token_
 from airflow_provider.common.connection_settings import (
     COMMON_SECRET_EXTRAS,
     HookSettings,
+    MergedUrls,
     host_of,
     read_settings,
     resolve_extra_aliases,
@@ -140,6 +141,7 @@ class ApiHook(BaseHook):
         self._sleep, self._async_sleep, self._clock = sleep, async_sleep, clock
         self._aclient: httpx.AsyncClient | None = None
         self._aclient_loop: asyncio.AbstractEventLoop | None = None
+        self._urls = MergedUrls()
 
     # ----------------------------------------------------------------- connection
     @cached_property
@@ -414,7 +416,9 @@ class ApiHook(BaseHook):
         token: str | None,
     ) -> httpx.Request:
         headers = self.auth_headers(token) if token is not None else {}
-        return client.build_request(method, path, **self.prepare(method, path, json, params, headers))
+        return client.build_request(
+            method, self._urls(client, path), **self.prepare(method, path, json, params, headers)
+        )
 
     def _attempts(
         self, method: str, path: str, idempotent: bool | None, retry_policy: RetryPolicy | None
