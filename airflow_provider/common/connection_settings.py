@@ -164,7 +164,8 @@ def deprecated(message: str) -> None:
 
 class MergedUrls:
     """A path on a client's base URL, merged once per path: httpx parses a relative path on every
-    request, a fifth of a create's client CPU. A hook's sync and async clients share its base URL."""
+    request (an eighth of a create's client CPU in a profile). A hook's sync and async clients share
+    its base URL."""
 
     #: paths kept (paths that carry ids, such as 超8's order numbers, are many)
     kept = 256
